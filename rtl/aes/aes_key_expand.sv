@@ -1,0 +1,110 @@
+// aes_key_expand: FIPS-197 KeyExpansion, one 32-bit schedule word per clock.
+//
+// Produces w[0 .. 4*(Nr+1)-1] (44/52/60 words for AES-128/192/256) and writes each into the
+// round-key memory as it is made (word i -> round key i/4, column i%4). The last Nk words are
+// kept in a small circular buffer: w[i-Nk] is the slot about to be overwritten and w[i-1] is
+// kept in `prev_q`. SubWord uses four S-box lanes borrowed from the round datapath (expansion
+// and encryption never run at the same time), so expansion costs no S-boxes of its own.
+// After the last word the buffer is cleared so no key material stays in these registers.
+`default_nettype none
+
+module aes_key_expand (
+  input  logic         clk_i,
+  input  logic         rst_ni,
+  input  logic         start_i,      // one cycle: latch key_i / key_len_i and begin
+  input  logic [1:0]   key_len_i,    // 0: 128, 1: 192, 2: 256 (3 is never started)
+  input  logic [255:0] key_i,        // key byte 0 in [255:248]; shorter keys use the top bits
+  output logic         busy_o,
+  output logic         done_o,       // one cycle, after the last word is in the memory
+  // round-key memory write port
+  output logic         wr_en_o,
+  output logic [3:0]   wr_row_o,
+  output logic [1:0]   wr_col_o,
+  output logic [31:0]  wr_word_o,
+  // borrowed S-box lanes: sub_out_i = SubWord(sub_in_o), combinationally
+  output logic [31:0]  sub_in_o,
+  input  logic [31:0]  sub_out_i
+);
+
+  logic [31:0] buf_q [8];
+  logic [31:0] prev_q;
+  logic [2:0]  j_q;         // i mod Nk
+  logic [5:0]  i_q;         // index of the word made this cycle
+  logic [3:0]  row_q;
+  logic [1:0]  col_q;
+  logic [7:0]  rcon_q;
+  logic [3:0]  nk_q;        // 4, 6 or 8
+  logic [5:0]  last_q;      // 4*(Nr+1)-1
+  logic        run_q, done_q;
+
+  logic [31:0] temp, w;
+  logic        first_words;
+
+  assign first_words = ({2'b00, i_q} < {4'b0, nk_q});
+  assign sub_in_o    = (j_q == 3'd0) ? {prev_q[23:0], prev_q[31:24]} : prev_q;  // RotWord
+
+  always_comb begin
+    temp = prev_q;
+    if (j_q == 3'd0)                          temp = sub_out_i ^ {rcon_q, 24'h0};
+    else if (nk_q == 4'd8 && j_q == 3'd4)     temp = sub_out_i;
+    w = first_words ? buf_q[j_q] : (buf_q[j_q] ^ temp);
+  end
+
+  assign busy_o    = run_q | done_q;
+  assign done_o    = done_q;
+  assign wr_en_o   = run_q;
+  assign wr_row_o  = row_q;
+  assign wr_col_o  = col_q;
+  assign wr_word_o = w;
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      for (int k = 0; k < 8; k++) buf_q[k] <= '0;
+      prev_q <= '0;
+      j_q    <= '0;
+      i_q    <= '0;
+      row_q  <= '0;
+      col_q  <= '0;
+      rcon_q <= 8'h01;
+      nk_q   <= 4'd4;
+      last_q <= 6'd43;
+      run_q  <= 1'b0;
+      done_q <= 1'b0;
+    end else begin
+      done_q <= 1'b0;
+      if (start_i) begin
+        for (int k = 0; k < 8; k++) buf_q[k] <= key_i[255 - 32*k -: 32];
+        prev_q <= '0;
+        j_q    <= '0;
+        i_q    <= '0;
+        row_q  <= '0;
+        col_q  <= '0;
+        rcon_q <= 8'h01;
+        case (key_len_i)
+          2'd1:    begin nk_q <= 4'd6; last_q <= 6'd51; end
+          2'd2:    begin nk_q <= 4'd8; last_q <= 6'd59; end
+          default: begin nk_q <= 4'd4; last_q <= 6'd43; end
+        endcase
+        run_q  <= 1'b1;
+      end else if (run_q) begin
+        buf_q[j_q] <= w;
+        prev_q     <= w;
+        if (!first_words && j_q == 3'd0) rcon_q <= {rcon_q[6:0], 1'b0} ^ (rcon_q[7] ? 8'h1b : 8'h00);
+        j_q   <= ({1'b0, j_q} == nk_q - 4'd1) ? 3'd0 : j_q + 3'd1;
+        col_q <= col_q + 2'd1;
+        if (col_q == 2'd3) row_q <= row_q + 4'd1;
+        i_q   <= i_q + 6'd1;
+        if (i_q == last_q) begin
+          run_q  <= 1'b0;
+          done_q <= 1'b1;
+          // The tail of the schedule is as good as the key: do not keep it.
+          for (int k = 0; k < 8; k++) buf_q[k] <= '0;
+          prev_q <= '0;
+        end
+      end
+    end
+  end
+
+endmodule
+
+`default_nettype wire
