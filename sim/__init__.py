@@ -1,0 +1,1 @@
+"""What runs the RTL: simulator builds, cocotb runs, the accelerator process (later issues)."""
