@@ -1,0 +1,72 @@
+"""SHA-224/256 chaining states, for the parts of HMAC that software precomputes.
+
+A hardware HMAC engine continues from the inner and outer states H(K0 ^ ipad) and
+H(K0 ^ opad) after one block (RFC 2104), so a key never has to be re-hashed per request.
+hashlib and `cryptography` expose only finished digests, never the state after a block, so
+the FIPS 180-4 compression function lives here; tests/test_sha2_state.py checks it against
+hashlib for whole messages.
+"""
+from __future__ import annotations
+
+import hashlib
+import struct
+
+BLOCK = 64
+IV = {
+    256: (0x6A09E667, 0xBB67AE85, 0x3C6EF372, 0xA54FF53A, 0x510E527F, 0x9B05688C, 0x1F83D9AB, 0x5BE0CD19),
+    224: (0xC1059ED8, 0x367CD507, 0x3070DD17, 0xF70E5939, 0xFFC00B31, 0x68581511, 0x64F98FA7, 0xBEFA4FA4),
+}
+# FIPS 180-4 4.2.2: first 32 bits of the fractional parts of the cube roots of the first 64 primes
+_K = (
+    0x428A2F98, 0x71374491, 0xB5C0FBCF, 0xE9B5DBA5, 0x3956C25B, 0x59F111F1, 0x923F82A4, 0xAB1C5ED5,
+    0xD807AA98, 0x12835B01, 0x243185BE, 0x550C7DC3, 0x72BE5D74, 0x80DEB1FE, 0x9BDC06A7, 0xC19BF174,
+    0xE49B69C1, 0xEFBE4786, 0x0FC19DC6, 0x240CA1CC, 0x2DE92C6F, 0x4A7484AA, 0x5CB0A9DC, 0x76F988DA,
+    0x983E5152, 0xA831C66D, 0xB00327C8, 0xBF597FC7, 0xC6E00BF3, 0xD5A79147, 0x06CA6351, 0x14292967,
+    0x27B70A85, 0x2E1B2138, 0x4D2C6DFC, 0x53380D13, 0x650A7354, 0x766A0ABB, 0x81C2C92E, 0x92722C85,
+    0xA2BFE8A1, 0xA81A664B, 0xC24B8B70, 0xC76C51A3, 0xD192E819, 0xD6990624, 0xF40E3585, 0x106AA070,
+    0x19A4C116, 0x1E376C08, 0x2748774C, 0x34B0BCB5, 0x391C0CB3, 0x4ED8AA4A, 0x5B9CCA4F, 0x682E6FF3,
+    0x748F82EE, 0x78A5636F, 0x84C87814, 0x8CC70208, 0x90BEFFFA, 0xA4506CEB, 0xBEF9A3F7, 0xC67178F2,
+)
+_M = 0xFFFFFFFF
+
+
+def _rotr(x: int, n: int) -> int:
+    return ((x >> n) | (x << (32 - n))) & _M
+
+
+def compress(state: tuple[int, ...], block: bytes) -> tuple[int, ...]:
+    """One SHA-256 compression (FIPS 180-4 6.2.2) of a 64-byte block into `state`."""
+    assert len(block) == BLOCK
+    w = list(struct.unpack(">16I", block))
+    for t in range(16, 64):
+        s0 = _rotr(w[t - 15], 7) ^ _rotr(w[t - 15], 18) ^ (w[t - 15] >> 3)
+        s1 = _rotr(w[t - 2], 17) ^ _rotr(w[t - 2], 19) ^ (w[t - 2] >> 10)
+        w.append((w[t - 16] + s0 + w[t - 7] + s1) & _M)
+    a, b, c, d, e, f, g, h = state
+    for t in range(64):
+        t1 = (h + (_rotr(e, 6) ^ _rotr(e, 11) ^ _rotr(e, 25)) + ((e & f) ^ (~e & g)) + _K[t] + w[t]) & _M
+        t2 = ((_rotr(a, 2) ^ _rotr(a, 13) ^ _rotr(a, 22)) + ((a & b) ^ (a & c) ^ (b & c))) & _M
+        a, b, c, d, e, f, g, h = (t1 + t2) & _M, a, b, c, (d + t1) & _M, e, f, g
+    return tuple((x + y) & _M for x, y in zip(state, (a, b, c, d, e, f, g, h)))
+
+
+def state_bytes(state: tuple[int, ...]) -> bytes:
+    return struct.pack(">8I", *state)
+
+
+def pad(message: bytes, prefix_len: int = 0) -> bytes:
+    """FIPS 180-4 5.1.1 padding of `message`, when `prefix_len` bytes were hashed before it
+    (e.g. the 64-byte ipad/opad block already folded into an HMAC state)."""
+    bits = 8 * (prefix_len + len(message))
+    zeros = (55 - (prefix_len + len(message))) % BLOCK
+    return message + b"\x80" + b"\0" * zeros + struct.pack(">Q", bits)
+
+
+def hmac_states(key: bytes, bits: int) -> tuple[bytes, bytes]:
+    """(inner, outer) 32-byte chaining states of HMAC-SHA-224/256 for `key` (RFC 2104)."""
+    if len(key) > BLOCK:
+        key = hashlib.new(f"sha{bits}", key).digest()
+    k0 = key.ljust(BLOCK, b"\0")
+    inner = compress(IV[bits], bytes(b ^ 0x36 for b in k0))
+    outer = compress(IV[bits], bytes(b ^ 0x5C for b in k0))
+    return state_bytes(inner), state_bytes(outer)
