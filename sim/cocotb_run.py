@@ -12,16 +12,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
-# Source lists per top level, in compile order (one module per file).
-RTL_SOURCES: dict[str, list[str]] = {
-    "aes_engine": [
-        "rtl/aes/aes_sbox.sv",
-        "rtl/aes/aes_key_expand.sv",
-        "rtl/aes/aes_key_mem.sv",
-        "rtl/aes/aes_engine.sv",
-    ],
-    "sha256_engine": ["rtl/sha/sha256_engine.sv"],
-}
+# Each top level has a file list rtl/**/<top>.f (compile order, repo-relative paths, // comments),
+# shared by simulation, lint and synthesis.
+def rtl_sources(top: str) -> list[Path]:
+    matches = list((ROOT / "rtl").rglob(f"{top}.f"))
+    if len(matches) != 1:
+        raise FileNotFoundError(f"expected one file list rtl/**/{top}.f, found {matches}")
+    lines = (ln.split("//", 1)[0].strip() for ln in matches[0].read_text().splitlines())
+    return [ROOT / ln for ln in lines if ln]
+
 
 SIMULATORS = ("verilator", "icarus")
 
@@ -54,7 +53,7 @@ def run_cocotb(top: str, test_module: str, sim: str, testcase: str | list[str] |
         build_args = ["-g2012"]
         timescale = ("1ns", "1ps")
     runner.build(
-        sources=[ROOT / s for s in RTL_SOURCES[top]],
+        sources=rtl_sources(top),
         hdl_toplevel=top,
         build_dir=build_dir,
         build_args=build_args,

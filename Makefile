@@ -1,0 +1,35 @@
+# vcrypto front door. Every target installs what it needs first (sim/setup.sh, idempotent).
+SHELL := /bin/bash
+VENV  := .venv
+PY    := $(VENV)/bin/python
+export PATH := $(abspath $(VENV))/bin:$(PATH)
+# pytest workers: the suite is a handful of long simulator runs; two cores -> two workers.
+JOBS ?= 2
+
+.PHONY: help setup test lint synth bench-rtl bench run clean
+
+help: ## this list
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+setup: ## install the toolchain: Debian packages + .venv with pinned Python packages
+	@bash sim/setup.sh
+
+test: setup ## run everything (cocotb on Verilator and Icarus, lint, unit tests); fails on any failure
+	$(PY) -m pytest -n $(JOBS) --dist loadgroup tests
+
+lint: setup ## Verilator -Wall lint of every RTL top level
+	$(PY) rtl/lint/lint.py
+
+synth: setup ## yosys + nextpnr: LUT/FF/BRAM and Fmax per engine on iCE40 HX8K and ECP5-85F
+	$(PY) rtl/synth/synth.py
+
+bench-rtl: setup ## clocks per block of each engine/mode/key size -> build/bench/rtl.json
+	$(PY) sim/bench_rtl.py
+
+bench: bench-rtl ## all benchmarks (today: the RTL engines)
+
+run: setup ## the main job (not built yet: arrives with the control-plane milestone)
+	@$(VENV)/bin/vcrypto run
+
+clean: ## remove build outputs (keeps .venv)
+	rm -rf build sim_build results.xml
