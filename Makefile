@@ -6,7 +6,7 @@ export PATH := $(abspath $(VENV))/bin:$(PATH)
 # pytest workers: the suite is a handful of long simulator runs; two cores -> two workers.
 JOBS ?= 2
 
-.PHONY: help setup test lint synth bench-rtl bench run clean
+.PHONY: help setup test lint synth bench-rtl bench run abi clean
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -30,6 +30,9 @@ bench: bench-rtl ## all benchmarks (today: the RTL engines)
 
 run: setup ## the main job (not built yet: arrives with the control-plane milestone)
 	@$(VENV)/bin/vcrypto run
+
+abi: ## regenerate the ABI files (SV package, C header, Python, Markdown) from firmware/abi.toml
+	python3 firmware/gen_abi.py
 
 clean: ## remove build outputs (keeps .venv)
 	rm -rf build sim_build results.xml
