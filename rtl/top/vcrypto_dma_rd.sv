@@ -1,0 +1,161 @@
+// vcrypto_dma_rd: AXI4 read DMA. Reads `len` bytes from any byte address and delivers them
+// as a packed stream of 16-byte beats (byte i of the transfer in bits [8i+7:8i] of beat i/16,
+// the AXI little-endian lane order), the last beat partial with the unused bytes zeroed.
+//
+// Bursts are INCR, 16-byte beats, at most 16 beats and never across a 4 KiB boundary. The
+// address channel runs ahead of the data (several bursts outstanding, returned in order);
+// R backpressure throttles it. Realignment: output beat j is bytes [o+16j, o+16j+16) of the
+// aligned read, i.e. the top 16-o bytes of read beat j and the low o bytes of beat j+1, so
+// each read beat is held one beat and the last output is flushed from the held beat alone.
+// An RRESP error does not stop the transfer (every beat is still delivered, so the consumers'
+// counts stay consistent); it sets err_o, which holds until the next command.
+`default_nettype none
+
+module vcrypto_dma_rd (
+  input  logic         clk_i,
+  input  logic         rst_ni,
+  // command
+  input  logic         cmd_valid_i,
+  output logic         cmd_ready_o,
+  input  logic [63:0]  cmd_addr_i,
+  input  logic [31:0]  cmd_len_i,
+  output logic         busy_o,
+  output logic         err_o,
+  // data out
+  output logic         out_valid_o,
+  input  logic         out_ready_i,
+  output logic [127:0] out_data_o,
+  output logic [4:0]   out_bytes_o,   // 1..16 valid bytes (16 except on the last beat)
+  output logic         out_last_o,
+  // AXI4 read address / data channels
+  output logic         m_axi_arvalid,
+  input  logic         m_axi_arready,
+  output logic [63:0]  m_axi_araddr,
+  output logic [7:0]   m_axi_arlen,
+  output logic [2:0]   m_axi_arsize,
+  output logic [1:0]   m_axi_arburst,
+  input  logic         m_axi_rvalid,
+  output logic         m_axi_rready,
+  input  logic [127:0] m_axi_rdata,
+  input  logic [1:0]   m_axi_rresp,
+  input  logic         m_axi_rlast
+);
+
+  logic        busy_q, err_q;
+  logic [63:0] ar_addr_q;        // next burst address (16-byte aligned)
+  logic [28:0] ar_beats_q;       // read beats still to request
+  logic [28:0] r_beats_q;        // read beats still to receive
+  logic [28:0] out_beats_q;      // output beats still to send
+  logic [3:0]  off_q;            // start address mod 16
+  logic [4:0]  last_bytes_q;     // valid bytes in the final output beat
+  logic [127:0] held_q;
+  logic        have_held_q;
+
+  // ---------------------------------------------------------------- command
+  logic [32:0] span;             // offset + length, in bytes
+  assign cmd_ready_o = !busy_q;
+  assign span        = {29'd0, cmd_addr_i[3:0]} + {1'b0, cmd_len_i};
+
+  // ---------------------------------------------------------------- address channel
+  logic [8:0] to_4k;             // beats left before the next 4 KiB boundary (1..256)
+  logic [8:0] burst;
+  assign to_4k  = 9'd256 - {1'b0, ar_addr_q[11:4]};
+  always_comb begin
+    burst = 9'd16;
+    if (to_4k < burst) burst = to_4k;
+    if ({20'd0, burst} > ar_beats_q) burst = ar_beats_q[8:0];
+  end
+  assign m_axi_arvalid = busy_q && ar_beats_q != '0;
+  assign m_axi_araddr  = ar_addr_q;
+  assign m_axi_arlen   = 8'(burst - 9'd1);
+  assign m_axi_arsize  = 3'd4;          // 16 bytes per beat
+  assign m_axi_arburst = 2'b01;         // INCR
+
+  // ---------------------------------------------------------------- data / realignment
+  // A read beat is taken when it can be absorbed: either it only primes the holding register,
+  // or the output slot is free for the beat it completes.
+  logic         out_fire, r_fire, flush, emit_from_r;
+  logic [127:0] joined, masked;
+  logic [7:0]   sh_lo;
+  logic [8:0]   sh_hi;
+
+  assign sh_lo       = {1'b0, off_q, 3'b000};           // 8 * offset
+  assign sh_hi       = 9'd128 - {1'b0, sh_lo};
+  assign emit_from_r = have_held_q;                     // this R beat completes an output beat
+  assign m_axi_rready = busy_q && r_beats_q != '0 && (!emit_from_r || out_ready_i);
+  assign r_fire      = m_axi_rvalid && m_axi_rready;
+  // all read beats in, one output beat left: it comes from the held beat alone
+  assign flush       = busy_q && r_beats_q == '0 && out_beats_q != '0 && have_held_q;
+
+  always_comb begin
+    joined = held_q >> sh_lo;
+    if (!flush && off_q != 4'd0) joined = joined | (m_axi_rdata << sh_hi);
+    if (!flush && off_q == 4'd0) joined = held_q;
+    masked = joined;
+    if (out_beats_q == 29'd1) begin
+      for (int b = 0; b < 16; b++)
+        if (b >= last_bytes_q) masked[8*b +: 8] = 8'h00;
+    end
+  end
+
+  assign out_valid_o = busy_q && out_beats_q != '0 && ((have_held_q && m_axi_rvalid && r_beats_q != '0) || flush);
+  assign out_data_o  = masked;
+  assign out_bytes_o = (out_beats_q == 29'd1) ? last_bytes_q : 5'd16;
+  assign out_last_o  = (out_beats_q == 29'd1);
+  assign out_fire    = out_valid_o && out_ready_i;
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      busy_q       <= 1'b0;
+      err_q        <= 1'b0;
+      ar_addr_q    <= '0;
+      ar_beats_q   <= '0;
+      r_beats_q    <= '0;
+      out_beats_q  <= '0;
+      off_q        <= '0;
+      last_bytes_q <= '0;
+      held_q       <= '0;
+      have_held_q  <= 1'b0;
+    end else begin
+      if (cmd_valid_i && cmd_ready_o) begin
+        busy_q       <= cmd_len_i != '0;
+        err_q        <= 1'b0;
+        ar_addr_q    <= {cmd_addr_i[63:4], 4'h0};
+        ar_beats_q   <= 29'((span + 33'd15) >> 4);
+        r_beats_q    <= 29'((span + 33'd15) >> 4);
+        out_beats_q  <= 29'(({1'b0, cmd_len_i} + 33'd15) >> 4);
+        off_q        <= cmd_addr_i[3:0];
+        last_bytes_q <= (cmd_len_i[3:0] == 4'd0) ? 5'd16 : {1'b0, cmd_len_i[3:0]};
+        have_held_q  <= 1'b0;
+      end else if (busy_q) begin
+        if (m_axi_arvalid && m_axi_arready) begin
+          ar_addr_q  <= ar_addr_q + {51'd0, burst, 4'h0};
+          ar_beats_q <= ar_beats_q - {20'd0, burst};
+        end
+        if (r_fire) begin
+          r_beats_q   <= r_beats_q - 29'd1;
+          held_q      <= m_axi_rdata;
+          have_held_q <= 1'b1;
+          if (m_axi_rresp[1]) err_q <= 1'b1;       // SLVERR / DECERR
+        end
+        if (out_fire) begin
+          out_beats_q <= out_beats_q - 29'd1;
+          if (out_beats_q == 29'd1) begin
+            busy_q      <= 1'b0;
+            have_held_q <= 1'b0;
+          end
+        end
+      end
+    end
+  end
+
+  assign busy_o = busy_q;
+  assign err_o  = err_q;
+
+  // rlast is implied by the beat count; RRESP bit 0 only tells OKAY from EXOKAY.
+  logic unused_r;
+  assign unused_r = m_axi_rlast ^ m_axi_rresp[0];
+
+endmodule
+
+`default_nettype wire

@@ -1,0 +1,92 @@
+// vcrypto_sha_pad: turns a message byte stream into padded SHA-2 blocks for sha256_engine.
+//
+// Input: packed 16-byte beats, byte i in bits [8i+7:8i] (as vcrypto_dma_rd delivers), the
+// message length given with the command. Output: 128-bit beats with byte 0 in [127:120] (the
+// engine's order), four per block, FIPS 180-4 5.1.1 padding appended (0x80, zeros, 64-bit
+// big-endian bit length) and in_last on the final beat. The bit length counts `prefix64`
+// extra bytes already absorbed into the engine's starting state (64 for HMAC continued from
+// an ipad/opad state). This is the "feeder pads" half of the engine's contract.
+`default_nettype none
+
+module vcrypto_sha_pad (
+  input  logic         clk_i,
+  input  logic         rst_ni,
+  input  logic         cmd_valid_i,
+  output logic         cmd_ready_o,
+  input  logic [31:0]  cmd_len_i,
+  input  logic         cmd_prefix64_i,
+  input  logic         in_valid_i,
+  output logic         in_ready_o,
+  input  logic [127:0] in_data_i,
+  output logic         out_valid_o,
+  input  logic         out_ready_i,
+  output logic [127:0] out_data_o,
+  output logic         out_last_o
+);
+
+  typedef enum logic [1:0] {IDLE, MSG, PAD} state_e;
+  state_e      state_q;
+  logic [31:0] rem_q;          // message bytes still to come
+  logic [1:0]  beat_q;         // beat index within the current block
+  logic        marker_q;       // the 0x80 byte has been placed
+  logic [63:0] bitlen_q;
+
+  logic [4:0]  n;              // message bytes in this beat
+  logic [127:0] be;            // this beat, byte 0 in [127:120]
+  logic        final_msg, len_here, last;
+
+  assign n = (rem_q < 32'd16) ? rem_q[4:0] : 5'd16;
+
+  always_comb begin
+    be = '0;
+    if (state_q == MSG) begin
+      for (int b = 0; b < 16; b++)
+        if (5'(b) < n) be[127 - 8*b -: 8] = in_data_i[8*b +: 8];
+        else if (5'(b) == n) be[127 - 8*b -: 8] = 8'h80;
+    end else if (!marker_q) begin
+      be[127:120] = 8'h80;
+    end
+    // the length goes in bytes 8..15 of the 4th beat when they are free
+    final_msg = (state_q == MSG) && (rem_q <= 32'd16);
+    len_here  = (beat_q == 2'd3) && (state_q == PAD || (final_msg && n <= 5'd7));
+    if (len_here) be[63:0] = bitlen_q;
+    last = len_here;
+  end
+
+  assign cmd_ready_o = (state_q == IDLE);
+  assign in_ready_o  = (state_q == MSG) && out_ready_i;
+  assign out_valid_o = (state_q == PAD) || (state_q == MSG && in_valid_i);
+  assign out_data_o  = be;
+  assign out_last_o  = last;
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      state_q  <= IDLE;
+      rem_q    <= '0;
+      beat_q   <= '0;
+      marker_q <= 1'b0;
+      bitlen_q <= '0;
+    end else if (state_q == IDLE) begin
+      if (cmd_valid_i) begin
+        state_q  <= (cmd_len_i == '0) ? PAD : MSG;
+        rem_q    <= cmd_len_i;
+        beat_q   <= '0;
+        marker_q <= 1'b0;
+        bitlen_q <= {29'd0, cmd_len_i, 3'b000} + (cmd_prefix64_i ? 64'd512 : 64'd0);
+      end
+    end else if (out_valid_o && out_ready_i) begin
+      beat_q <= beat_q + 2'd1;
+      if (state_q == MSG) begin
+        rem_q <= rem_q - {27'd0, n};
+        if (n < 5'd16) marker_q <= 1'b1;
+        if (final_msg) state_q <= last ? IDLE : PAD;
+      end else begin
+        marker_q <= 1'b1;
+        if (last) state_q <= IDLE;
+      end
+    end
+  end
+
+endmodule
+
+`default_nettype wire

@@ -1,0 +1,138 @@
+// vcrypto_top: the accelerator as it would sit on a card behind a PCIe shell (XDMA/QDMA
+// style): an AXI4-Lite slave for its registers, an AXI4 master (128-bit) for DMA into host
+// memory, and an interrupt line. Rings, contexts and data live in host memory; see
+// firmware/ABI.md for the register map and the entry formats.
+`default_nettype none
+
+module vcrypto_top
+  import vcrypto_abi_pkg::*;
+#(
+  parameter int NQ = 4
+) (
+  input  logic         clk_i,
+  input  logic         rst_ni,
+  // AXI4-Lite slave (registers)
+  input  logic         s_axil_awvalid,
+  output logic         s_axil_awready,
+  input  logic [11:0]  s_axil_awaddr,
+  input  logic         s_axil_wvalid,
+  output logic         s_axil_wready,
+  input  logic [31:0]  s_axil_wdata,
+  input  logic [3:0]   s_axil_wstrb,
+  output logic         s_axil_bvalid,
+  input  logic         s_axil_bready,
+  output logic [1:0]   s_axil_bresp,
+  input  logic         s_axil_arvalid,
+  output logic         s_axil_arready,
+  input  logic [11:0]  s_axil_araddr,
+  output logic         s_axil_rvalid,
+  input  logic         s_axil_rready,
+  output logic [31:0]  s_axil_rdata,
+  output logic [1:0]   s_axil_rresp,
+  // AXI4 master (DMA)
+  output logic         m_axi_arvalid,
+  input  logic         m_axi_arready,
+  output logic [63:0]  m_axi_araddr,
+  output logic [7:0]   m_axi_arlen,
+  output logic [2:0]   m_axi_arsize,
+  output logic [1:0]   m_axi_arburst,
+  input  logic         m_axi_rvalid,
+  output logic         m_axi_rready,
+  input  logic [127:0] m_axi_rdata,
+  input  logic [1:0]   m_axi_rresp,
+  input  logic         m_axi_rlast,
+  output logic         m_axi_awvalid,
+  input  logic         m_axi_awready,
+  output logic [63:0]  m_axi_awaddr,
+  output logic [7:0]   m_axi_awlen,
+  output logic [2:0]   m_axi_awsize,
+  output logic [1:0]   m_axi_awburst,
+  output logic         m_axi_wvalid,
+  input  logic         m_axi_wready,
+  output logic [127:0] m_axi_wdata,
+  output logic [15:0]  m_axi_wstrb,
+  output logic         m_axi_wlast,
+  input  logic         m_axi_bvalid,
+  output logic         m_axi_bready,
+  input  logic [1:0]   m_axi_bresp,
+  // interrupt: level, high while an unmasked INT_STATUS bit is set
+  output logic         irq_o
+);
+
+  logic            enable;
+  logic [63:0]     win_base, win_size;
+  logic [NQ*64-1:0] sq_base, cq_base;
+  logic [NQ*4-1:0]  sq_log2, cq_log2;
+  logic [NQ*16-1:0] sq_head, sq_tail, cq_head, cq_tail;
+  logic [NQ-1:0]    cq_phase, sq_pop, cq_push, ring_fault;
+  logic            inc_err_axi, inc_err_window, inc_err_notsupp, inc_err_length, engine_idle;
+
+  logic            rd_cmd_valid, rd_cmd_ready, rd_busy, rd_err, rd_valid, rd_ready, rd_last;
+  logic [63:0]     rd_cmd_addr;
+  logic [31:0]     rd_cmd_len;
+  logic [127:0]    rd_data;
+  logic [4:0]      rd_bytes;
+  logic            wr_cmd_valid, wr_cmd_ready, wr_busy, wr_err, wr_valid, wr_ready;
+  logic [63:0]     wr_cmd_addr;
+  logic [31:0]     wr_cmd_len;
+  logic [127:0]    wr_data;
+
+  vcrypto_csr #(.NQ(NQ)) u_csr (
+    .clk_i, .rst_ni,
+    .s_axil_awvalid, .s_axil_awready, .s_axil_awaddr, .s_axil_wvalid, .s_axil_wready,
+    .s_axil_wdata, .s_axil_wstrb, .s_axil_bvalid, .s_axil_bready, .s_axil_bresp,
+    .s_axil_arvalid, .s_axil_arready, .s_axil_araddr, .s_axil_rvalid, .s_axil_rready,
+    .s_axil_rdata, .s_axil_rresp,
+    .enable_o (enable), .win_base_o (win_base), .win_size_o (win_size),
+    .sq_base_o (sq_base), .sq_log2_o (sq_log2), .sq_head_o (sq_head), .sq_tail_o (sq_tail),
+    .cq_base_o (cq_base), .cq_log2_o (cq_log2), .cq_head_o (cq_head), .cq_tail_o (cq_tail),
+    .cq_phase_o (cq_phase), .sq_pop_i (sq_pop), .cq_push_i (cq_push),
+    .inc_err_axi_i (inc_err_axi), .inc_err_window_i (inc_err_window),
+    .inc_err_notsupp_i (inc_err_notsupp), .inc_err_length_i (inc_err_length),
+    .engine_idle_i (engine_idle), .ring_fault_i (ring_fault), .irq_o
+  );
+
+  vcrypto_queue_engine #(.NQ(NQ)) u_engine (
+    .clk_i, .rst_ni,
+    .enable_i (enable), .win_base_i (win_base), .win_size_i (win_size),
+    .sq_base_i (sq_base), .sq_log2_i (sq_log2), .sq_head_i (sq_head), .sq_tail_i (sq_tail),
+    .cq_base_i (cq_base), .cq_log2_i (cq_log2), .cq_head_i (cq_head), .cq_tail_i (cq_tail),
+    .cq_phase_i (cq_phase), .sq_pop_o (sq_pop), .cq_push_o (cq_push),
+    .inc_err_axi_o (inc_err_axi), .inc_err_window_o (inc_err_window),
+    .inc_err_notsupp_o (inc_err_notsupp), .inc_err_length_o (inc_err_length),
+    .idle_o (engine_idle), .ring_fault_o (ring_fault),
+    .rd_cmd_valid_o (rd_cmd_valid), .rd_cmd_ready_i (rd_cmd_ready), .rd_cmd_addr_o (rd_cmd_addr),
+    .rd_cmd_len_o (rd_cmd_len), .rd_busy_i (rd_busy), .rd_err_i (rd_err),
+    .rd_valid_i (rd_valid), .rd_ready_o (rd_ready), .rd_data_i (rd_data),
+    .wr_cmd_valid_o (wr_cmd_valid), .wr_cmd_ready_i (wr_cmd_ready), .wr_cmd_addr_o (wr_cmd_addr),
+    .wr_cmd_len_o (wr_cmd_len), .wr_busy_i (wr_busy), .wr_err_i (wr_err),
+    .wr_valid_o (wr_valid), .wr_ready_i (wr_ready), .wr_data_o (wr_data)
+  );
+
+  vcrypto_dma_rd u_dma_rd (
+    .clk_i, .rst_ni,
+    .cmd_valid_i (rd_cmd_valid), .cmd_ready_o (rd_cmd_ready), .cmd_addr_i (rd_cmd_addr),
+    .cmd_len_i (rd_cmd_len), .busy_o (rd_busy), .err_o (rd_err),
+    .out_valid_o (rd_valid), .out_ready_i (rd_ready), .out_data_o (rd_data),
+    .out_bytes_o (rd_bytes), .out_last_o (rd_last),
+    .m_axi_arvalid, .m_axi_arready, .m_axi_araddr, .m_axi_arlen, .m_axi_arsize, .m_axi_arburst,
+    .m_axi_rvalid, .m_axi_rready, .m_axi_rdata, .m_axi_rresp, .m_axi_rlast
+  );
+
+  vcrypto_dma_wr u_dma_wr (
+    .clk_i, .rst_ni,
+    .cmd_valid_i (wr_cmd_valid), .cmd_ready_o (wr_cmd_ready), .cmd_addr_i (wr_cmd_addr),
+    .cmd_len_i (wr_cmd_len), .busy_o (wr_busy), .err_o (wr_err),
+    .in_valid_i (wr_valid), .in_ready_o (wr_ready), .in_data_i (wr_data),
+    .m_axi_awvalid, .m_axi_awready, .m_axi_awaddr, .m_axi_awlen, .m_axi_awsize, .m_axi_awburst,
+    .m_axi_wvalid, .m_axi_wready, .m_axi_wdata, .m_axi_wstrb, .m_axi_wlast,
+    .m_axi_bvalid, .m_axi_bready, .m_axi_bresp
+  );
+
+  // Framing comes from the byte counts the engine already knows.
+  logic unused_rd;
+  assign unused_rd = ^{rd_bytes, rd_last};
+
+endmodule
+
+`default_nettype wire
