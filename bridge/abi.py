@@ -90,6 +90,32 @@ HASH_ALG_SHA_256 = 2
 CHAIN_ORDER_CIPHER_THEN_HASH = 1
 CHAIN_ORDER_HASH_THEN_CIPHER = 2
 
+MMIO_OP_WRITE = 1
+MMIO_OP_READ = 2
+
+SHM_MAGIC_VALUE = 0x4d48534f54505943
+SHM_VERSION_VALUE = 0x1
+SHM_HEADER_BYTES = 0x2000
+SHM_DMA_BASE = 0x100000000
+SHM_MMIO_SLOTS = 0x100
+SHM_MMIO_SLOT_BYTES = 0x10
+SHM_MMIO_RING_OFFSET = 0x1000
+SHM_FIELDS = {  # name: (offset, bytes)
+    'magic': (0, 8),
+    'version': (8, 4),
+    'state': (12, 4),
+    'size': (16, 8),
+    'client_pid': (24, 4),
+    'accel_pid': (28, 4),
+    'stop': (32, 4),
+    'mmio_head': (64, 4),
+    'mmio_tail': (128, 4),
+    'cycles': (192, 8),
+    'busy_cycles': (200, 8),
+    'busy_ns': (208, 8),
+    'irq_count': (216, 8),
+}
+
 SQE_BYTES = 64
 SQE_FIELDS = {  # name: (offset, bytes)
     'opcode': (0, 1),
@@ -124,4 +150,12 @@ CTX_FIELDS = {  # name: (offset, bytes)
     'key': (32, 32),
     'inner_state': (64, 32),
     'outer_state': (96, 32),
+}
+
+MMIO_BYTES = 16
+MMIO_FIELDS = {  # name: (offset, bytes)
+    'op': (0, 4),
+    'addr': (4, 4),
+    'data': (8, 4),
+    'seq': (12, 4),
 }

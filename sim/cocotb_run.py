@@ -61,9 +61,11 @@ def run_cocotb(top: str, test_module: str, sim: str, testcase: str | list[str] |
         waves=waves,
         log_file=build_dir / "build.log",
     )
-    env = {"PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "tests"),
-                                          os.environ.get("PYTHONPATH", "")])}
-    env.update(extra_env or {})
+    # The runner hands its own sys.path to the simulator's Python as PYTHONPATH.
+    for p in (str(ROOT / "tests"), str(ROOT)):
+        if p not in sys.path:
+            sys.path.insert(0, p)
+    env = dict(extra_env or {})
     results_xml = build_dir / f"results-{test_module.rsplit('.', 1)[-1]}.xml"
     if results_xml.exists():
         results_xml.unlink()

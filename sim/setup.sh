@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 VENV=$ROOT/.venv
 PY=${PYTHON:-python3}
-APT_PKGS=(iverilog yosys nextpnr-ice40 fpga-icestorm)
+APT_PKGS=(iverilog yosys nextpnr-ice40 fpga-icestorm liblz4-dev zlib1g-dev)
 
 say() { printf '[setup] %s\n' "$*"; }
 die() { printf '[setup] ERROR: %s\n' "$*" >&2; exit 1; }

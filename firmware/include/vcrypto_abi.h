@@ -117,4 +117,33 @@
 #define VCRYPTO_CTX_INNER_STATE_OFF 64u /* 32 B: HMAC: SHA-2 state after (K0 ^ ipad), H0..H7 big-endian words */
 #define VCRYPTO_CTX_OUTER_STATE_OFF 96u /* 32 B: HMAC: SHA-2 state after (K0 ^ opad) */
 
+/* accelerator process shared memory (sim/) */
+#define VCRYPTO_SHM_MAGIC_VALUE 0x4d48534f54505943ull
+#define VCRYPTO_SHM_VERSION_VALUE 0x1ull
+#define VCRYPTO_SHM_HEADER_BYTES 0x2000ull
+#define VCRYPTO_SHM_DMA_BASE 0x100000000ull
+#define VCRYPTO_SHM_MMIO_SLOTS 0x100ull
+#define VCRYPTO_SHM_MMIO_SLOT_BYTES 0x10ull
+#define VCRYPTO_SHM_MMIO_RING_OFFSET 0x1000ull
+#define VCRYPTO_SHM_MAGIC_OFF 0u /* 8 B: magic_value, written by the creator */
+#define VCRYPTO_SHM_VERSION_OFF 8u /* 4 B: version_value */
+#define VCRYPTO_SHM_STATE_OFF 12u /* 4 B: process state: 0 starting, 1 running, 2 stopped, 3 failed */
+#define VCRYPTO_SHM_SIZE_OFF 16u /* 8 B: segment size in bytes */
+#define VCRYPTO_SHM_CLIENT_PID_OFF 24u /* 4 B: pid of the bridge process (the process exits when it is gone) */
+#define VCRYPTO_SHM_ACCEL_PID_OFF 28u /* 4 B: pid of the accelerator process */
+#define VCRYPTO_SHM_STOP_OFF 32u /* 4 B: set to 1 by the client to ask the process to exit */
+#define VCRYPTO_SHM_MMIO_HEAD_OFF 64u /* 4 B: client's producer index into the MMIO ring (free-running) */
+#define VCRYPTO_SHM_MMIO_TAIL_OFF 128u /* 4 B: process's consumer index (free-running); slot i done when tail > i */
+#define VCRYPTO_SHM_CYCLES_OFF 192u /* 8 B: simulated clock cycles so far (published by the process) */
+#define VCRYPTO_SHM_BUSY_CYCLES_OFF 200u /* 8 B: cycles simulated while a request was in flight */
+#define VCRYPTO_SHM_BUSY_NS_OFF 208u /* 8 B: wall-clock ns spent simulating those cycles */
+#define VCRYPTO_SHM_IRQ_COUNT_OFF 216u /* 8 B: rising edges of the interrupt line */
+#define VCRYPTO_MMIO_OP_WRITE 1u
+#define VCRYPTO_MMIO_OP_READ 2u
+#define VCRYPTO_MMIO_BYTES 16u
+#define VCRYPTO_MMIO_OP_OFF 0u /* 1 write, 2 read */
+#define VCRYPTO_MMIO_ADDR_OFF 4u /* register offset */
+#define VCRYPTO_MMIO_DATA_OFF 8u /* write data / read result */
+#define VCRYPTO_MMIO_SEQ_OFF 12u /* slot index + 1, written last by the client: marks the slot valid */
+
 #endif /* VCRYPTO_ABI_H */

@@ -37,20 +37,23 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 # ------------------------------------------------------------------------------ designs
-# One entry per block to synthesise.  `sources` are relative to the repository root and are
-# read with `read_verilog -sv`; `clock` / `reset` name the ports the wrapper drives straight
-# from pins (every other port goes through the wrapper's registers).  To add a block (e.g.
-# the accelerator top with its AXI master) append an entry here.
+# One entry per block to synthesise; its sources come from the block's file list
+# rtl/**/<top>.f (compile order, shared with simulation and lint) and are read with
+# `read_verilog -sv`.  `clock` / `reset` name the ports the wrapper drives straight from pins
+# (every other port goes through the wrapper's registers).
+
+
+def _file_list(top: str) -> list[str]:
+    matches = list((ROOT / "rtl").rglob(f"{top}.f"))
+    if len(matches) != 1:
+        raise SystemExit(f"expected one file list rtl/**/{top}.f, found {matches}")
+    lines = (ln.split("//", 1)[0].strip() for ln in matches[0].read_text().splitlines())
+    return [ln for ln in lines if ln]
+
+
 DESIGNS: dict[str, dict] = {
-    "aes_engine": dict(
-        top="aes_engine",
-        sources=["rtl/aes/aes_engine.sv", "rtl/aes/aes_key_expand.sv",
-                 "rtl/aes/aes_key_mem.sv", "rtl/aes/aes_sbox.sv"],
-        clock="clk_i", reset="rst_ni"),
-    "sha256_engine": dict(
-        top="sha256_engine",
-        sources=["rtl/sha/sha256_engine.sv"],
-        clock="clk_i", reset="rst_ni"),
+    top: dict(top=top, sources=_file_list(top), clock="clk_i", reset="rst_ni")
+    for top in ("aes_engine", "sha256_engine", "vcrypto_top")
 }
 
 # ------------------------------------------------------------------------------ devices

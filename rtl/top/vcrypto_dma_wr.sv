@@ -41,7 +41,7 @@ module vcrypto_dma_wr (
 );
 
   logic        busy_q, err_q;
-  logic [63:0] aw_addr_q, w_addr_q;   // next burst address on each channel (16-byte aligned)
+  logic [63:0] aw_addr_q, w_addr_q;   // next burst / next beat address (16-byte aligned)
   logic [28:0] aw_beats_q;            // beats whose address is still to be sent
   logic [28:0] w_beats_q;             // write beats still to send
   logic [28:0] in_beats_q;            // input beats still to take
@@ -141,12 +141,12 @@ module vcrypto_dma_wr (
       end
       if (w_fire) begin
         w_beats_q <= w_beats_q - 29'd1;
+        w_addr_q  <= w_addr_q + 64'd16;       // bursts are contiguous: track beat by beat
         first_q   <= 1'b0;
         prev_q    <= cur;
         if (need_in) in_beats_q <= in_beats_q - 29'd1;
         if (w_left == 9'd1) begin
           w_burst_left_q <= '0;
-          w_addr_q       <= w_addr_q + {51'd0, w_burst, 4'h0};
         end else begin
           w_burst_left_q <= w_left - 9'd1;
         end

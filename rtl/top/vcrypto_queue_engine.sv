@@ -400,7 +400,9 @@ module vcrypto_queue_engine
 
       case (state_q)
         S_IDLE: begin
-          if (enable_i && pick_valid) begin
+          // cq_push_o is registered: skip the first idle clock so the ring indices the
+          // arbiter sees include the completion just posted.
+          if (enable_i && pick_valid && cq_push_o == '0) begin
             q_q        <= pick;
             cqe_addr_q <= cqe_addr[pick];
             cq_phase_q <= cq_phase_i[pick];

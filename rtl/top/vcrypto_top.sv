@@ -30,17 +30,20 @@ module vcrypto_top
   output logic [31:0]  s_axil_rdata,
   output logic [1:0]   s_axil_rresp,
   // AXI4 master (DMA)
+  output logic         m_axi_arid,       // single ID: every response returns in order
   output logic         m_axi_arvalid,
   input  logic         m_axi_arready,
   output logic [63:0]  m_axi_araddr,
   output logic [7:0]   m_axi_arlen,
   output logic [2:0]   m_axi_arsize,
   output logic [1:0]   m_axi_arburst,
+  input  logic         m_axi_rid,
   input  logic         m_axi_rvalid,
   output logic         m_axi_rready,
   input  logic [127:0] m_axi_rdata,
   input  logic [1:0]   m_axi_rresp,
   input  logic         m_axi_rlast,
+  output logic         m_axi_awid,
   output logic         m_axi_awvalid,
   input  logic         m_axi_awready,
   output logic [63:0]  m_axi_awaddr,
@@ -52,11 +55,14 @@ module vcrypto_top
   output logic [127:0] m_axi_wdata,
   output logic [15:0]  m_axi_wstrb,
   output logic         m_axi_wlast,
+  input  logic         m_axi_bid,
   input  logic         m_axi_bvalid,
   output logic         m_axi_bready,
   input  logic [1:0]   m_axi_bresp,
   // interrupt: level, high while an unmasked INT_STATUS bit is set
-  output logic         irq_o
+  output logic         irq_o,
+  // high while a request is in flight (what STATUS.IDLE reports, as a pin for the shell)
+  output logic         busy_o
 );
 
   logic            enable;
@@ -129,9 +135,13 @@ module vcrypto_top
     .m_axi_bvalid, .m_axi_bready, .m_axi_bresp
   );
 
-  // Framing comes from the byte counts the engine already knows.
+  assign busy_o     = !engine_idle;
+  assign m_axi_arid = 1'b0;
+  assign m_axi_awid = 1'b0;
+
+  // Framing comes from the byte counts the engine already knows; one ID, in-order responses.
   logic unused_rd;
-  assign unused_rd = ^{rd_bytes, rd_last};
+  assign unused_rd = ^{rd_bytes, rd_last, m_axi_rid, m_axi_bid};
 
 endmodule
 

@@ -1,0 +1,304 @@
+"""Host driver for the accelerator: MMIO through the shared-memory mailbox, the submission and
+completion rings, session contexts and data buffers in the shared segment.
+
+It talks to the accelerator process only through the segment and the two semaphores of
+sim/accel_process.Transport, exactly as a kernel driver talks to a PCIe card through a BAR,
+DMA memory and an interrupt.
+"""
+from __future__ import annotations
+
+import bisect
+import time
+from dataclasses import dataclass, field
+
+import posix_ipc
+
+from bridge import abi
+from bridge.accel_abi import Completion, Session, decode_cqe, encode_sqe
+
+
+class AccelTimeout(TimeoutError):
+    pass
+
+
+class OutOfMemory(MemoryError):
+    pass
+
+
+class Heap:
+    """First-fit allocator with coalescing over [start, end) of the segment (16-byte grain)."""
+
+    def __init__(self, start: int, end: int):
+        self.free: list[tuple[int, int]] = [(start, end - start)]   # sorted (offset, size)
+        self.used: dict[int, int] = {}
+
+    def alloc(self, n: int, align: int = 16) -> int:
+        n = max(16, (n + 15) & ~15)
+        for i, (off, size) in enumerate(self.free):
+            start = (off + align - 1) & ~(align - 1)
+            if start + n <= off + size:
+                del self.free[i]
+                if start > off:
+                    bisect.insort(self.free, (off, start - off))
+                if start + n < off + size:
+                    bisect.insort(self.free, (start + n, off + size - start - n))
+                self.used[start] = n
+                return start
+        raise OutOfMemory(f"no {n} free bytes in the shared segment")
+
+    def release(self, off: int) -> None:
+        n = self.used.pop(off)
+        bisect.insort(self.free, (off, n))
+        merged: list[tuple[int, int]] = []
+        for o, s in self.free:
+            if merged and merged[-1][0] + merged[-1][1] == o:
+                merged[-1] = (merged[-1][0], merged[-1][1] + s)
+            else:
+                merged.append((o, s))
+        self.free = merged
+
+
+@dataclass
+class _Queue:
+    sq: int
+    cq: int
+    entries: int
+    tail: int = 0
+    head: int = 0
+    phase: int = 1
+    inflight: int = 0
+
+
+@dataclass
+class Request:
+    opcode: int
+    ctx: int                     # context offset (from create_context)
+    src: bytes
+    iv: bytes = b""
+    digest_len: int = 0
+    # filled in
+    cookie: int = 0
+    src_off: int = 0
+    dst_off: int = 0
+    dig_off: int = 0
+    completion: Completion | None = None
+    dst: bytes = b""
+    digest: bytes = b""
+    extra: dict = field(default_factory=dict)
+
+
+class AccelClient:
+    def __init__(self, transport, sq_log2: int = 8, cq_log2: int = 8):
+        self.t = transport
+        self.mem = transport.mem
+        self.base = abi.SHM_DMA_BASE
+        self.mmio_head = 0
+        nq = abi.DEV_NUM_QUEUES
+        ring_bytes = nq * ((abi.SQE_BYTES << sq_log2) + (abi.CQE_BYTES << cq_log2))
+        rings = abi.SHM_HEADER_BYTES
+        self.heap = Heap((rings + ring_bytes + 4095) & ~4095, transport.size)
+        self.queues = []
+        off = rings
+        for _ in range(nq):
+            sq, off = off, off + (abi.SQE_BYTES << sq_log2)
+            cq, off = off, off + (abi.CQE_BYTES << cq_log2)
+            self.mem[cq:cq + (abi.CQE_BYTES << cq_log2)] = bytes(abi.CQE_BYTES << cq_log2)
+            self.queues.append(_Queue(sq, cq, min(1 << sq_log2, 1 << cq_log2)))
+        self.sq_log2, self.cq_log2 = sq_log2, cq_log2
+        self.next_cookie = 1
+        self.pending: dict[int, Request] = {}
+        self._init_device()
+
+    # -------------------------------------------------------------- MMIO (mailbox)
+    def _slot(self, idx: int) -> int:
+        return abi.SHM_MMIO_RING_OFFSET + (idx % abi.SHM_MMIO_SLOTS) * abi.MMIO_BYTES
+
+    def _mmio(self, op: int, addr: int, data: int = 0) -> int:
+        idx = self.mmio_head
+        while idx - self._field("mmio_tail") >= abi.SHM_MMIO_SLOTS:      # mailbox full
+            self._check_alive()
+        s = self._slot(idx)
+        self.mem[s:s + 12] = op.to_bytes(4, "little") + addr.to_bytes(4, "little") + data.to_bytes(4, "little")
+        self.mem[s + 12:s + 16] = (idx + 1).to_bytes(4, "little")       # valid marker, last
+        self.mmio_head = idx + 1
+        off, n = abi.SHM_FIELDS["mmio_head"]
+        self.mem[off:off + n] = self.mmio_head.to_bytes(n, "little")
+        self.t.doorbell.release()
+        return idx
+
+    def _field(self, name: str) -> int:
+        off, n = abi.SHM_FIELDS[name]
+        return int.from_bytes(self.mem[off:off + n], "little")
+
+    def _check_alive(self) -> None:
+        if not self.t.alive():
+            raise ConnectionError("the accelerator process is gone")
+
+    def mmio_write(self, addr: int, value: int) -> None:
+        """Posted write: returns once queued (executed in order with all other accesses)."""
+        self._mmio(abi.MMIO_OP_WRITE, addr, value)
+
+    def mmio_read(self, addr: int, timeout: float = 5.0) -> int:
+        idx = self._mmio(abi.MMIO_OP_READ, addr)
+        self._wait_mmio(idx, timeout)
+        s = self._slot(idx)
+        return int.from_bytes(self.mem[s + 8:s + 12], "little")
+
+    def _wait_mmio(self, idx: int, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        spins = 0
+        while self._field("mmio_tail") <= idx:
+            spins += 1
+            if spins > 200:
+                time.sleep(0.00005)
+                if time.monotonic() > deadline:
+                    self._check_alive()
+                    raise AccelTimeout(f"MMIO access {idx} not executed within {timeout} s")
+
+    def flush(self, timeout: float = 5.0) -> None:
+        """Wait until every queued MMIO access has been executed."""
+        if self.mmio_head:
+            self._wait_mmio(self.mmio_head - 1, timeout)
+
+    # -------------------------------------------------------------- setup
+    def _init_device(self) -> None:
+        if self.mmio_read(abi.CSR_ID) != abi.DEV_ID:
+            raise RuntimeError("not a vcrypto accelerator")
+        w = self.mmio_write
+        win_base, win_size = self.base + abi.SHM_HEADER_BYTES, self.t.size - abi.SHM_HEADER_BYTES
+        w(abi.CSR_WIN_BASE_LO, win_base & 0xFFFFFFFF)
+        w(abi.CSR_WIN_BASE_HI, win_base >> 32)
+        w(abi.CSR_WIN_SIZE_LO, win_size & 0xFFFFFFFF)
+        w(abi.CSR_WIN_SIZE_HI, win_size >> 32)
+        for q, qs in enumerate(self.queues):
+            sq, cq = self.base + qs.sq, self.base + qs.cq
+            w(abi.qcsr(q, abi.QCSR_SQ_BASE_LO), sq & 0xFFFFFFFF)
+            w(abi.qcsr(q, abi.QCSR_SQ_BASE_HI), sq >> 32)
+            w(abi.qcsr(q, abi.QCSR_CQ_BASE_LO), cq & 0xFFFFFFFF)
+            w(abi.qcsr(q, abi.QCSR_CQ_BASE_HI), cq >> 32)
+            w(abi.qcsr(q, abi.QCSR_SQ_SIZE_LOG2), self.sq_log2)
+            w(abi.qcsr(q, abi.QCSR_CQ_SIZE_LOG2), self.cq_log2)
+        w(abi.CSR_INT_MASK, (1 << len(self.queues)) - 1)
+        w(abi.CSR_CTRL, 1)
+        self.flush()
+
+    # -------------------------------------------------------------- memory
+    def write(self, off: int, data: bytes) -> None:
+        self.mem[off:off + len(data)] = data
+
+    def read(self, off: int, n: int) -> bytes:
+        return bytes(self.mem[off:off + n])
+
+    def create_context(self, session: Session) -> int:
+        off = self.heap.alloc(abi.CTX_BYTES)
+        self.write(off, session.context())
+        return off
+
+    def destroy_context(self, off: int) -> None:
+        """Wipe the key material and give the memory back."""
+        self.write(off, bytes(abi.CTX_BYTES))
+        self.heap.release(off)
+
+    # -------------------------------------------------------------- requests
+    def space(self, q: int) -> int:
+        return self.queues[q].entries - 1 - self.queues[q].inflight
+
+    def submit(self, q: int, req: Request) -> None:
+        """Copy the source into the segment, allocate output buffers, post the entry
+        (the doorbell is rung by ring())."""
+        qs = self.queues[q]
+        if self.space(q) <= 0:
+            raise RuntimeError(f"queue {q} is full")
+        n = len(req.src)
+        req.src_off = self.heap.alloc(max(n, 1))
+        self.write(req.src_off, req.src)
+        req.dst_off = self.heap.alloc(max(n, 1))
+        req.dig_off = self.heap.alloc(32)
+        req.cookie = self.next_cookie
+        self.next_cookie += 1
+        sqe = encode_sqe(req.opcode, req.cookie, self.base + req.ctx, self.base + req.src_off, n,
+                         self.base + req.dst_off, self.base + req.dig_off, req.iv)
+        slot = qs.sq + qs.tail * abi.SQE_BYTES
+        self.write(slot, sqe)
+        qs.tail = (qs.tail + 1) % (1 << self.sq_log2)
+        qs.inflight += 1
+        self.pending[req.cookie] = req
+
+    def ring(self, queues=None) -> None:
+        for q in (range(len(self.queues)) if queues is None else queues):
+            self.mmio_write(abi.qcsr(q, abi.QCSR_SQ_TAIL), self.queues[q].tail)
+
+    def reap(self) -> list[Request]:
+        """Collect every completion posted so far (phase-bit protocol), copy results out,
+        free the buffers, and hand the ring slots back to the device."""
+        done = []
+        for q, qs in enumerate(self.queues):
+            moved = False
+            while True:
+                slot = qs.cq + qs.head * abi.CQE_BYTES
+                if self.mem[slot + 15] & 1 != qs.phase:
+                    break
+                c = decode_cqe(self.read(slot, abi.CQE_BYTES))
+                req = self.pending.pop(c.cookie, None)
+                if req is None:
+                    raise RuntimeError(f"completion with unknown cookie {c.cookie} on queue {q}")
+                req.completion = c
+                if c.status == abi.STATUS_OK:
+                    if req.opcode in (abi.OPCODE_CIPHER, abi.OPCODE_CHAIN):
+                        req.dst = self.read(req.dst_off, len(req.src))
+                    if req.opcode != abi.OPCODE_CIPHER:
+                        req.digest = self.read(req.dig_off, req.digest_len)
+                for off in (req.src_off, req.dst_off, req.dig_off):
+                    self.heap.release(off)
+                qs.inflight -= 1
+                qs.head = (qs.head + 1) % (1 << self.cq_log2)
+                if qs.head == 0:
+                    qs.phase ^= 1
+                moved = True
+                done.append(req)
+            if moved:
+                self.mmio_write(abi.qcsr(q, abi.QCSR_CQ_HEAD), qs.head)
+        return done
+
+    def wait_interrupt(self, timeout: float) -> bool:
+        """Sleep until the interrupt line rises (or timeout); acknowledge it first so a
+        completion that lands while reaping raises a new edge."""
+        try:
+            self.t.irq.acquire(timeout)
+        except posix_ipc.BusyError:
+            self._check_alive()
+            return False
+        self.mmio_write(abi.CSR_INT_STATUS, (1 << len(self.queues)) - 1)
+        self.flush()
+        return True
+
+    def run(self, reqs: list[Request], timeout: float = 60.0) -> list[Request]:
+        """Submit a batch over all queues (as ring space allows) and wait for all of it."""
+        todo = list(reqs)
+        done: list[Request] = []
+        q = 0
+        deadline = time.monotonic() + timeout
+        while todo or self.pending:
+            posted = set()
+            while todo and any(self.space(i) > 0 for i in range(len(self.queues))):
+                while self.space(q) <= 0:
+                    q = (q + 1) % len(self.queues)
+                try:
+                    self.submit(q, todo[0])
+                except OutOfMemory:
+                    if not self.pending:
+                        raise
+                    break
+                todo.pop(0)
+                posted.add(q)
+                q = (q + 1) % len(self.queues)
+            if posted:
+                self.ring(sorted(posted))
+            got = self.reap()
+            if not got:
+                self.wait_interrupt(0.05)
+                got = self.reap()
+            done += got
+            if time.monotonic() > deadline:
+                raise AccelTimeout(f"{len(self.pending)} requests not completed within {timeout} s")
+        return done
