@@ -56,7 +56,7 @@ def build(verbose: bool = False) -> Path:
                "--x-assign", "fast", "--x-initial", "fast", "--trace-fst", "--noassert",
                "--top-module", "vcrypto_top", "-Mdir", str(BUILD / "obj"), "-o", str(BINARY),
                "-CFLAGS", f"-O2 -std=c++17 -I{ROOT / 'firmware' / 'include'}", "-LDFLAGS", "-lrt -pthread -llz4 -lz",
-               "-MAKEFLAGS", "OPT_FAST=-O2 OPT_SLOW=-O1",
+               "-MAKEFLAGS", "OPT_FAST=-O3 OPT_SLOW=-O1",
                *map(str, rtl_sources("vcrypto_top")), str(HARNESS)]
         r = subprocess.run(cmd, capture_output=not verbose, text=True)
         if r.returncode != 0:
@@ -116,12 +116,13 @@ class AcceleratorProcess:
             _put(self.mem, "version", abi.SHM_VERSION_VALUE)
             _put(self.mem, "size", self.mem_bytes)
             _put(self.mem, "client_pid", os.getpid())
-            cmd = [str(binary), "--shm", self.names["shm"], "--doorbell", self.names["doorbell"],
+            # VCRYPTO_ACCEL_WRAPPER runs the process under a tool, e.g. "valgrind --tool=callgrind"
+            cmd = os.environ.get("VCRYPTO_ACCEL_WRAPPER", "").split() + [str(binary), "--shm", self.names["shm"], "--doorbell", self.names["doorbell"],
                    "--irq", self.names["irq"]]
             if self.fst:
                 cmd += ["--fst", self.fst, "--fst-from", str(self.fst_from), "--fst-cycles", str(self.fst_cycles)]
             self.proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True)
-            deadline = time.monotonic() + self.start_timeout
+            deadline = time.monotonic() + self.start_timeout * (10 if "VCRYPTO_ACCEL_WRAPPER" in os.environ else 1)
             while _get(self.mem, "state") != 1:
                 if self.proc.poll() is not None:
                     raise AcceleratorError(f"accelerator process exited: {self.proc.stderr.read().strip()}")

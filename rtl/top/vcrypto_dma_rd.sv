@@ -75,12 +75,13 @@ module vcrypto_dma_rd (
   // A read beat is taken when it can be absorbed: either it only primes the holding register,
   // or the output slot is free for the beat it completes.
   logic         out_fire, r_fire, flush, emit_from_r;
-  logic [127:0] joined, masked;
+  logic [127:0] joined, masked, keep_mask;
   logic [7:0]   sh_lo;
   logic [8:0]   sh_hi;
 
   assign sh_lo       = {1'b0, off_q, 3'b000};           // 8 * offset
   assign sh_hi       = 9'd128 - {1'b0, sh_lo};
+  assign keep_mask   = {128{1'b1}} >> {(5'd16 - last_bytes_q), 3'b000};
   assign emit_from_r = have_held_q;                     // this R beat completes an output beat
   assign m_axi_rready = busy_q && r_beats_q != '0 && (!emit_from_r || out_ready_i);
   assign r_fire      = m_axi_rvalid && m_axi_rready;
@@ -91,11 +92,8 @@ module vcrypto_dma_rd (
     joined = held_q >> sh_lo;
     if (!flush && off_q != 4'd0) joined = joined | (m_axi_rdata << sh_hi);
     if (!flush && off_q == 4'd0) joined = held_q;
-    masked = joined;
-    if (out_beats_q == 29'd1) begin
-      for (int b = 0; b < 16; b++)
-        if (b >= last_bytes_q) masked[8*b +: 8] = 8'h00;
-    end
+    // last beat: keep the low last_bytes_q bytes, zero the rest
+    masked = (out_beats_q == 29'd1) ? (joined & keep_mask) : joined;
   end
 
   assign out_valid_o = busy_q && out_beats_q != '0 && ((have_held_q && m_axi_rvalid && r_beats_q != '0) || flush);

@@ -92,8 +92,9 @@ module vcrypto_dma_wr (
   assign sh_hi     = 9'd128 - {1'b0, sh_lo};
   always_comb begin
     m_axi_wdata = (off_q == 4'd0) ? cur : ((cur << sh_lo) | (prev_q >> sh_hi));
-    for (int b = 0; b < 16; b++)
-      strb[b] = !(first_q && b < {28'd0, off_q}) && !(w_beats_q == 29'd1 && b >= {27'd0, end_bytes_q});
+    strb = 16'hFFFF;
+    if (first_q) strb = strb & (16'hFFFF << off_q);                        // bytes before the start
+    if (w_beats_q == 29'd1) strb = strb & (16'hFFFF >> (5'd16 - end_bytes_q)); // bytes after the end
   end
   assign m_axi_wstrb  = strb;
   assign m_axi_wlast  = (w_left == 9'd1);

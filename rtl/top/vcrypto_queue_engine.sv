@@ -71,16 +71,18 @@ module vcrypto_queue_engine
     S_CQE_CMD, S_CQE_DATA, S_CQE_WAIT, S_DONE
   } state_e;
 
+  // byte 0 <-> byte 15 etc.: AXI little-endian lanes <-> the engines' big-endian blocks
   function automatic logic [127:0] bswap128(input logic [127:0] x);
-    for (int b = 0; b < 16; b++) bswap128[8*b +: 8] = x[127 - 8*b -: 8];
+    bswap128 = {x[7:0], x[15:8], x[23:16], x[31:24], x[39:32], x[47:40], x[55:48], x[63:56],
+                x[71:64], x[79:72], x[87:80], x[95:88], x[103:96], x[111:104], x[119:112], x[127:120]};
   endfunction
 
-  // addr + len inside [base, base + size)
+  // [addr, addr + len) inside [base, base + size), without overflow in 64-bit arithmetic
   function automatic logic in_win(input logic [63:0] addr, input logic [32:0] len,
                                   input logic [63:0] base, input logic [63:0] size);
-    logic [64:0] off;
-    off    = {1'b0, addr} - {1'b0, base};
-    in_win = !off[64] && ({1'b0, off[63:0]} + {32'd0, len} <= {1'b0, size});
+    logic [63:0] off;
+    off    = addr - base;
+    in_win = (addr >= base) && (off <= size) && ({31'd0, len} <= size - off);
   endfunction
 
   state_e      state_q;

@@ -33,16 +33,20 @@ module vcrypto_sha_pad (
 
   logic [4:0]  n;              // message bytes in this beat
   logic [127:0] be;            // this beat, byte 0 in [127:120]
+  logic [127:0] in_be;         // the input beat, byte 0 in [127:120]
   logic        final_msg, len_here, last;
 
   assign n = (rem_q < 32'd16) ? rem_q[4:0] : 5'd16;
+  assign in_be = {in_data_i[7:0], in_data_i[15:8], in_data_i[23:16], in_data_i[31:24],
+                  in_data_i[39:32], in_data_i[47:40], in_data_i[55:48], in_data_i[63:56],
+                  in_data_i[71:64], in_data_i[79:72], in_data_i[87:80], in_data_i[95:88],
+                  in_data_i[103:96], in_data_i[111:104], in_data_i[119:112], in_data_i[127:120]};
 
   always_comb begin
     be = '0;
     if (state_q == MSG) begin
-      for (int b = 0; b < 16; b++)
-        if (5'(b) < n) be[127 - 8*b -: 8] = in_data_i[8*b +: 8];
-        else if (5'(b) == n) be[127 - 8*b -: 8] = 8'h80;
+      // message bytes 0..n-1 in big-endian order, then the 0x80 marker when n < 16
+      be = (in_be & ~({128{1'b1}} >> {n, 3'b000})) | ({8'h80, 120'd0} >> {n, 3'b000});
     end else if (!marker_q) begin
       be[127:120] = 8'h80;
     end
