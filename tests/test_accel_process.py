@@ -1,0 +1,159 @@
+"""The accelerator process and the bridge's ring client in two processes, over POSIX shared
+memory and semaphores: thousands of random requests verified against the `cryptography`
+golden model, clean shutdown, and clean-up when the bridge side dies."""
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import posix_ipc
+import pytest
+
+from bridge import abi
+from bridge.accel_abi import Session
+from bridge.accel_client import AccelClient, Request
+from bridge.accel_model import run_request
+from sim.accel_process import AcceleratorProcess, build
+from sim.cocotb_run import ROOT
+
+pytestmark = pytest.mark.xdist_group("accel")    # one process at a time on a 2-core machine
+
+
+def shm_gone(names: dict[str, str]) -> bool:
+    if os.path.exists("/dev/shm" + names["shm"]):
+        return False
+    for kind in ("doorbell", "irq"):
+        try:
+            posix_ipc.Semaphore(names[kind]).close()
+            return False
+        except posix_ipc.ExistentialError:
+            pass
+    return True
+
+
+def random_sessions(rng: random.Random) -> list[Session]:
+    out = []
+    for cipher in (abi.CIPHER_ALG_AES_ECB, abi.CIPHER_ALG_AES_CBC, abi.CIPHER_ALG_AES_CTR):
+        for klen in (16, 24, 32):
+            for dec in (False, True):
+                out.append(Session(cipher_alg=cipher, decrypt=dec, key=rng.randbytes(klen)))
+    for h, d in ((abi.HASH_ALG_SHA_224, 28), (abi.HASH_ALG_SHA_256, 32)):
+        out.append(Session(hash_alg=h, digest_len=d))
+        out.append(Session(hash_alg=h, digest_len=d - 4, hmac_key=rng.randbytes(rng.choice((16, 64, 100)))))
+        for order in (abi.CHAIN_ORDER_CIPHER_THEN_HASH, abi.CHAIN_ORDER_HASH_THEN_CIPHER):
+            out.append(Session(cipher_alg=rng.choice((2, 3)), key=rng.randbytes(32), hash_alg=h, digest_len=d,
+                               chain_order=order, hmac_key=rng.randbytes(32), decrypt=order == 2))
+    return out
+
+
+def opcode_for(s: Session) -> int:
+    if s.cipher_alg and s.hash_alg:
+        return abi.OPCODE_CHAIN
+    if s.cipher_alg:
+        return abi.OPCODE_CIPHER
+    return abi.OPCODE_MAC if s.hmac_key is not None else abi.OPCODE_HASH
+
+
+def test_thousands_of_random_requests_two_processes():
+    rng = random.Random(2026)
+    with AcceleratorProcess(mem_bytes=64 << 20) as accel:
+        client = AccelClient(accel.transport())
+        sessions = random_sessions(rng)
+        ctxs = [client.create_context(s) for s in sessions]
+        reqs = []
+        for i in range(3000):
+            k = rng.randrange(len(sessions))
+            s = sessions[k]
+            n = rng.choice((rng.randint(0, 64), rng.randint(1, 1024), rng.randint(1, 8192)))
+            if i % 500 == 7:
+                n = 65536
+            if s.cipher_alg in (abi.CIPHER_ALG_AES_ECB, abi.CIPHER_ALG_AES_CBC):
+                n -= n % 16
+            r = Request(opcode_for(s), ctxs[k], rng.randbytes(n), iv=rng.randbytes(16), digest_len=s.digest_len)
+            r.extra["session"] = s
+            reqs.append(r)
+        done = client.run(reqs, timeout=600)
+        assert len(done) == len(reqs)
+        for r in done:
+            want = run_request(r.extra["session"], r.opcode, r.iv, r.src)
+            assert r.completion.status == want.status, r.completion
+            assert r.dst == want.dst and r.digest == want.digest, f"cookie {r.cookie}"
+            assert r.completion.bytes_written == want.bytes_written
+        assert client.mmio_read(abi.CSR_REQ_DONE) == len(reqs)
+        # contexts are wiped when destroyed
+        for c in ctxs:
+            client.destroy_context(c)
+            assert client.read(c, abi.CTX_BYTES) == bytes(abi.CTX_BYTES)
+        stats = accel.stats()
+        assert stats["busy_cycles"] > 0 and stats["irq_count"] > 0
+        names = dict(accel.names)
+    assert shm_gone(names), "stop() left shared objects behind"
+
+
+def test_stop_request_ends_the_process_and_removes_everything():
+    accel = AcceleratorProcess(mem_bytes=8 << 20).start()
+    proc, names = accel.proc, dict(accel.names)
+    client = AccelClient(accel.transport())
+    assert client.mmio_read(abi.CSR_ID) == abi.DEV_ID
+    accel.stop()
+    assert proc.returncode == 0
+    assert shm_gone(names)
+
+
+def test_process_exits_and_cleans_up_when_the_bridge_is_killed():
+    """SIGKILL the bridge-side process: the accelerator notices, exits, removes the objects."""
+    child = textwrap.dedent(f"""
+        import sys, time
+        sys.path.insert(0, {str(ROOT)!r})
+        from sim.accel_process import AcceleratorProcess
+        a = AcceleratorProcess(mem_bytes=8 << 20).start()
+        print(a.proc.pid, a.names["shm"], a.names["doorbell"], a.names["irq"], flush=True)
+        time.sleep(600)
+    """)
+    build()
+    p = subprocess.Popen([sys.executable, "-c", child], stdout=subprocess.PIPE, text=True)
+    accel_pid = None
+    try:
+        line = p.stdout.readline().split()
+        accel_pid, names = int(line[0]), {"shm": line[1], "doorbell": line[2], "irq": line[3]}
+        p.send_signal(signal.SIGKILL)
+        p.wait()
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < 5:
+            try:
+                os.kill(accel_pid, 0)
+            except ProcessLookupError:
+                break
+            # a zombie (our grandchild, reparented) counts as gone once it stops running
+            stat = Path(f"/proc/{accel_pid}/stat")
+            if stat.exists() and stat.read_text().split()[2] == "Z":
+                break
+            time.sleep(0.02)
+        else:
+            pytest.fail("the accelerator process outlived its bridge by 5 s")
+        assert time.monotonic() - t0 < 1.0, "the accelerator took over a second to notice"
+        time.sleep(0.05)
+        assert shm_gone(names)
+    finally:
+        if p.poll() is None:
+            p.kill()
+        if accel_pid:
+            try:
+                os.kill(accel_pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+
+def test_waveform_window(tmp_path):
+    fst = tmp_path / "window.fst"
+    with AcceleratorProcess(mem_bytes=8 << 20, fst=str(fst), fst_from=0, fst_cycles=5000) as accel:
+        client = AccelClient(accel.transport())
+        ctx = client.create_context(Session(cipher_alg=abi.CIPHER_ALG_AES_CBC, key=bytes(16)))
+        client.run([Request(abi.OPCODE_CIPHER, ctx, bytes(256), iv=bytes(16))])
+    assert fst.exists() and fst.stat().st_size > 1000
