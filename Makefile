@@ -6,7 +6,7 @@ export PATH := $(abspath $(VENV))/bin:$(PATH)
 # pytest workers: the suite is a handful of long simulator runs; two cores -> two workers.
 JOBS ?= 2
 
-.PHONY: help setup test lint synth bench-rtl bench run abi clean
+.PHONY: help setup test lint synth bench-rtl bench-accel bench run abi clean
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -26,7 +26,10 @@ synth: setup ## yosys + nextpnr: LUT/FF/BRAM and Fmax per engine on iCE40 HX8K a
 bench-rtl: setup ## clocks per block of each engine/mode/key size -> build/bench/rtl.json
 	$(PY) sim/bench_rtl.py
 
-bench: bench-rtl ## all benchmarks (today: the RTL engines)
+bench-accel: setup ## accelerator process: sim speed, cycles per 4 KiB request, requests/s -> build/bench/accel.json
+	$(PY) sim/bench_accel.py
+
+bench: bench-rtl bench-accel ## all benchmarks
 
 run: setup ## the main job (not built yet: arrives with the control-plane milestone)
 	@$(VENV)/bin/vcrypto run
