@@ -13,7 +13,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = ROOT / "firmware" / "abi.toml"
 OUTPUTS = {
-    "sv": ROOT / "rtl" / "top" / "vcrypto_abi_pkg.sv",
+    "sv": ROOT / "rtl" / "top" / "vcrypto_abi.sv",
     "c": ROOT / "firmware" / "include" / "vcrypto_abi.h",
     "py": ROOT / "bridge" / "abi.py",
     "md": ROOT / "firmware" / "ABI.md",
@@ -41,7 +41,8 @@ def scalars(section: dict) -> list[tuple[str, int]]:
 def gen_sv(a: dict) -> str:
     out = [f"// {HEADER}", "`default_nettype none", "",
            "// Waiver (with reason): a contract package; no single module uses every constant.",
-           "/* verilator lint_off UNUSEDPARAM */", "package vcrypto_abi_pkg;", ""]
+           "// Modules refer to it as vcrypto_abi::NAME (yosys 0.23 cannot `import` inside a module).",
+           "/* verilator lint_off UNUSEDPARAM */", "package vcrypto_abi;", ""]
     lp = out.append
     for k, v in a["device"].items():
         lp(f"  localparam logic [31:0] DEV_{k.upper()} = 32'h{v:x};")

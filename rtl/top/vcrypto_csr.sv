@@ -5,7 +5,6 @@
 `default_nettype none
 
 module vcrypto_csr
-  import vcrypto_abi_pkg::*;
 #(
   parameter int NQ = 4
 ) (
@@ -54,12 +53,13 @@ module vcrypto_csr
   output logic            irq_o
 );
 
-  localparam logic [31:0] CAPS_ALL = (32'd1 << CAPS_AES_ECB) | (32'd1 << CAPS_AES_CBC) | (32'd1 << CAPS_AES_CTR)
-                                   | (32'd1 << CAPS_AES_128) | (32'd1 << CAPS_AES_192) | (32'd1 << CAPS_AES_256)
-                                   | (32'd1 << CAPS_SHA_224) | (32'd1 << CAPS_SHA_256)
-                                   | (32'd1 << CAPS_HMAC_SHA_224) | (32'd1 << CAPS_HMAC_SHA_256)
-                                   | (32'd1 << CAPS_CHAIN_CIPHER_THEN_HASH) | (32'd1 << CAPS_CHAIN_HASH_THEN_CIPHER);
-  localparam logic [31:0] GEOMETRY = {4'd0, 4'd7, 4'd4, 4'd6, DEV_MAX_RING_LOG2[7:0], 8'(NQ)};
+
+  localparam logic [31:0] CAPS_ALL = (32'd1 << vcrypto_abi::CAPS_AES_ECB) | (32'd1 << vcrypto_abi::CAPS_AES_CBC) | (32'd1 << vcrypto_abi::CAPS_AES_CTR)
+                                   | (32'd1 << vcrypto_abi::CAPS_AES_128) | (32'd1 << vcrypto_abi::CAPS_AES_192) | (32'd1 << vcrypto_abi::CAPS_AES_256)
+                                   | (32'd1 << vcrypto_abi::CAPS_SHA_224) | (32'd1 << vcrypto_abi::CAPS_SHA_256)
+                                   | (32'd1 << vcrypto_abi::CAPS_HMAC_SHA_224) | (32'd1 << vcrypto_abi::CAPS_HMAC_SHA_256)
+                                   | (32'd1 << vcrypto_abi::CAPS_CHAIN_CIPHER_THEN_HASH) | (32'd1 << vcrypto_abi::CAPS_CHAIN_HASH_THEN_CIPHER);
+  localparam logic [31:0] GEOMETRY = {4'd0, 4'd7, 4'd4, 4'd6, vcrypto_abi::DEV_MAX_RING_LOG2[7:0], 8'(NQ)};
 
   logic        enable_q;
   logic [NQ-1:0] int_status_q, int_mask_q;
@@ -99,8 +99,8 @@ module vcrypto_csr
   logic        wq_hit;
   logic [1:0]  wq;
   logic [5:0]  wq_reg;
-  assign wq_hit = (wa >= CSR_QUEUE_BASE) && (wa < CSR_QUEUE_BASE + 12'(NQ) * CSR_QUEUE_STRIDE);
-  assign wq     = 2'((wa - CSR_QUEUE_BASE) >> 6);
+  assign wq_hit = (wa >= vcrypto_abi::CSR_QUEUE_BASE) && (wa < vcrypto_abi::CSR_QUEUE_BASE + 12'(NQ) * vcrypto_abi::CSR_QUEUE_STRIDE);
+  assign wq     = 2'((wa - vcrypto_abi::CSR_QUEUE_BASE) >> 6);
   assign wq_reg = wa[5:0];
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
@@ -146,34 +146,34 @@ module vcrypto_csr
       if (wr_fire) begin
         s_axil_bvalid <= 1'b1;
         case (wa)
-          CSR_CTRL:        enable_q   <= wd[0];
-          CSR_INT_STATUS:  int_status_q <= int_status_q & ~wd[NQ-1:0] | (cq_push_i);
-          CSR_INT_MASK:    int_mask_q <= wd[NQ-1:0];
-          CSR_WIN_BASE_LO: win_base_q[31:0]  <= wd;
-          CSR_WIN_BASE_HI: win_base_q[63:32] <= wd;
-          CSR_WIN_SIZE_LO: win_size_q[31:0]  <= wd;
-          CSR_WIN_SIZE_HI: win_size_q[63:32] <= wd;
+          vcrypto_abi::CSR_CTRL:        enable_q   <= wd[0];
+          vcrypto_abi::CSR_INT_STATUS:  int_status_q <= int_status_q & ~wd[NQ-1:0] | (cq_push_i);
+          vcrypto_abi::CSR_INT_MASK:    int_mask_q <= wd[NQ-1:0];
+          vcrypto_abi::CSR_WIN_BASE_LO: win_base_q[31:0]  <= wd;
+          vcrypto_abi::CSR_WIN_BASE_HI: win_base_q[63:32] <= wd;
+          vcrypto_abi::CSR_WIN_SIZE_LO: win_size_q[31:0]  <= wd;
+          vcrypto_abi::CSR_WIN_SIZE_HI: win_size_q[63:32] <= wd;
           default: ;
         endcase
         if (wq_hit) begin
           case (wq_reg)
-            QCSR_SQ_BASE_LO: sq_base_q[wq][31:0]  <= wd;
-            QCSR_SQ_BASE_HI: sq_base_q[wq][63:32] <= wd;
-            QCSR_CQ_BASE_LO: cq_base_q[wq][31:0]  <= wd;
-            QCSR_CQ_BASE_HI: cq_base_q[wq][63:32] <= wd;
-            QCSR_SQ_SIZE_LOG2: begin
-              sq_log2_q[wq] <= (wd > DEV_MAX_RING_LOG2) ? 4'd0 : wd[3:0];
+            vcrypto_abi::QCSR_SQ_BASE_LO: sq_base_q[wq][31:0]  <= wd;
+            vcrypto_abi::QCSR_SQ_BASE_HI: sq_base_q[wq][63:32] <= wd;
+            vcrypto_abi::QCSR_CQ_BASE_LO: cq_base_q[wq][31:0]  <= wd;
+            vcrypto_abi::QCSR_CQ_BASE_HI: cq_base_q[wq][63:32] <= wd;
+            vcrypto_abi::QCSR_SQ_SIZE_LOG2: begin
+              sq_log2_q[wq] <= (wd > vcrypto_abi::DEV_MAX_RING_LOG2) ? 4'd0 : wd[3:0];
               sq_head_q[wq] <= '0;
               sq_tail_q[wq] <= '0;
             end
-            QCSR_CQ_SIZE_LOG2: begin
-              cq_log2_q[wq]  <= (wd > DEV_MAX_RING_LOG2) ? 4'd0 : wd[3:0];
+            vcrypto_abi::QCSR_CQ_SIZE_LOG2: begin
+              cq_log2_q[wq]  <= (wd > vcrypto_abi::DEV_MAX_RING_LOG2) ? 4'd0 : wd[3:0];
               cq_head_q[wq]  <= '0;
               cq_tail_q[wq]  <= '0;
               cq_phase_q[wq] <= 1'b1;
             end
-            QCSR_SQ_TAIL: sq_tail_q[wq] <= wd[15:0] & ring_mask(sq_log2_q[wq]);
-            QCSR_CQ_HEAD: cq_head_q[wq] <= wd[15:0] & ring_mask(cq_log2_q[wq]);
+            vcrypto_abi::QCSR_SQ_TAIL: sq_tail_q[wq] <= wd[15:0] & ring_mask(sq_log2_q[wq]);
+            vcrypto_abi::QCSR_CQ_HEAD: cq_head_q[wq] <= wd[15:0] & ring_mask(cq_log2_q[wq]);
             default: ;
           endcase
         end
@@ -187,47 +187,47 @@ module vcrypto_csr
   logic        rq_hit;
   logic [31:0] rdata;
   assign ra     = {s_axil_araddr[11:2], 2'b00};
-  assign rq_hit = (ra >= CSR_QUEUE_BASE) && (ra < CSR_QUEUE_BASE + 12'(NQ) * CSR_QUEUE_STRIDE);
-  assign rq     = 2'((ra - CSR_QUEUE_BASE) >> 6);
+  assign rq_hit = (ra >= vcrypto_abi::CSR_QUEUE_BASE) && (ra < vcrypto_abi::CSR_QUEUE_BASE + 12'(NQ) * vcrypto_abi::CSR_QUEUE_STRIDE);
+  assign rq     = 2'((ra - vcrypto_abi::CSR_QUEUE_BASE) >> 6);
   assign s_axil_arready = !s_axil_rvalid;
   assign s_axil_rresp   = 2'b00;
 
   always_comb begin
     rdata = '0;
     case (ra)
-      CSR_ID:          rdata = DEV_ID;
-      CSR_VERSION:     rdata = {DEV_VERSION_MAJOR[15:0], DEV_VERSION_MINOR[15:0]};
-      CSR_CAPS:        rdata = CAPS_ALL;
-      CSR_GEOMETRY:    rdata = GEOMETRY;
-      CSR_CTRL:        rdata = {31'd0, enable_q};
-      CSR_STATUS:      rdata = {16'd0, 4'd0, 4'(ring_fault_i), 7'd0, engine_idle_i};
-      CSR_INT_STATUS:  rdata = 32'(int_status_q);
-      CSR_INT_MASK:    rdata = 32'(int_mask_q);
-      CSR_WIN_BASE_LO: rdata = win_base_q[31:0];
-      CSR_WIN_BASE_HI: rdata = win_base_q[63:32];
-      CSR_WIN_SIZE_LO: rdata = win_size_q[31:0];
-      CSR_WIN_SIZE_HI: rdata = win_size_q[63:32];
-      CSR_ERR_AXI:     rdata = err_axi_q;
-      CSR_ERR_WINDOW:  rdata = err_window_q;
-      CSR_ERR_NOTSUPP: rdata = err_notsupp_q;
-      CSR_ERR_LENGTH:  rdata = err_length_q;
-      CSR_REQ_DONE:    rdata = req_done_q;
-      CSR_CYCLES_LO:   rdata = cycles_q[31:0];
-      CSR_CYCLES_HI:   rdata = cycles_hi_latch_q;
+      vcrypto_abi::CSR_ID:          rdata = vcrypto_abi::DEV_ID;
+      vcrypto_abi::CSR_VERSION:     rdata = {vcrypto_abi::DEV_VERSION_MAJOR[15:0], vcrypto_abi::DEV_VERSION_MINOR[15:0]};
+      vcrypto_abi::CSR_CAPS:        rdata = CAPS_ALL;
+      vcrypto_abi::CSR_GEOMETRY:    rdata = GEOMETRY;
+      vcrypto_abi::CSR_CTRL:        rdata = {31'd0, enable_q};
+      vcrypto_abi::CSR_STATUS:      rdata = {16'd0, 4'd0, 4'(ring_fault_i), 7'd0, engine_idle_i};
+      vcrypto_abi::CSR_INT_STATUS:  rdata = 32'(int_status_q);
+      vcrypto_abi::CSR_INT_MASK:    rdata = 32'(int_mask_q);
+      vcrypto_abi::CSR_WIN_BASE_LO: rdata = win_base_q[31:0];
+      vcrypto_abi::CSR_WIN_BASE_HI: rdata = win_base_q[63:32];
+      vcrypto_abi::CSR_WIN_SIZE_LO: rdata = win_size_q[31:0];
+      vcrypto_abi::CSR_WIN_SIZE_HI: rdata = win_size_q[63:32];
+      vcrypto_abi::CSR_ERR_AXI:     rdata = err_axi_q;
+      vcrypto_abi::CSR_ERR_WINDOW:  rdata = err_window_q;
+      vcrypto_abi::CSR_ERR_NOTSUPP: rdata = err_notsupp_q;
+      vcrypto_abi::CSR_ERR_LENGTH:  rdata = err_length_q;
+      vcrypto_abi::CSR_REQ_DONE:    rdata = req_done_q;
+      vcrypto_abi::CSR_CYCLES_LO:   rdata = cycles_q[31:0];
+      vcrypto_abi::CSR_CYCLES_HI:   rdata = cycles_hi_latch_q;
       default: ;
     endcase
     if (rq_hit) begin
       case (ra[5:0])
-        QCSR_SQ_BASE_LO:   rdata = sq_base_q[rq][31:0];
-        QCSR_SQ_BASE_HI:   rdata = sq_base_q[rq][63:32];
-        QCSR_SQ_SIZE_LOG2: rdata = {28'd0, sq_log2_q[rq]};
-        QCSR_SQ_TAIL:      rdata = {16'd0, sq_tail_q[rq]};
-        QCSR_SQ_HEAD:      rdata = {16'd0, sq_head_q[rq]};
-        QCSR_CQ_BASE_LO:   rdata = cq_base_q[rq][31:0];
-        QCSR_CQ_BASE_HI:   rdata = cq_base_q[rq][63:32];
-        QCSR_CQ_SIZE_LOG2: rdata = {28'd0, cq_log2_q[rq]};
-        QCSR_CQ_HEAD:      rdata = {16'd0, cq_head_q[rq]};
-        QCSR_CQ_TAIL:      rdata = {16'd0, cq_tail_q[rq]};
+        vcrypto_abi::QCSR_SQ_BASE_LO:   rdata = sq_base_q[rq][31:0];
+        vcrypto_abi::QCSR_SQ_BASE_HI:   rdata = sq_base_q[rq][63:32];
+        vcrypto_abi::QCSR_SQ_SIZE_LOG2: rdata = {28'd0, sq_log2_q[rq]};
+        vcrypto_abi::QCSR_SQ_TAIL:      rdata = {16'd0, sq_tail_q[rq]};
+        vcrypto_abi::QCSR_SQ_HEAD:      rdata = {16'd0, sq_head_q[rq]};
+        vcrypto_abi::QCSR_CQ_BASE_LO:   rdata = cq_base_q[rq][31:0];
+        vcrypto_abi::QCSR_CQ_BASE_HI:   rdata = cq_base_q[rq][63:32];
+        vcrypto_abi::QCSR_CQ_SIZE_LOG2: rdata = {28'd0, cq_log2_q[rq]};
+        vcrypto_abi::QCSR_CQ_HEAD:      rdata = {16'd0, cq_head_q[rq]};
+        vcrypto_abi::QCSR_CQ_TAIL:      rdata = {16'd0, cq_tail_q[rq]};
         default: ;
       endcase
     end
@@ -244,7 +244,7 @@ module vcrypto_csr
         s_axil_rvalid <= 1'b1;
         s_axil_rdata  <= rdata;
         // reading CYCLES_LO latches the high half, so LO then HI is one consistent value
-        if (ra == CSR_CYCLES_LO) cycles_hi_latch_q <= cycles_q[63:32];
+        if (ra == vcrypto_abi::CSR_CYCLES_LO) cycles_hi_latch_q <= cycles_q[63:32];
       end
     end
   end

@@ -16,7 +16,6 @@
 `default_nettype none
 
 module vcrypto_queue_engine
-  import vcrypto_abi_pkg::*;
 #(
   parameter int NQ = 4
 ) (
@@ -64,6 +63,7 @@ module vcrypto_queue_engine
   input  logic            wr_ready_i,
   output logic [127:0]    wr_data_o
 );
+
 
   typedef enum logic [4:0] {
     S_IDLE, S_SQE_CMD, S_SQE_DATA, S_SQE_CHECK, S_CTX_CMD, S_CTX_DATA, S_CTX_CHECK,
@@ -147,12 +147,12 @@ module vcrypto_queue_engine
 
   // ---------------------------------------------------------------- operation decode
   logic need_cipher, need_hash, hmac, c2h, h2c, sha224;
-  assign need_cipher = (opcode_q == OPCODE_CIPHER) || (opcode_q == OPCODE_CHAIN);
-  assign need_hash   = (opcode_q == OPCODE_HASH) || (opcode_q == OPCODE_MAC) || (opcode_q == OPCODE_CHAIN);
-  assign hmac        = (opcode_q == OPCODE_MAC) || (opcode_q == OPCODE_CHAIN);
-  assign c2h         = (opcode_q == OPCODE_CHAIN) && (chain_q == CHAIN_ORDER_CIPHER_THEN_HASH);
-  assign h2c         = (opcode_q == OPCODE_CHAIN) && (chain_q == CHAIN_ORDER_HASH_THEN_CIPHER);
-  assign sha224      = (hash_alg_q == HASH_ALG_SHA_224);
+  assign need_cipher = (opcode_q == vcrypto_abi::OPCODE_CIPHER) || (opcode_q == vcrypto_abi::OPCODE_CHAIN);
+  assign need_hash   = (opcode_q == vcrypto_abi::OPCODE_HASH) || (opcode_q == vcrypto_abi::OPCODE_MAC) || (opcode_q == vcrypto_abi::OPCODE_CHAIN);
+  assign hmac        = (opcode_q == vcrypto_abi::OPCODE_MAC) || (opcode_q == vcrypto_abi::OPCODE_CHAIN);
+  assign c2h         = (opcode_q == vcrypto_abi::OPCODE_CHAIN) && (chain_q == vcrypto_abi::CHAIN_ORDER_CIPHER_THEN_HASH);
+  assign h2c         = (opcode_q == vcrypto_abi::OPCODE_CHAIN) && (chain_q == vcrypto_abi::CHAIN_ORDER_HASH_THEN_CIPHER);
+  assign sha224      = (hash_alg_q == vcrypto_abi::HASH_ALG_SHA_224);
 
   // ---------------------------------------------------------------- crypto engines
   logic         aes_cfg_valid, aes_cfg_ready, aes_in_valid, aes_in_ready, aes_out_valid, aes_out_ready;
@@ -172,8 +172,8 @@ module vcrypto_queue_engine
 
   assign aes_key_load = !(kc_valid_q && kc_len_q == key_len_q && kc_key_q == key_q);
   assign aes_key_len  = (key_len_q == 8'd32) ? 2'd2 : (key_len_q == 8'd24) ? 2'd1 : 2'd0;
-  assign aes_mode     = (cipher_alg_q == CIPHER_ALG_AES_CTR) ? 2'd2 :
-                        (cipher_alg_q == CIPHER_ALG_AES_CBC) ? 2'd1 : 2'd0;
+  assign aes_mode     = (cipher_alg_q == vcrypto_abi::CIPHER_ALG_AES_CTR) ? 2'd2 :
+                        (cipher_alg_q == vcrypto_abi::CIPHER_ALG_AES_CBC) ? 2'd1 : 2'd0;
 
   aes_engine u_aes (
     .clk_i, .rst_ni,
@@ -348,26 +348,26 @@ module vcrypto_queue_engine
   logic [7:0]  chk_status, chk_detail;
   always_comb begin
     chk_fail   = 1'b0;
-    chk_status = STATUS_OK;
-    chk_detail = ERROR_DETAIL_NONE;
+    chk_status = vcrypto_abi::STATUS_OK;
+    chk_detail = vcrypto_abi::ERROR_DETAIL_NONE;
     if (rd_err_i) begin
-      chk_fail = 1'b1; chk_status = STATUS_ERR; chk_detail = ERROR_DETAIL_AXI_ERROR;
-    end else if (need_cipher && !(cipher_alg_q == CIPHER_ALG_AES_ECB || cipher_alg_q == CIPHER_ALG_AES_CBC
-                                  || cipher_alg_q == CIPHER_ALG_AES_CTR)) begin
-      chk_fail = 1'b1; chk_status = STATUS_NOTSUPP; chk_detail = ERROR_DETAIL_BAD_ALGORITHM;
-    end else if (need_hash && !(hash_alg_q == HASH_ALG_SHA_224 || hash_alg_q == HASH_ALG_SHA_256)) begin
-      chk_fail = 1'b1; chk_status = STATUS_NOTSUPP; chk_detail = ERROR_DETAIL_BAD_ALGORITHM;
-    end else if (opcode_q == OPCODE_CHAIN && !c2h && !h2c) begin
-      chk_fail = 1'b1; chk_status = STATUS_NOTSUPP; chk_detail = ERROR_DETAIL_BAD_ALGORITHM;
+      chk_fail = 1'b1; chk_status = vcrypto_abi::STATUS_ERR; chk_detail = vcrypto_abi::ERROR_DETAIL_AXI_ERROR;
+    end else if (need_cipher && !(cipher_alg_q == vcrypto_abi::CIPHER_ALG_AES_ECB || cipher_alg_q == vcrypto_abi::CIPHER_ALG_AES_CBC
+                                  || cipher_alg_q == vcrypto_abi::CIPHER_ALG_AES_CTR)) begin
+      chk_fail = 1'b1; chk_status = vcrypto_abi::STATUS_NOTSUPP; chk_detail = vcrypto_abi::ERROR_DETAIL_BAD_ALGORITHM;
+    end else if (need_hash && !(hash_alg_q == vcrypto_abi::HASH_ALG_SHA_224 || hash_alg_q == vcrypto_abi::HASH_ALG_SHA_256)) begin
+      chk_fail = 1'b1; chk_status = vcrypto_abi::STATUS_NOTSUPP; chk_detail = vcrypto_abi::ERROR_DETAIL_BAD_ALGORITHM;
+    end else if (opcode_q == vcrypto_abi::OPCODE_CHAIN && !c2h && !h2c) begin
+      chk_fail = 1'b1; chk_status = vcrypto_abi::STATUS_NOTSUPP; chk_detail = vcrypto_abi::ERROR_DETAIL_BAD_ALGORITHM;
     end else if ((need_cipher && !(key_len_q == 8'd16 || key_len_q == 8'd24 || key_len_q == 8'd32))
-                 || (need_cipher && cipher_alg_q != CIPHER_ALG_AES_CTR && src_len_q[3:0] != 4'd0)
+                 || (need_cipher && cipher_alg_q != vcrypto_abi::CIPHER_ALG_AES_CTR && src_len_q[3:0] != 4'd0)
                  || (need_hash && (digest_len_q == 8'd0 || digest_len_q > dig_max))
-                 || (src_len_q > DEV_MAX_REQUEST_BYTES)) begin
-      chk_fail = 1'b1; chk_status = STATUS_ERR; chk_detail = ERROR_DETAIL_BAD_LENGTH;
+                 || (src_len_q > vcrypto_abi::DEV_MAX_REQUEST_BYTES)) begin
+      chk_fail = 1'b1; chk_status = vcrypto_abi::STATUS_ERR; chk_detail = vcrypto_abi::ERROR_DETAIL_BAD_LENGTH;
     end else if ((src_len_q != '0 && !in_win(src_addr_q, src_len33, win_base_i, win_size_i))
                  || (need_cipher && src_len_q != '0 && !in_win(dst_addr_q, src_len33, win_base_i, win_size_i))
                  || (need_hash && !in_win(dig_addr_q, {25'd0, digest_len_q}, win_base_i, win_size_i))) begin
-      chk_fail = 1'b1; chk_status = STATUS_ERR; chk_detail = ERROR_DETAIL_OUT_OF_WINDOW;
+      chk_fail = 1'b1; chk_status = vcrypto_abi::STATUS_ERR; chk_detail = vcrypto_abi::ERROR_DETAIL_OUT_OF_WINDOW;
     end
   end
 
@@ -410,8 +410,8 @@ module vcrypto_queue_engine
             cq_phase_q <= cq_phase_i[pick];
             fail_q     <= 1'b0;
             axi_err_q  <= 1'b0;
-            status_q   <= STATUS_OK;
-            detail_q   <= ERROR_DETAIL_NONE;
+            status_q   <= vcrypto_abi::STATUS_OK;
+            detail_q   <= vcrypto_abi::ERROR_DETAIL_NONE;
             cookie_q   <= '0;
             state_q    <= S_SQE_CMD;
           end
@@ -429,14 +429,14 @@ module vcrypto_queue_engine
         S_SQE_CHECK: begin
           sq_pop_o[q_q] <= 1'b1;
           if (rd_err_i) begin
-            fail_q <= 1'b1; status_q <= STATUS_ERR; detail_q <= ERROR_DETAIL_AXI_ERROR; cookie_q <= '0;
+            fail_q <= 1'b1; status_q <= vcrypto_abi::STATUS_ERR; detail_q <= vcrypto_abi::ERROR_DETAIL_AXI_ERROR; cookie_q <= '0;
             state_q <= S_CQE_CMD;
-          end else if (!(opcode_q == OPCODE_CIPHER || opcode_q == OPCODE_HASH || opcode_q == OPCODE_MAC
-                         || opcode_q == OPCODE_CHAIN)) begin
-            fail_q <= 1'b1; status_q <= STATUS_NOTSUPP; detail_q <= ERROR_DETAIL_BAD_OPCODE;
+          end else if (!(opcode_q == vcrypto_abi::OPCODE_CIPHER || opcode_q == vcrypto_abi::OPCODE_HASH || opcode_q == vcrypto_abi::OPCODE_MAC
+                         || opcode_q == vcrypto_abi::OPCODE_CHAIN)) begin
+            fail_q <= 1'b1; status_q <= vcrypto_abi::STATUS_NOTSUPP; detail_q <= vcrypto_abi::ERROR_DETAIL_BAD_OPCODE;
             state_q <= S_CQE_CMD;
           end else if (!in_win(ctx_addr_q, 33'd128, win_base_i, win_size_i)) begin
-            fail_q <= 1'b1; status_q <= STATUS_ERR; detail_q <= ERROR_DETAIL_OUT_OF_WINDOW;
+            fail_q <= 1'b1; status_q <= vcrypto_abi::STATUS_ERR; detail_q <= vcrypto_abi::ERROR_DETAIL_OUT_OF_WINDOW;
             state_q <= S_CQE_CMD;
           end else begin
             state_q <= S_CTX_CMD;
@@ -517,7 +517,7 @@ module vcrypto_queue_engine
         S_DIG_WAIT: if (!wr_busy_i) state_q <= S_CQE_CMD;
         S_CQE_CMD: if (wr_cmd_ready_i) begin
           if (!fail_q && axi_err_q) begin
-            fail_q <= 1'b1; status_q <= STATUS_ERR; detail_q <= ERROR_DETAIL_AXI_ERROR;
+            fail_q <= 1'b1; status_q <= vcrypto_abi::STATUS_ERR; detail_q <= vcrypto_abi::ERROR_DETAIL_AXI_ERROR;
           end
           state_q <= S_CQE_DATA;
         end
@@ -528,10 +528,10 @@ module vcrypto_queue_engine
         end
         default: begin  // S_DONE
           cq_push_o[q_q] <= 1'b1;
-          inc_err_axi_o     <= inc_err_axi_o | (detail_q == ERROR_DETAIL_AXI_ERROR);
-          inc_err_window_o  <= (detail_q == ERROR_DETAIL_OUT_OF_WINDOW);
-          inc_err_notsupp_o <= (detail_q == ERROR_DETAIL_BAD_OPCODE) || (detail_q == ERROR_DETAIL_BAD_ALGORITHM);
-          inc_err_length_o  <= (detail_q == ERROR_DETAIL_BAD_LENGTH);
+          inc_err_axi_o     <= inc_err_axi_o | (detail_q == vcrypto_abi::ERROR_DETAIL_AXI_ERROR);
+          inc_err_window_o  <= (detail_q == vcrypto_abi::ERROR_DETAIL_OUT_OF_WINDOW);
+          inc_err_notsupp_o <= (detail_q == vcrypto_abi::ERROR_DETAIL_BAD_OPCODE) || (detail_q == vcrypto_abi::ERROR_DETAIL_BAD_ALGORITHM);
+          inc_err_length_o  <= (detail_q == vcrypto_abi::ERROR_DETAIL_BAD_LENGTH);
           rr_q    <= q_q + 2'd1;
           state_q <= S_IDLE;
         end

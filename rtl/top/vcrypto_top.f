@@ -1,5 +1,5 @@
 // Accelerator top: CSRs, queue engine, DMA, AES and SHA-2 engines
-rtl/top/vcrypto_abi_pkg.sv
+rtl/top/vcrypto_abi.sv
 rtl/aes/aes_sbox.sv
 rtl/aes/aes_key_expand.sv
 rtl/aes/aes_key_mem.sv

@@ -5,7 +5,6 @@
 `default_nettype none
 
 module vcrypto_top
-  import vcrypto_abi_pkg::*;
 #(
   parameter int NQ = 4
 ) (
@@ -64,6 +63,7 @@ module vcrypto_top
   // high while a request is in flight (what STATUS.IDLE reports, as a pin for the shell)
   output logic         busy_o
 );
+
 
   logic            enable;
   logic [63:0]     win_base, win_size;

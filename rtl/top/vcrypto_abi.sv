@@ -2,8 +2,9 @@
 `default_nettype none
 
 // Waiver (with reason): a contract package; no single module uses every constant.
+// Modules refer to it as vcrypto_abi::NAME (yosys 0.23 cannot `import` inside a module).
 /* verilator lint_off UNUSEDPARAM */
-package vcrypto_abi_pkg;
+package vcrypto_abi;
 
   localparam logic [31:0] DEV_ID = 32'h56435259;
   localparam logic [31:0] DEV_VERSION_MAJOR = 32'h1;
