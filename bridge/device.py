@@ -1,0 +1,396 @@
+"""The virtio-crypto device (device ID 20): configuration space, feature negotiation and
+status, the control queue (session create/destroy) and the data queues, in front of a
+datapath (bridge/datapath.py: `soft`, or `rtl` = the simulated accelerator).
+
+Transport-neutral: a transport (the in-process driver model, or the vhost-user backend)
+calls set_status / set_features / setup_queue / kick / poll and receives used-buffer
+notifications through `on_notify(queue)` and configuration changes through
+`on_config_change()`.
+
+Error policy (see docs/device.md): whatever can be answered with a status is answered with
+the status the spec and QEMU prescribe; a chain that cannot carry a status (no writable
+byte, malformed descriptors, out-of-range addresses) sets DEVICE_NEEDS_RESET, is returned with
+used length 0, and the device goes on serving the other requests, queues and sessions.
+With `strict_qemu=True`, the cases QEMU treats as fatal (src_data_len != dst_data_len, a
+request larger than max_size, a truncated header or payload) take the needs-reset path too.
+"""
+from __future__ import annotations
+
+import logging
+import struct
+from dataclasses import dataclass
+
+from bridge import virtio_crypto as vc
+from bridge.datapath import CryptoOp, OpResult, SessionParams
+from bridge.virtqueue import Chain, ChainError, ChainReader, ChainWriter, DeviceVirtqueue
+
+log = logging.getLogger("vcrypto.device")
+
+SESSION_MODE = 1          # VIRTIO_CRYPTO_FLAG_SESSION_MODE (REVISION_1 data header flag)
+# REVISION_1 fixed-part lengths after the header (legacy: always padded to 72 in total)
+REV1_CTRL_FIXED = {vc.CIPHER_CREATE_SESSION: 56, vc.HASH_CREATE_SESSION: 8, vc.MAC_CREATE_SESSION: 16,
+                   vc.AEAD_CREATE_SESSION: 24, vc.AKCIPHER_CREATE_SESSION: 56}
+REV1_DATA_FIXED = {vc.CIPHER_ENCRYPT: 48, vc.CIPHER_DECRYPT: 48, vc.HASH: 8, vc.MAC: 8,
+                   vc.AEAD_ENCRYPT: 24, vc.AEAD_DECRYPT: 24}
+SERVICE_OF_CREATE = {vc.CIPHER_CREATE_SESSION: vc.SERVICE_CIPHER, vc.HASH_CREATE_SESSION: vc.SERVICE_HASH,
+                     vc.MAC_CREATE_SESSION: vc.SERVICE_MAC, vc.AEAD_CREATE_SESSION: vc.SERVICE_AEAD}
+
+
+class Fatal(Exception):
+    """This chain cannot be answered with a status: take the needs-reset path."""
+
+
+@dataclass
+class _Session:
+    service: int
+    params: SessionParams
+    handle: int
+
+
+class VirtioCryptoDevice:
+    def __init__(self, datapath, num_dataqueues: int = 1, max_sessions: int = 256,
+                 strict_qemu: bool = False, offer_revision_1: bool = True):
+        if not 1 <= num_dataqueues <= 65535:
+            raise ValueError("max_dataqueues must be in 1..65535")
+        self.dp = datapath
+        self.caps = datapath.capabilities
+        self.num_dataqueues = num_dataqueues
+        self.max_sessions = max_sessions
+        self.strict_qemu = strict_qemu
+        self.device_features = (1 << vc.VIRTIO_F_VERSION_1) | (1 << vc.VIRTIO_F_EVENT_IDX) \
+            | (1 << vc.VIRTIO_F_INDIRECT_DESC) | ((1 << vc.VIRTIO_CRYPTO_F_REVISION_1) if offer_revision_1 else 0)
+        self.mem = None
+        self.on_notify = lambda q: None
+        self.on_config_change = lambda: None
+        self.hw_ready = True
+        self.needs_reset_reason = ""
+        self.counters = {"requests": 0, "errors": 0, "fatal": 0}
+        self.reset()
+
+    # -------------------------------------------------------------- configuration
+    def config(self) -> bytes:
+        c = self.caps
+        mac_l = sum(1 << a for a in c.mac if a < 32)
+        mac_h = sum(1 << (a - 32) for a in c.mac if a >= 32)
+        return vc.CONFIG.pack(vc.VIRTIO_CRYPTO_S_HW_READY if self.hw_ready else 0, self.num_dataqueues,
+                              c.services, sum(1 << a for a in c.cipher if a < 32),
+                              sum(1 << (a - 32) for a in c.cipher if a >= 32), sum(1 << a for a in c.hash),
+                              mac_l, mac_h, sum(1 << a for a in c.aead),
+                              c.max_cipher_key_len if c.cipher else 0, c.max_auth_key_len if c.mac else 0,
+                              0, c.max_size)
+
+    def set_hw_ready(self, ready: bool) -> None:
+        if ready != self.hw_ready:
+            self.hw_ready = ready
+            if self.status & vc.DRIVER_OK:
+                self.on_config_change()
+
+    @property
+    def revision_1(self) -> bool:
+        return bool(self.driver_features & (1 << vc.VIRTIO_CRYPTO_F_REVISION_1))
+
+    def set_features(self, features: int) -> None:
+        self.driver_features = features
+
+    def set_status(self, status: int) -> None:
+        if status == 0:
+            self.reset()
+            return
+        if status & vc.FEATURES_OK and not self.status & vc.FEATURES_OK:
+            if self.driver_features & ~self.device_features or not self.driver_features & (1 << vc.VIRTIO_F_VERSION_1):
+                status &= ~vc.FEATURES_OK        # refuse: the driver reads it back and fails
+        self.status = status | (self.status & vc.DEVICE_NEEDS_RESET)
+
+    def reset(self) -> None:
+        """Device reset: every session is destroyed (keys wiped), queues forgotten."""
+        for s in getattr(self, "sessions", {}).values():
+            self.dp.destroy_session(s.handle)
+            s.params.wipe()
+        self.sessions: dict[int, _Session] = {}
+        self.status = 0
+        self.driver_features = 0
+        self.queues: list[DeviceVirtqueue | None] = [None] * (self.num_dataqueues + 1)
+        self.inflight = 0
+        self.needs_reset_reason = ""
+
+    def setup_queue(self, q: int, size: int, desc: int, avail: int, used: int) -> None:
+        self.queues[q] = DeviceVirtqueue(self.mem, size, desc, avail, used,
+                                         bool(self.driver_features & (1 << vc.VIRTIO_F_EVENT_IDX)))
+
+    @property
+    def controlq(self) -> int:
+        return self.num_dataqueues
+
+    # -------------------------------------------------------------- processing
+    def kick(self, q: int) -> int:
+        """Process every chain available on queue q; returns how many."""
+        vq = self.queues[q] if 0 <= q < len(self.queues) else None
+        if vq is None or not self.status & vc.DRIVER_OK:
+            return 0
+        n = 0
+        while True:
+            try:
+                chain = vq.pop()
+            except ChainError as e:
+                self._fatal(q, e.head, str(e))
+                n += 1
+                continue
+            if chain is None:
+                return n
+            n += 1
+            try:
+                if q == self.controlq:
+                    self._control(q, vq, chain)
+                else:
+                    self._data(q, vq, chain)
+            except Fatal as e:
+                self._fatal(q, chain.head, str(e))
+
+    def poll(self, timeout: float = 0.0) -> int:
+        """Let the datapath finish requests (their results go to the used rings)."""
+        return self.dp.poll(timeout)
+
+    def _fatal(self, q: int, head: int, why: str) -> None:
+        self.counters["fatal"] += 1
+        log.warning("queue %d: %s: device needs reset", q, why)
+        self.needs_reset_reason = why
+        self.status |= vc.DEVICE_NEEDS_RESET
+        vq = self.queues[q]
+        if head >= 0 and vq is not None:
+            vq.push(head, 0)
+            if vq.should_notify():
+                self.on_notify(q)
+        self.on_config_change()
+
+    def _complete(self, q: int, vq: DeviceVirtqueue, chain: Chain, w: ChainWriter, status: int,
+                  payload: bytes = b"") -> None:
+        if payload:
+            w.write(payload)
+        w.write_status(status)
+        if status != vc.OK:
+            self.counters["errors"] += 1
+        vq.push(chain.head, w.total)          # QEMU: the total writable size, status included
+        if vq.should_notify():
+            self.on_notify(q)
+
+    # -------------------------------------------------------------- control queue
+    def _control(self, q: int, vq: DeviceVirtqueue, chain: Chain) -> None:
+        r, w = ChainReader(self.mem, chain), ChainWriter(self.mem, chain)
+        if not chain.readable or not chain.writable:
+            raise Fatal("control request without a readable or writable part")
+        try:
+            opcode, algo, flag, queue_id = vc.CTRL_HDR.unpack(r.read(16))
+        except EOFError:
+            raise Fatal("control header shorter than 16 bytes") from None
+        if opcode in vc.DESTROY_OPCODES:
+            if w.total < 1:
+                raise Fatal("destroy request without a status byte")
+            try:
+                fixed = r.read(8 if self.revision_1 else 56)
+                (sid,) = vc.DESTROY.unpack_from(fixed, 0)
+                status = self._destroy(sid)
+            except EOFError:
+                status = vc.ERR
+            self.mem.write(chain.writable[0][0], bytes([status]))
+            vq.push(chain.head, 1)
+            if vq.should_notify():
+                self.on_notify(q)
+            return
+        if w.total < vc.SESSION_INPUT.size:
+            raise Fatal("control request with less than 16 writable bytes")
+        sid, status = 0, vc.NOTSUPP
+        if opcode in SERVICE_OF_CREATE:
+            try:
+                status, sid = self._create(opcode, r)
+            except EOFError:
+                if self.strict_qemu:
+                    raise Fatal("create request shorter than its layout") from None
+                status, sid = vc.ERR, 0
+        ChainWriter(self.mem, chain, status_byte=False).write(
+            vc.SESSION_INPUT.pack(sid if status == vc.OK else 0, status, 0))
+        vq.push(chain.head, vc.SESSION_INPUT.size)
+        if vq.should_notify():
+            self.on_notify(q)
+
+    def _create(self, opcode: int, r: ChainReader) -> tuple[int, int]:
+        svc = SERVICE_OF_CREATE[opcode]
+        fixed = r.read(REV1_CTRL_FIXED[opcode] if self.revision_1 else 56)
+        c = self.caps
+        if svc == vc.SERVICE_CIPHER:
+            op_type = struct.unpack_from("<I", fixed, vc.OP_TYPE_OFF - 16)[0]
+            if op_type == vc.SYM_OP_CIPHER:
+                algo, keylen, op, _ = vc.CIPHER_PARA.unpack_from(fixed, 0)
+                if keylen > c.max_cipher_key_len:
+                    return vc.ERR, 0
+                p = SessionParams(svc, cipher_algo=algo, cipher_key=bytearray(r.read(keylen)), cipher_op=op)
+            elif op_type == vc.SYM_OP_ALGORITHM_CHAINING:
+                (order, hash_mode, algo, keylen, op, _, h_algo, h_len, auth_len, _, aad_len,
+                 _) = vc.CHAIN_PARA.unpack_from(fixed, 0)
+                if hash_mode == vc.SYM_HASH_MODE_NESTED:
+                    return vc.NOTSUPP, 0
+                if hash_mode != vc.SYM_HASH_MODE_AUTH:
+                    auth_len = 0
+                if keylen > c.max_cipher_key_len or auth_len > c.max_auth_key_len:
+                    return vc.ERR, 0
+                key = bytearray(r.read(keylen))
+                p = SessionParams(svc, cipher_algo=algo, cipher_key=key, cipher_op=op, chaining=True,
+                                  chain_order=order, hash_mode=hash_mode, hash_algo=h_algo, hash_result_len=h_len,
+                                  auth_key=bytearray(r.read(auth_len)), aad_len=aad_len)
+            else:
+                return vc.NOTSUPP, 0
+        elif svc == vc.SERVICE_HASH:
+            algo, res_len = vc.HASH_SESS.unpack_from(fixed, 0)
+            p = SessionParams(svc, hash_algo=algo, hash_result_len=res_len)
+        elif svc == vc.SERVICE_MAC:
+            algo, res_len, auth_len = vc.MAC_SESS.unpack_from(fixed, 0)
+            if auth_len > c.max_auth_key_len:
+                return vc.ERR, 0
+            p = SessionParams(svc, hash_algo=algo, hash_result_len=res_len, auth_key=bytearray(r.read(auth_len)))
+        else:
+            algo, keylen, tag_len, aad_len, op = vc.AEAD_SESS.unpack_from(fixed, 0)
+            if keylen > c.max_cipher_key_len:
+                return vc.ERR, 0
+            p = SessionParams(svc, aead_algo=algo, aead_key=bytearray(r.read(keylen)), tag_len=tag_len,
+                              aad_len=aad_len, aead_op=op)
+        sid = next((i for i in range(self.max_sessions) if i not in self.sessions), None)
+        if sid is None:
+            p.wipe()
+            return (vc.NOSPC if self.revision_1 else vc.ERR), 0
+        status, handle = self.dp.create_session(p)
+        if status != vc.OK:
+            p.wipe()
+            return status, 0
+        self.sessions[sid] = _Session(svc, p, handle)
+        return vc.OK, sid
+
+    def _destroy(self, sid: int) -> int:
+        s = self.sessions.pop(sid, None)
+        if s is None:
+            return vc.ERR
+        self.dp.destroy_session(s.handle)
+        s.params.wipe()
+        return vc.OK
+
+    # -------------------------------------------------------------- data queues
+    def _data(self, q: int, vq: DeviceVirtqueue, chain: Chain) -> None:
+        r, w = ChainReader(self.mem, chain), ChainWriter(self.mem, chain)
+        if not chain.readable or not w.has_status:
+            raise Fatal("data request without a readable part or a status byte")
+        self.counters["requests"] += 1
+
+        def answer(status: int) -> None:
+            self._complete(q, vq, chain, w, status)
+
+        def short(what: str) -> None:
+            if self.strict_qemu:
+                raise Fatal(what)
+            answer(vc.ERR)
+
+        try:
+            opcode, algo, sid, flag, _ = vc.OP_HDR.unpack(r.read(vc.OP_HDR.size))
+        except EOFError:
+            return short("data header shorter than 24 bytes")
+        if self.revision_1 and not flag & SESSION_MODE:
+            return answer(vc.NOTSUPP)       # stateless requests: no stateless mode is offered
+        service = opcode >> 8
+        if opcode not in REV1_DATA_FIXED or not self.caps.services & (1 << service):
+            return answer(vc.NOTSUPP)
+        try:
+            fixed = r.read(REV1_DATA_FIXED[opcode] if self.revision_1 else vc.DATA_REQ_LEN - vc.OP_HDR.size)
+        except EOFError:
+            return short("data request shorter than its fixed part")
+
+        try:
+            op, dst_total, want_service = self._parse_data(opcode, fixed, r)
+        except EOFError:
+            return short("data request shorter than its variable part")
+        except _Answer as a:
+            if a.fatal and self.strict_qemu:
+                raise Fatal(a.why) from None
+            return answer(a.status)
+        if dst_total > w.capacity():
+            return short("writable area smaller than the result")
+        s = self.sessions.get(sid)
+        if s is None or s.service != want_service:
+            return answer(vc.INVSESS)
+        p = s.params
+        if op.kind in ("cipher", "chain"):
+            if (op.kind == "chain") != p.chaining:
+                return answer(vc.ERR)
+            if (opcode == vc.CIPHER_ENCRYPT) != (p.cipher_op == vc.OP_ENCRYPT):
+                return answer(vc.ERR)          # the session's direction and the opcode disagree
+            if op.kind == "chain" and op.hash_result_len != p.hash_result_len:
+                return answer(vc.ERR)
+        if op.kind in ("hash", "mac") and op.hash_result_len != p.hash_result_len:
+            return answer(vc.ERR)
+        if op.kind == "aead" and (opcode == vc.AEAD_ENCRYPT) != (p.aead_op == vc.OP_ENCRYPT):
+            return answer(vc.ERR)
+
+        self.inflight += 1
+
+        def done(res: OpResult) -> None:
+            self.inflight -= 1
+            if res.status != vc.OK:
+                return answer(res.status)
+            dst = res.dst
+            if op.kind in ("cipher", "chain"):
+                payload = dst + res.hash_result
+            elif op.kind == "aead":
+                if len(dst) > op.dst_len:
+                    return answer(vc.ERR)
+                payload = dst
+            else:
+                payload = res.hash_result
+            self._complete(q, vq, chain, w, vc.OK, payload)
+
+        self.dp.submit(s.handle, op, done)
+
+    def _parse_data(self, opcode: int, fixed: bytes, r: ChainReader) -> tuple[CryptoOp, int, int]:
+        """Fixed part + variable part of a data request (spec order iv, src, aad)."""
+        max_size = self.caps.max_size
+        if opcode in (vc.CIPHER_ENCRYPT, vc.CIPHER_DECRYPT):
+            op_type = struct.unpack_from("<I", fixed, vc.OP_TYPE_OFF - vc.OP_HDR.size)[0]
+            if op_type == vc.SYM_OP_CIPHER:
+                iv_len, src_len, dst_len, _ = vc.CIPHER_DATA.unpack_from(fixed, 0)
+                if src_len != dst_len:
+                    raise _Answer(vc.ERR, "src_data_len != dst_data_len", fatal=True)
+                if iv_len + src_len + dst_len > max_size:
+                    raise _Answer(vc.ERR, "request larger than max_size", fatal=True)
+                op = CryptoOp("cipher", iv=r.read(iv_len), src=r.read(src_len), dst_len=dst_len)
+                return op, dst_len, vc.SERVICE_CIPHER
+            if op_type == vc.SYM_OP_ALGORITHM_CHAINING:
+                (iv_len, src_len, dst_len, c_start, c_len, h_start, h_len, aad_len, res_len,
+                 _) = vc.CHAIN_DATA.unpack_from(fixed, 0)
+                if src_len != dst_len:
+                    raise _Answer(vc.ERR, "src_data_len != dst_data_len", fatal=True)
+                if iv_len + src_len + dst_len + aad_len + res_len > max_size:
+                    raise _Answer(vc.ERR, "request larger than max_size", fatal=True)
+                iv, src = r.read(iv_len), r.read(src_len)
+                aad = r.read(aad_len) if aad_len else b""        # parsed only when aad_len > 0
+                op = CryptoOp("chain", iv=iv, src=src, aad=aad, dst_len=dst_len, hash_result_len=res_len,
+                              cipher_start=c_start, len_to_cipher=c_len, hash_start=h_start, len_to_hash=h_len)
+                return op, dst_len + res_len, vc.SERVICE_CIPHER
+            raise _Answer(vc.NOTSUPP, "op_type not supported")
+        if opcode in (vc.HASH, vc.MAC):
+            src_len, res_len = vc.HASH_DATA.unpack_from(fixed, 0)
+            if src_len + res_len > max_size:
+                raise _Answer(vc.ERR, "request larger than max_size", fatal=True)
+            op = CryptoOp("hash" if opcode == vc.HASH else "mac", src=r.read(src_len), hash_result_len=res_len)
+            return op, res_len, vc.SERVICE_HASH if opcode == vc.HASH else vc.SERVICE_MAC
+        iv_len, aad_len, src_len, dst_len = vc.AEAD_DATA.unpack_from(fixed, 0)
+        if iv_len + aad_len + src_len + dst_len > max_size:
+            raise _Answer(vc.ERR, "request larger than max_size", fatal=True)
+        iv, src = r.read(iv_len), r.read(src_len)
+        aad = r.read(aad_len) if aad_len else b""
+        op = CryptoOp("aead", encrypt=opcode == vc.AEAD_ENCRYPT, iv=iv, src=src, aad=aad, dst_len=dst_len)
+        return op, dst_len, vc.SERVICE_AEAD
+
+    def close(self) -> None:
+        self.reset()
+        self.dp.close()
+
+
+class _Answer(Exception):
+    def __init__(self, status: int, why: str, fatal: bool = False):
+        super().__init__(why)
+        self.status, self.why, self.fatal = status, why, fatal

@@ -1,0 +1,76 @@
+"""Guest physical memory as the device sees it: bounds-checked reads and writes.
+
+`BytesGuestMemory` is one flat region (the driver model's guest); `RegionGuestMemory` maps
+several regions at guest-physical addresses (vhost-user's SET_MEM_TABLE). Any access that
+is not wholly inside one region raises GuestMemoryError: the device never touches memory the
+guest did not give it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class GuestMemoryError(Exception):
+    pass
+
+
+class BytesGuestMemory:
+    def __init__(self, size: int, base: int = 0):
+        self.buf = bytearray(size)
+        self.base = base
+        self.size = size
+
+    def _off(self, gpa: int, n: int) -> int:
+        off = gpa - self.base
+        if n < 0 or off < 0 or off + n > self.size:
+            raise GuestMemoryError(f"guest access [0x{gpa:x}, +{n}) outside guest memory")
+        return off
+
+    def read(self, gpa: int, n: int) -> bytes:
+        off = self._off(gpa, n)
+        return bytes(self.buf[off:off + n])
+
+    def write(self, gpa: int, data: bytes) -> None:
+        off = self._off(gpa, len(data))
+        self.buf[off:off + len(data)] = data
+
+    def view(self, gpa: int, n: int) -> memoryview:
+        off = self._off(gpa, n)
+        return memoryview(self.buf)[off:off + n]
+
+
+@dataclass
+class Region:
+    gpa: int
+    size: int
+    mem: memoryview          # mapping of the region (e.g. an mmap of a memfd)
+    uaddr: int = 0           # the front end's virtual address of the region (vhost-user)
+
+
+class RegionGuestMemory:
+    def __init__(self, regions: list[Region]):
+        self.regions = sorted(regions, key=lambda r: r.gpa)
+
+    def _find(self, gpa: int, n: int) -> tuple[Region, int]:
+        for r in self.regions:
+            if r.gpa <= gpa and gpa + n <= r.gpa + r.size and n >= 0:
+                return r, gpa - r.gpa
+        raise GuestMemoryError(f"guest access [0x{gpa:x}, +{n}) outside guest memory")
+
+    def read(self, gpa: int, n: int) -> bytes:
+        r, off = self._find(gpa, n)
+        return bytes(r.mem[off:off + n])
+
+    def write(self, gpa: int, data: bytes) -> None:
+        r, off = self._find(gpa, len(data))
+        r.mem[off:off + len(data)] = data
+
+    def view(self, gpa: int, n: int) -> memoryview:
+        r, off = self._find(gpa, n)
+        return r.mem[off:off + n]
+
+    def uaddr_to_gpa(self, uaddr: int) -> int:
+        for r in self.regions:
+            if r.uaddr <= uaddr < r.uaddr + r.size:
+                return r.gpa + (uaddr - r.uaddr)
+        raise GuestMemoryError(f"front-end address 0x{uaddr:x} is in no memory region")

@@ -1,0 +1,150 @@
+"""The `rtl` datapath: sessions become session contexts in the accelerator's shared memory
+(HMAC inner/outer states precomputed here, at session creation), requests become ring
+entries served by the Verilator-simulated RTL in its own process."""
+from __future__ import annotations
+
+from collections import deque
+
+from bridge import abi
+from bridge import virtio_crypto as vc
+from bridge.accel_abi import Session
+from bridge.accel_client import AccelClient, OutOfMemory, Request
+from bridge.datapath import Capabilities, CryptoOp, Done, OpResult, SessionParams, session_supported
+
+CIPHER = {vc.CIPHER_AES_ECB: abi.CIPHER_ALG_AES_ECB, vc.CIPHER_AES_CBC: abi.CIPHER_ALG_AES_CBC,
+          vc.CIPHER_AES_CTR: abi.CIPHER_ALG_AES_CTR}
+HASH = {vc.HASH_SHA_224: abi.HASH_ALG_SHA_224, vc.HASH_SHA_256: abi.HASH_ALG_SHA_256}
+MAC = {vc.MAC_HMAC_SHA_224: abi.HASH_ALG_SHA_224, vc.MAC_HMAC_SHA_256: abi.HASH_ALG_SHA_256}
+ORDER = {vc.ALG_CHAIN_HASH_THEN_CIPHER: abi.CHAIN_ORDER_HASH_THEN_CIPHER,
+         vc.ALG_CHAIN_CIPHER_THEN_HASH: abi.CHAIN_ORDER_CIPHER_THEN_HASH}
+
+
+class _Sess:
+    def __init__(self, ctx: int, opcode: int, digest_len: int):
+        self.ctx, self.opcode, self.digest_len = ctx, opcode, digest_len
+        self.inflight = 0
+        self.destroyed = False
+
+
+class RtlDatapath:
+    name = "rtl"
+
+    def __init__(self, mem_bytes: int = 256 << 20, accel=None):
+        from sim.accel_process import AcceleratorProcess     # the simulator side, on demand
+        self.accel = accel or AcceleratorProcess(mem_bytes=mem_bytes).start()
+        self.client = AccelClient(self.accel.transport())
+        self.capabilities = Capabilities(
+            cipher=set(CIPHER), hash=set(HASH), mac=set(MAC), aead=set(),
+            chain_hash_modes={vc.SYM_HASH_MODE_AUTH}, max_size=abi.DEV_MAX_REQUEST_BYTES)
+        self.sessions: dict[int, _Sess] = {}
+        self.next_handle = 1
+        self.backlog: deque[tuple[Request, Done]] = deque()
+        self.waiting: dict[int, tuple[Request, Done, _Sess]] = {}     # cookie -> ...
+        self.immediate: deque[tuple[Done, OpResult]] = deque()
+
+    # -------------------------------------------------------------- sessions
+    def create_session(self, p: SessionParams) -> tuple[int, int]:
+        st = session_supported(self.capabilities, p)
+        if st != vc.OK:
+            return st, 0
+        if p.service == vc.SERVICE_CIPHER and not p.chaining:
+            s, op = Session(cipher_alg=CIPHER[p.cipher_algo], decrypt=p.cipher_op == vc.OP_DECRYPT,
+                            key=bytes(p.cipher_key)), abi.OPCODE_CIPHER
+        elif p.service == vc.SERVICE_CIPHER:
+            s, op = Session(cipher_alg=CIPHER[p.cipher_algo], decrypt=p.cipher_op == vc.OP_DECRYPT,
+                            key=bytes(p.cipher_key), hash_alg=MAC[p.hash_algo], digest_len=p.hash_result_len,
+                            chain_order=ORDER[p.chain_order], hmac_key=bytes(p.auth_key)), abi.OPCODE_CHAIN
+        elif p.service == vc.SERVICE_HASH:
+            s, op = Session(hash_alg=HASH[p.hash_algo], digest_len=p.hash_result_len), abi.OPCODE_HASH
+        else:
+            s, op = Session(hash_alg=MAC[p.hash_algo], digest_len=p.hash_result_len,
+                            hmac_key=bytes(p.auth_key)), abi.OPCODE_MAC
+        try:
+            ctx = self.client.create_context(s)
+        except OutOfMemory:
+            return vc.ERR, 0
+        h = self.next_handle
+        self.next_handle += 1
+        self.sessions[h] = _Sess(ctx, op, p.hash_result_len)
+        p.wipe()               # the key now lives only in the context (and the hardware)
+        return vc.OK, h
+
+    def destroy_session(self, handle: int) -> None:
+        s = self.sessions.pop(handle)
+        s.destroyed = True
+        if s.inflight == 0:
+            self.client.destroy_context(s.ctx)     # wipes the key material in shared memory
+
+    # -------------------------------------------------------------- requests
+    def submit(self, handle: int, op: CryptoOp, done: Done) -> None:
+        s = self.sessions[handle]
+        if op.kind == "chain" and not (op.cipher_start == 0 and op.len_to_cipher == len(op.src)
+                                       and op.hash_start == 0 and op.len_to_hash == len(op.src) and not op.aad):
+            # the RTL chains over the whole source, without AAD
+            self.immediate.append((done, OpResult(vc.NOTSUPP)))
+            return
+        if len(op.src) > abi.DEV_MAX_REQUEST_BYTES:
+            self.immediate.append((done, OpResult(vc.ERR)))
+            return
+        req = Request(s.opcode, s.ctx, op.src, iv=op.iv, digest_len=s.digest_len)
+        req.extra["sess"] = s
+        s.inflight += 1
+        self.backlog.append((req, done))
+
+    def _post(self) -> None:
+        posted = set()
+        nq = len(self.client.queues)
+        q = 0
+        while self.backlog:
+            free = [i for i in range(nq) if self.client.space((q + i) % nq) > 0]
+            if not free:
+                break
+            q = (q + free[0]) % nq
+            req, done = self.backlog[0]
+            try:
+                self.client.submit(q, req)
+            except OutOfMemory:
+                if not self.waiting:
+                    raise
+                break
+            self.backlog.popleft()
+            self.waiting[req.cookie] = (req, done, req.extra["sess"])
+            posted.add(q)
+            q = (q + 1) % nq
+        if posted:
+            self.client.ring(sorted(posted))
+
+    def inflight(self) -> int:
+        return len(self.backlog) + len(self.waiting) + len(self.immediate)
+
+    def poll(self, timeout: float = 0.0) -> int:
+        n = 0
+        while self.immediate:
+            cb, res = self.immediate.popleft()
+            cb(res)
+            n += 1
+        self._post()
+        got = self.client.reap()
+        if not got and timeout > 0 and self.waiting:
+            self.client.wait_interrupt(timeout)
+            got = self.client.reap()
+        for req in got:
+            _, done, s = self.waiting.pop(req.cookie)
+            s.inflight -= 1
+            if s.destroyed and s.inflight == 0:
+                self.client.destroy_context(s.ctx)
+            c = req.completion
+            done(OpResult(c.status, req.dst, req.digest) if c.status == vc.OK else OpResult(c.status))
+            n += 1
+        if got:
+            self._post()
+        return n
+
+    def stats(self) -> dict:
+        return self.accel.stats()
+
+    def close(self) -> None:
+        for s in list(self.sessions.values()):
+            self.client.destroy_context(s.ctx)
+        self.sessions.clear()
+        self.accel.stop()

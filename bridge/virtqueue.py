@@ -1,0 +1,214 @@
+"""Split virtqueues, device side (virtio 1.x, "Split Virtqueues"): descriptor table, available
+and used rings in guest memory, indirect descriptors, VIRTIO_F_EVENT_IDX.
+
+`pop()` walks one descriptor chain into a `Chain` (readable and writable segments, in order)
+with every rule checked: index in range, no loops, at most `size` descriptors (an indirect
+table counts its entries), no indirect inside indirect, no readable descriptor after a
+writable one, every segment inside guest memory. A chain that breaks a rule raises
+ChainError carrying its head, so the caller can complete it (or flag the device) and go on.
+"""
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass, field
+
+from bridge.guest_memory import GuestMemoryError
+
+DESC = struct.Struct("<QIHH")
+VIRTQ_DESC_F_NEXT, VIRTQ_DESC_F_WRITE, VIRTQ_DESC_F_INDIRECT = 1, 2, 4
+VIRTQ_AVAIL_F_NO_INTERRUPT = 1
+VIRTQ_USED_F_NO_NOTIFY = 1
+MAX_CHAIN_BYTES = 1 << 32
+
+
+class ChainError(Exception):
+    def __init__(self, head: int, why: str):
+        super().__init__(why)
+        self.head = head
+
+
+@dataclass
+class Chain:
+    head: int
+    readable: list[tuple[int, int]] = field(default_factory=list)   # (gpa, len)
+    writable: list[tuple[int, int]] = field(default_factory=list)
+
+    @property
+    def readable_len(self) -> int:
+        return sum(n for _, n in self.readable)
+
+    @property
+    def writable_len(self) -> int:
+        return sum(n for _, n in self.writable)
+
+
+def need_event(event: int, new: int, old: int) -> bool:
+    """vring_need_event: has the other side asked to be told when idx passes `event`?"""
+    return ((new - event - 1) & 0xFFFF) < ((new - old) & 0xFFFF)
+
+
+class DeviceVirtqueue:
+    def __init__(self, mem, size: int, desc: int, avail: int, used: int, event_idx: bool):
+        if size == 0 or size & (size - 1) or size > 32768:
+            raise ValueError(f"bad queue size {size}")
+        self.mem, self.size = mem, size
+        self.desc, self.avail, self.used = desc, avail, used
+        self.event_idx = event_idx
+        self.last_avail = 0
+        self.used_idx = 0
+        self.signalled_used = 0      # used idx at the last notification we sent
+
+    # ------------------------------------------------------------ available ring
+    def avail_idx(self) -> int:
+        return struct.unpack("<H", self.mem.read(self.avail + 2, 2))[0]
+
+    def has_work(self) -> bool:
+        return self.avail_idx() != self.last_avail
+
+    def pop(self) -> Chain | None:
+        """Next available chain, or None. Raises ChainError for a malformed chain (already
+        consumed from the ring: the caller must push it to the used ring)."""
+        avail_idx = self.avail_idx()
+        if avail_idx == self.last_avail:
+            return None
+        if (avail_idx - self.last_avail) & 0xFFFF > self.size:
+            raise ChainError(-1, f"available index jumped by {(avail_idx - self.last_avail) & 0xFFFF}")
+        slot = self.avail + 4 + 2 * (self.last_avail % self.size)
+        head = struct.unpack("<H", self.mem.read(slot, 2))[0]
+        self.last_avail = (self.last_avail + 1) & 0xFFFF
+        if self.event_idx:    # avail_event: kick us when the driver adds past this
+            self.mem.write(self.used + 4 + 8 * self.size, struct.pack("<H", self.last_avail))
+        return self._walk(head)
+
+    def _walk(self, head: int) -> Chain:
+        if head >= self.size:
+            raise ChainError(head, f"head index {head} >= queue size {self.size}")
+        chain = Chain(head)
+        table, limit, idx = self.desc, self.size, head
+        seen = 0
+        total = 0
+        indirect = False
+        while True:
+            seen += 1
+            if seen > limit:
+                raise ChainError(head, "descriptor chain loops or is longer than the queue")
+            try:
+                addr, length, flags, nxt = DESC.unpack(self.mem.read(table + 16 * idx, 16))
+            except GuestMemoryError as e:
+                raise ChainError(head, f"descriptor table outside guest memory: {e}") from None
+            if flags & VIRTQ_DESC_F_INDIRECT:
+                if indirect:
+                    raise ChainError(head, "indirect descriptor inside an indirect table")
+                if flags & VIRTQ_DESC_F_NEXT:
+                    raise ChainError(head, "indirect descriptor with NEXT set")
+                if length == 0 or length % 16:
+                    raise ChainError(head, f"indirect table length {length} is not a multiple of 16")
+                table, limit, idx, seen, indirect = addr, length // 16, 0, 0, True
+                continue
+            try:
+                self.mem.read(addr, 0) if length == 0 else self.mem.view(addr, length)
+            except GuestMemoryError as e:
+                raise ChainError(head, f"buffer outside guest memory: {e}") from None
+            total += length
+            if total > MAX_CHAIN_BYTES:
+                raise ChainError(head, "chain longer than 4 GiB")
+            if flags & VIRTQ_DESC_F_WRITE:
+                chain.writable.append((addr, length))
+            else:
+                if chain.writable:
+                    raise ChainError(head, "device-readable descriptor after a device-writable one")
+                chain.readable.append((addr, length))
+            if not flags & VIRTQ_DESC_F_NEXT:
+                return chain
+            if nxt >= limit:
+                raise ChainError(head, f"next index {nxt} out of range")
+            idx = nxt
+
+    # ------------------------------------------------------------ used ring
+    def push(self, head: int, length: int) -> None:
+        """Publish a used element: the element first, then the index (virtio 2.7.8.2)."""
+        slot = self.used + 4 + 8 * (self.used_idx % self.size)
+        self.mem.write(slot, struct.pack("<II", head, length))
+        self.used_idx = (self.used_idx + 1) & 0xFFFF
+        self.mem.write(self.used + 2, struct.pack("<H", self.used_idx))
+
+    def should_notify(self) -> bool:
+        """Whether the driver wants an interrupt for what was pushed since the last one."""
+        old, new = self.signalled_used, self.used_idx
+        if old == new:
+            return False
+        self.signalled_used = new
+        if self.event_idx:
+            used_event = struct.unpack("<H", self.mem.read(self.avail + 4 + 2 * self.size, 2))[0]
+            return need_event(used_event, new, old)
+        flags = struct.unpack("<H", self.mem.read(self.avail, 2))[0]
+        return not flags & VIRTQ_AVAIL_F_NO_INTERRUPT
+
+
+class ChainReader:
+    """The readable part of a chain as one byte stream."""
+
+    def __init__(self, mem, chain: Chain):
+        self.mem, self.segs = mem, chain.readable
+        self.total = chain.readable_len
+        self.pos = 0
+
+    def remaining(self) -> int:
+        return self.total - self.pos
+
+    def read(self, n: int) -> bytes:
+        if n > self.remaining():
+            raise EOFError(f"need {n} readable bytes, {self.remaining()} left")
+        out = bytearray()
+        skip, want = self.pos, n
+        for addr, length in self.segs:
+            if skip >= length:
+                skip -= length
+                continue
+            take = min(length - skip, want)
+            out += self.mem.read(addr + skip, take)
+            want -= take
+            skip = 0
+            if not want:
+                break
+        self.pos += n
+        return bytes(out)
+
+
+class ChainWriter:
+    """The writable part of a chain: a data stream followed by the status byte, which is
+    the last byte of the last writable descriptor (virtio-crypto 'inhdr')."""
+
+    def __init__(self, mem, chain: Chain, status_byte: bool = True):
+        self.mem, self.segs = mem, chain.writable
+        self.total = chain.writable_len
+        self.status_byte = status_byte
+        self.pos = 0
+
+    @property
+    def has_status(self) -> bool:
+        return bool(self.segs) and self.segs[-1][1] >= 1
+
+    def capacity(self) -> int:
+        """Bytes available for data (before the status byte, if the layout has one)."""
+        return max(0, self.total - 1) if self.status_byte else self.total
+
+    def write(self, data: bytes) -> None:
+        if self.pos + len(data) > self.capacity():
+            raise EOFError(f"{len(data)} bytes do not fit in the writable area")
+        skip, rest = self.pos, memoryview(data)
+        for addr, length in self.segs:
+            if skip >= length:
+                skip -= length
+                continue
+            take = min(length - skip, len(rest))
+            self.mem.write(addr + skip, bytes(rest[:take]))
+            rest = rest[take:]
+            skip = 0
+            if not len(rest):
+                break
+        self.pos += len(data)
+
+    def write_status(self, status: int) -> None:
+        addr, length = self.segs[-1]
+        self.mem.write(addr + length - 1, bytes([status]))
