@@ -39,6 +39,7 @@ class Pending:
     dst: bytes = b""
     digest: bytes = b""
     extra: dict = field(default_factory=dict)
+    readable: list[tuple[int, bytes]] = field(default_factory=list)   # (gpa, contents) as posted
 
 
 class DriverQueue:
@@ -83,6 +84,19 @@ class DriverQueue:
         self.avail_idx = (self.avail_idx + 1) & 0xFFFF
         self.mem.write(self.avail + 2, struct.pack("<H", self.avail_idx))     # after the ring entry
         return head
+
+    # hand-made descriptors, for malformed-chain tests: take indices, write, post
+    def take(self, n: int) -> list[int]:
+        return [self.free.pop() for _ in range(n)]
+
+    def write_desc(self, idx: int, addr: int, length: int, flags: int, nxt: int = 0) -> None:
+        self.mem.write(self.desc + 16 * idx, DESC.pack(addr, length, flags, nxt))
+
+    def post(self, head: int, idxs: list[int], token: Pending) -> None:
+        self.tokens[head] = (token, idxs)
+        self.mem.write(self.avail + 4 + 2 * (self.avail_idx % self.size), struct.pack("<H", head))
+        self.avail_idx = (self.avail_idx + 1) & 0xFFFF
+        self.mem.write(self.avail + 2, struct.pack("<H", self.avail_idx))
 
     def kick_needed(self) -> bool:
         old, new = self.kicked_idx, self.avail_idx
@@ -182,6 +196,7 @@ class VirtioCryptoDriver:
             a = self.heap.alloc(max(n, 1))
             token.allocations.append(a)
             self.mem.write(a, readable[pos:pos + n])
+            token.readable.append((a, readable[pos:pos + n]))
             segs.append((a, n, False))
             pos += n
         assert pos == len(readable)
@@ -245,7 +260,7 @@ class VirtioCryptoDriver:
         done = []
         for token, used_len in self.queues[q].reap():
             stream = b"".join(self.mem.read(a, n) for a, n in token.writable)
-            token.status = stream[-1]
+            token.status = stream[-1] if stream else -1
             token.used_len = used_len
             n = token.dst_len if token.result_len is None else token.result_len
             token.extra["data"] = stream[:n]
