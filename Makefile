@@ -31,8 +31,9 @@ bench-accel: setup ## accelerator process: sim speed, cycles per 4 KiB request, 
 
 bench: bench-rtl bench-accel ## all benchmarks
 
-run: setup ## the main job (not built yet: arrives with the control-plane milestone)
-	@$(VENV)/bin/vcrypto run
+SECONDS ?= 10
+run: setup ## the main job: the device on the RTL datapath under a verified mixed workload (SECONDS=10)
+	$(VENV)/bin/vcrypto run --datapath rtl --seconds $(SECONDS)
 
 abi: ## regenerate the ABI files (SV package, C header, Python, Markdown) from firmware/abi.toml
 	python3 firmware/gen_abi.py

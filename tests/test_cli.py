@@ -1,5 +1,8 @@
+import json
 import subprocess
 import sys
+
+import pytest
 
 from bridge.cli import main
 from bridge.sha2_state import hmac_states
@@ -17,5 +20,25 @@ def test_bad_key_is_a_message_not_a_traceback(capsys):
 
 
 def test_absent_commands_say_so():
-    r = subprocess.run([sys.executable, "-m", "bridge.cli", "run"], capture_output=True, text=True)
+    r = subprocess.run([sys.executable, "-m", "bridge.cli", "serve"], capture_output=True, text=True)
     assert r.returncode == 2 and "not built yet" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_bad_options_are_messages():
+    r = subprocess.run([sys.executable, "-m", "bridge.cli", "run", "--queues", "0"], capture_output=True, text=True)
+    assert r.returncode == 2 and "--queues" in r.stderr and "Traceback" not in r.stderr
+
+
+@pytest.mark.parametrize("datapath", ["soft", pytest.param("rtl", marks=pytest.mark.xdist_group("accel"))])
+def test_run_verifies_a_mixed_workload(datapath):
+    r = subprocess.run([sys.executable, "-m", "bridge.cli", "run", "--datapath", datapath, "--seconds", "2",
+                        "--queues", "3", "--max-len", "8192", "--json"], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["failed"] == 0
+    ops = out["operations"]
+    assert {"cipher", "chain", "hash", "mac"} <= set(ops)
+    assert ("aead" in ops) == (datapath == "soft")
+    assert sum(o["ops"] for o in ops.values()) > 20
+    if datapath == "rtl":
+        assert out["simulated_cycles"] > 0

@@ -1,0 +1,219 @@
+"""The main job (`vcrypto run`): the device on the chosen datapath, driven through the Linux-
+faithful driver model by a mixed workload (every service, key size and direction, lengths
+16 B to 64 KiB, several queues, many requests in flight), every result checked against the
+software reference, and a summary table at the end."""
+from __future__ import annotations
+
+import json
+import math
+import random
+import sys
+import time
+from dataclasses import dataclass, field
+
+from bridge import virtio_crypto as vc
+from bridge.datapath import CryptoOp, SessionParams, SoftDatapath, soft_compute
+from bridge.device import VirtioCryptoDevice
+from bridge.driver import VirtioCryptoDriver
+
+
+@dataclass
+class Sess:
+    kind: str                  # aes-cbc-128-enc, sha256, hmac-sha224, chain-..., gcm-...
+    op_type: str               # column of the summary: cipher / hash / mac / chain / aead
+    sid: int
+    params: SessionParams      # our own copy of the parameters, for the reference result
+    encrypt: bool = True
+    digest_len: int = 0
+
+
+@dataclass
+class Stat:
+    ops: int = 0
+    bytes: int = 0
+    failures: int = 0
+
+
+@dataclass
+class Outcome:
+    stats: dict[str, Stat] = field(default_factory=dict)
+    seconds: float = 0.0
+    cycles: int = 0
+    sim_seconds: float = 0.0
+    failures: list[str] = field(default_factory=list)
+
+
+CIPHERS = {"ecb": vc.CIPHER_AES_ECB, "cbc": vc.CIPHER_AES_CBC, "ctr": vc.CIPHER_AES_CTR}
+HASHES = {"sha224": (vc.HASH_SHA_224, 28), "sha256": (vc.HASH_SHA_256, 32)}
+
+
+def _copy(p: SessionParams) -> SessionParams:
+    return SessionParams(**{k: (bytearray(v) if isinstance(v, bytearray) else v) for k, v in vars(p).items()})
+
+
+def create_sessions(drv: VirtioCryptoDriver, rng: random.Random, aead: bool) -> list[Sess]:
+    out = []
+
+    def need(res, what):
+        st, sid = res
+        if st != vc.OK:
+            raise RuntimeError(f"creating the {what} session failed with status {st}")
+        return sid
+
+    for mode, algo in CIPHERS.items():
+        for bits in (128, 192, 256):
+            key = rng.randbytes(bits // 8)
+            enc, dec = drv.skcipher_setkey(algo, key)        # two sessions per key, like Linux
+            for sid, op in ((enc, vc.OP_ENCRYPT), (dec, vc.OP_DECRYPT)):
+                p = SessionParams(vc.SERVICE_CIPHER, cipher_algo=algo, cipher_key=bytearray(key), cipher_op=op)
+                out.append(Sess(f"aes-{mode}-{bits}-{'enc' if op == 1 else 'dec'}", "cipher", sid, p, op == 1))
+    for name, (algo, dlen) in HASHES.items():
+        sid = need(drv.create_hash_session(algo, dlen), name)
+        out.append(Sess(name, "hash", sid, SessionParams(vc.SERVICE_HASH, hash_algo=algo, hash_result_len=dlen),
+                        digest_len=dlen))
+        key = rng.randbytes(rng.choice((16, 32, 64, 100)))
+        sid = need(drv.create_mac_session(algo, dlen, key), "hmac-" + name)
+        out.append(Sess("hmac-" + name, "mac", sid, SessionParams(vc.SERVICE_MAC, hash_algo=algo, hash_result_len=dlen,
+                                                                   auth_key=bytearray(key)), digest_len=dlen))
+        for order, tag, op in ((vc.ALG_CHAIN_CIPHER_THEN_HASH, "encrypt-then-mac", vc.OP_ENCRYPT),
+                               (vc.ALG_CHAIN_HASH_THEN_CIPHER, "mac-then-decrypt", vc.OP_DECRYPT)):
+            ck, mk = rng.randbytes(16), rng.randbytes(32)
+            sid = need(drv.create_chain_session(vc.CIPHER_AES_CBC, ck, op, order, vc.SYM_HASH_MODE_AUTH, algo,
+                                                dlen, mk), tag)
+            p = SessionParams(vc.SERVICE_CIPHER, cipher_algo=vc.CIPHER_AES_CBC, cipher_key=bytearray(ck), cipher_op=op,
+                              chaining=True, chain_order=order, hash_mode=vc.SYM_HASH_MODE_AUTH, hash_algo=algo,
+                              hash_result_len=dlen, auth_key=bytearray(mk))
+            out.append(Sess(f"aes-cbc-128+hmac-{name} {tag}", "chain", sid, p, op == vc.OP_ENCRYPT, dlen))
+    if aead:
+        for bits in (128, 256):
+            key = rng.randbytes(bits // 8)
+            for op in (vc.OP_ENCRYPT,):
+                sid = need(drv.create_aead_session(vc.AEAD_GCM, key, 16, 0, op), "gcm")
+                p = SessionParams(vc.SERVICE_AEAD, aead_algo=vc.AEAD_GCM, aead_key=bytearray(key), tag_len=16, aead_op=op)
+                out.append(Sess(f"aes-gcm-{bits}-enc", "aead", sid, p, True))
+    return out
+
+
+def _length(rng: random.Random, s: Sess, max_len: int) -> int:
+    n = int(math.exp(rng.uniform(math.log(16), math.log(max_len))))      # log-uniform 16 B .. max
+    if s.op_type in ("cipher", "chain") and s.params.cipher_algo != vc.CIPHER_AES_CTR:
+        n = max(16, n - n % 16)
+    return n
+
+
+def _submit(drv, s: Sess, q: int, rng: random.Random, max_len: int):
+    n = _length(rng, s, max_len)
+    src, iv = rng.randbytes(n), rng.randbytes(16)
+    if s.op_type == "cipher":
+        iv = b"" if s.params.cipher_algo == vc.CIPHER_AES_ECB else iv
+        t = drv.cipher(q, s.sid, s.encrypt, iv, src, extra_dst=rng.choice((0, 0, 64)), kick=False)
+        op = CryptoOp("cipher", iv=iv, src=src, dst_len=n)
+    elif s.op_type in ("hash", "mac"):
+        t = drv.hash(q, s.sid, src, s.digest_len, mac=s.op_type == "mac", kick=False)
+        op = CryptoOp(s.op_type, src=src, hash_result_len=s.digest_len)
+    elif s.op_type == "chain":
+        t = drv.chain(q, s.sid, s.encrypt, iv, src, s.digest_len, kick=False)
+        op = CryptoOp("chain", iv=iv, src=src, dst_len=n, hash_result_len=s.digest_len, len_to_cipher=n, len_to_hash=n)
+    else:
+        iv = iv[:12]
+        t = drv.aead(q, s.sid, True, iv, src, b"", n + 16, kick=False)
+        op = CryptoOp("aead", iv=iv, src=src, dst_len=n + 16)
+    t.extra.update(sess=s, op=op, n=n)
+    return t
+
+
+def _expected(t) -> bytes:
+    s, op = t.extra["sess"], t.extra["op"]
+    res = soft_compute(s.params, op)
+    return res.dst + res.hash_result
+
+
+def run(datapath: str = "rtl", queues: int = 4, seconds: float = 10.0, seed: int = 1, max_len: int = 65536,
+        inflight: int = 8, progress=sys.stderr) -> Outcome:
+    if datapath == "rtl":
+        from bridge.rtl_datapath import RtlDatapath
+        dp = RtlDatapath()
+    elif datapath == "soft":
+        dp = SoftDatapath()
+    else:
+        raise ValueError(f"unknown datapath {datapath!r} (soft or rtl)")
+    dev = VirtioCryptoDevice(dp, num_dataqueues=queues)
+    out = Outcome()
+    try:
+        drv = VirtioCryptoDriver(dev, mem_bytes=max(64 << 20, queues * inflight * 3 * max_len + (16 << 20)), seed=seed)
+        rng = random.Random(seed)
+        sessions = create_sessions(drv, rng, aead=bool(dp.capabilities.aead))
+        stats0 = dp.stats()
+        t0 = time.monotonic()
+        last = t0
+        live = {q: 0 for q in range(queues)}
+        while True:
+            now = time.monotonic()
+            running = now - t0 < seconds
+            for q in range(queues):
+                posted = False
+                while running and live[q] < inflight:
+                    _submit(drv, rng.choice(sessions), q, rng, max_len)
+                    live[q] += 1
+                    posted = True
+                if posted:
+                    drv.kick(q)
+            dev.poll(0.02)
+            for q in range(queues):
+                for t in drv.collect(q):
+                    live[q] -= 1
+                    s = t.extra["sess"]
+                    st = out.stats.setdefault(s.op_type, Stat())
+                    st.ops += 1
+                    st.bytes += t.extra["n"]
+                    want = _expected(t)
+                    if t.status != vc.OK or t.extra["data"][: len(want)] != want:
+                        st.failures += 1
+                        out.failures.append(f"{s.kind} len {t.extra['n']}: status {t.status}")
+            if progress and now - last >= 1.0:
+                last = now
+                ops = sum(s.ops for s in out.stats.values())
+                mb = sum(s.bytes for s in out.stats.values()) / 1e6
+                bad = sum(s.failures for s in out.stats.values())
+                tty = progress.isatty()          # a terminal: one line rewritten; a log: a line each
+                line = f"  {now - t0:5.1f} s  {ops:7d} requests  {mb:9.2f} MB  {bad} failures"
+                progress.write("\r" + line + " " if tty else line + "\n")
+                progress.flush()
+            if not running and not any(live.values()):
+                break
+        out.seconds = time.monotonic() - t0
+        stats1 = dp.stats()
+        if stats1:
+            out.cycles = stats1["busy_cycles"] - stats0["busy_cycles"]
+            out.sim_seconds = (stats1["busy_ns"] - stats0["busy_ns"]) / 1e9
+        if progress and progress.isatty():
+            progress.write("\n")
+    finally:
+        dev.close()
+    return out
+
+
+def table(out: Outcome, datapath: str) -> str:
+    lines = [f"{'operation':10s} {'requests':>9s} {'bytes':>12s} {'failures':>9s} {'req/s':>9s} {'MB/s':>8s}"]
+    for name in ("cipher", "chain", "hash", "mac", "aead"):
+        s = out.stats.get(name)
+        if not s:
+            continue
+        lines.append(f"{name:10s} {s.ops:9d} {s.bytes:12d} {s.failures:9d} {s.ops / out.seconds:9.1f} "
+                     f"{s.bytes / out.seconds / 1e6:8.3f}")
+    tot = Stat(sum(s.ops for s in out.stats.values()), sum(s.bytes for s in out.stats.values()),
+               sum(s.failures for s in out.stats.values()))
+    lines.append(f"{'total':10s} {tot.ops:9d} {tot.bytes:12d} {tot.failures:9d} {tot.ops / out.seconds:9.1f} "
+                 f"{tot.bytes / out.seconds / 1e6:8.3f}")
+    lines.append(f"datapath {datapath}, {out.seconds:.1f} s wall")
+    if out.cycles:
+        lines.append(f"simulated {out.cycles:,} RTL clock cycles in {out.sim_seconds:.1f} s "
+                     f"({out.cycles / max(out.sim_seconds, 1e-9):,.0f} cycles/s)")
+    return "\n".join(lines)
+
+
+def as_json(out: Outcome, datapath: str) -> str:
+    return json.dumps({"datapath": datapath, "seconds": round(out.seconds, 3), "simulated_cycles": out.cycles,
+                       "operations": {k: vars(v) for k, v in out.stats.items()},
+                       "failures": out.failures[:20], "failed": sum(s.failures for s in out.stats.values())},
+                      indent=1)
