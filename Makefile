@@ -6,7 +6,7 @@ export PATH := $(abspath $(VENV))/bin:$(PATH)
 # pytest workers: the suite is a handful of long simulator runs; two cores -> two workers.
 JOBS ?= 2
 
-.PHONY: help setup test lint synth bench-rtl bench-accel bench run abi clean
+.PHONY: help setup test lint synth bench-rtl bench-accel bench-device bench run abi clean
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -29,7 +29,10 @@ bench-rtl: setup ## clocks per block of each engine/mode/key size -> build/bench
 bench-accel: setup ## accelerator process: sim speed, cycles per 4 KiB request, requests/s -> build/bench/accel.json
 	$(PY) sim/bench_accel.py
 
-bench: bench-rtl bench-accel ## all benchmarks
+bench-device: setup ## the whole device on both datapaths: req/s, MB/s, rtl_efficiency -> build/bench/device.json
+	$(PY) sim/bench_device.py
+
+bench: bench-rtl bench-accel bench-device ## all benchmarks
 
 SECONDS ?= 10
 run: setup ## the main job: the device on the RTL datapath under a verified mixed workload (SECONDS=10)
