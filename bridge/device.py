@@ -7,7 +7,7 @@ calls set_status / set_features / setup_queue / kick / poll and receives used-bu
 notifications through `on_notify(queue)` and configuration changes through
 `on_config_change()`.
 
-Error policy (see docs/device.md): whatever can be answered with a status is answered with
+Error policy (see bridge/README.md): whatever can be answered with a status is answered with
 the status the spec and QEMU prescribe; a chain that cannot carry a status (no writable
 byte, malformed descriptors, out-of-range addresses) sets DEVICE_NEEDS_RESET, is returned with
 used length 0, and the device goes on serving the other requests, queues and sessions.
