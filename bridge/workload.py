@@ -47,10 +47,6 @@ CIPHERS = {"ecb": vc.CIPHER_AES_ECB, "cbc": vc.CIPHER_AES_CBC, "ctr": vc.CIPHER_
 HASHES = {"sha224": (vc.HASH_SHA_224, 28), "sha256": (vc.HASH_SHA_256, 32)}
 
 
-def _copy(p: SessionParams) -> SessionParams:
-    return SessionParams(**{k: (bytearray(v) if isinstance(v, bytearray) else v) for k, v in vars(p).items()})
-
-
 def create_sessions(drv: VirtioCryptoDriver, rng: random.Random, aead: bool) -> list[Sess]:
     out = []
 
