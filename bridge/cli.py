@@ -1,8 +1,8 @@
 """`vcrypto` command line.
 
-`vcrypto run` is the main job: the virtio-crypto device on the RTL (or soft) datapath driven
-by a mixed, verified workload. `vcrypto hmac-states` prints the software half of the HMAC
-engine contract. The vhost-user backend (`vcrypto serve`) is not built yet and says so.
+`vcrypto run`: the virtio-crypto device on the RTL (or soft) datapath driven by a mixed,
+verified workload. `vcrypto serve`: the same device as a vhost-user backend for QEMU's
+`cryptodev-vhost-user`. `vcrypto hmac-states`: the software half of the HMAC engine contract.
 """
 from __future__ import annotations
 
@@ -12,9 +12,7 @@ import sys
 from bridge import __version__
 from bridge.sha2_state import hmac_states
 
-NOT_BUILT = {
-    "serve": "the vhost-user backend for QEMU (co-simulation milestone)",
-}
+NOT_BUILT: dict[str, str] = {}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -31,6 +29,12 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--seed", type=int, default=1)
     r.add_argument("--max-len", type=int, default=65536, help="largest request in bytes (16..1048576)")
     r.add_argument("--json", action="store_true", help="print the summary as JSON")
+    sv = sub.add_parser("serve", help="serve QEMU's cryptodev-vhost-user on a UNIX socket")
+    sv.add_argument("--socket", required=True, help="UNIX socket path (QEMU connects to it)")
+    sv.add_argument("--datapath", choices=("rtl", "soft"), default="rtl")
+    sv.add_argument("--strict-qemu", action="store_true",
+                    help="treat what QEMU treats as fatal (src != dst, oversize, truncated) as needs-reset")
+    sv.add_argument("-v", "--verbose", action="store_true")
     for name, what in NOT_BUILT.items():
         sub.add_parser(name, help=f"not built yet: {what}")
     args = p.parse_args(argv)
@@ -46,9 +50,48 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.cmd == "run":
         return _run(args)
+    if args.cmd == "serve":
+        return _serve(args)
     print(f"vcrypto {args.cmd}: not built yet: {NOT_BUILT[args.cmd]}. "
           "See README.md for what works today.", file=sys.stderr)
     return 2
+
+
+def _serve(args) -> int:
+    import logging
+    import signal
+
+    from bridge.datapath import SoftDatapath
+    from bridge.device import VirtioCryptoDevice
+    from bridge.vhost_user import VhostUserBackend
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="vcrypto serve: %(message)s", stream=sys.stderr)
+    try:
+        if args.datapath == "rtl":
+            from bridge.rtl_datapath import RtlDatapath
+            dp = RtlDatapath()
+        else:
+            dp = SoftDatapath()
+    except Exception as e:
+        print(f"vcrypto serve: cannot start the {args.datapath} datapath: {e}", file=sys.stderr)
+        return 2
+    dev = VirtioCryptoDevice(dp, num_dataqueues=1, strict_qemu=args.strict_qemu)
+    backend = VhostUserBackend(args.socket, dev)
+
+    def stop(*_):
+        backend.stopping = True
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:
+        backend.listen()
+        print(f"vcrypto serve: {args.datapath} datapath, listening on {args.socket}", file=sys.stderr, flush=True)
+        backend.serve_forever()
+    except OSError as e:
+        print(f"vcrypto serve: {e}", file=sys.stderr)
+        return 2
+    finally:
+        dev.close()
+    return 0
 
 
 def _run(args) -> int:

@@ -252,6 +252,11 @@ class VirtioCryptoDevice:
                 return vc.ERR, 0
             p = SessionParams(svc, aead_algo=algo, aead_key=bytearray(r.read(keylen)), tag_len=tag_len,
                               aad_len=aad_len, aead_op=op)
+        return self.open_session(p)
+
+    def open_session(self, p: SessionParams) -> tuple[int, int]:
+        """Give a parsed session to the datapath and an id to the driver: (status, id).
+        Also the entry point of the vhost-user backend, whose control queue lives in QEMU."""
         sid = next((i for i in range(self.max_sessions) if i not in self.sessions), None)
         if sid is None:
             p.wipe()
@@ -260,8 +265,11 @@ class VirtioCryptoDevice:
         if status != vc.OK:
             p.wipe()
             return status, 0
-        self.sessions[sid] = _Session(svc, p, handle)
+        self.sessions[sid] = _Session(p.service, p, handle)
         return vc.OK, sid
+
+    def close_session(self, sid: int) -> int:
+        return self._destroy(sid)
 
     def _destroy(self, sid: int) -> int:
         s = self.sessions.pop(sid, None)

@@ -19,9 +19,12 @@ def test_bad_key_is_a_message_not_a_traceback(capsys):
     assert "hex" in capsys.readouterr().err
 
 
-def test_absent_commands_say_so():
+def test_serve_needs_a_socket_and_reports_bad_paths():
     r = subprocess.run([sys.executable, "-m", "bridge.cli", "serve"], capture_output=True, text=True)
-    assert r.returncode == 2 and "not built yet" in r.stderr and "Traceback" not in r.stderr
+    assert r.returncode == 2 and "--socket" in r.stderr and "Traceback" not in r.stderr
+    r = subprocess.run([sys.executable, "-m", "bridge.cli", "serve", "--datapath", "soft", "--socket",
+                        "/nonexistent-dir/x.sock"], capture_output=True, text=True, timeout=30)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
 
 
 def test_bad_options_are_messages():

@@ -1,0 +1,169 @@
+"""The vhost-user backend against a front end written here that speaks what QEMU 7.2 sends
+(message order and payloads from ../shared/reference/qemu-vhost-user-crypto.md): guest RAM as
+a memfd, the data ring, kick/call eventfds, CREATE/CLOSE_CRYPTO_SESSION in the 632-byte
+layout; requests laid out as Linux's virtio_crypto lays out cbc(aes). Also a second front end
+after the first disconnects, and an unknown session layout being refused."""
+from __future__ import annotations
+
+import array
+import mmap
+import os
+import select
+import socket
+import struct
+import threading
+
+import pytest
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+from bridge import virtio_crypto as vc
+from bridge import vhost_user as vu
+from bridge.accel_client import Heap
+from bridge.datapath import SoftDatapath
+from bridge.device import VirtioCryptoDevice
+from bridge.driver import DriverQueue, Pending
+from bridge.guest_memory import Region, RegionGuestMemory
+
+MEM = 16 << 20
+UADDR = 0x7F0000000000          # where "QEMU" pretends guest RAM is mapped
+
+
+class FrontEnd:
+    def __init__(self, path: str):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.connect(path)
+        self.memfd = os.memfd_create("guest")
+        os.ftruncate(self.memfd, MEM)
+        self.map = mmap.mmap(self.memfd, MEM)
+        self.mem = RegionGuestMemory([Region(0, MEM, memoryview(self.map), UADDR)])
+        self.heap = Heap(0x1000, MEM)
+        self.kick = os.eventfd(0, os.EFD_NONBLOCK)
+        self.call = os.eventfd(0, os.EFD_NONBLOCK)
+
+    def send(self, req: int, payload: bytes = b"", fds=(), reply: bool = False) -> bytes:
+        msg = vu.HDR.pack(req, vu.FLAG_VERSION, len(payload)) + payload
+        anc = [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", fds))] if fds else []
+        self.sock.sendmsg([msg], anc)
+        if not reply:
+            return b""
+        hdr = self.sock.recv(vu.HDR.size, socket.MSG_WAITALL)
+        r, flags, size = vu.HDR.unpack(hdr)
+        assert r == req and flags == vu.FLAG_VERSION | vu.FLAG_REPLY
+        return self.sock.recv(size, socket.MSG_WAITALL)
+
+    def start(self, qsize: int = 256) -> DriverQueue:
+        feats = struct.unpack("<Q", self.send(vu.GET_FEATURES, reply=True))[0]
+        assert feats & (1 << vu.VHOST_USER_F_PROTOCOL_FEATURES) and feats & (1 << vc.VIRTIO_F_VERSION_1)
+        prot = struct.unpack("<Q", self.send(vu.GET_PROTOCOL_FEATURES, reply=True))[0]
+        assert prot & (1 << vu.PROTOCOL_F_CRYPTO_SESSION)
+        self.send(vu.SET_PROTOCOL_FEATURES, struct.pack("<Q", 1 << vu.PROTOCOL_F_CRYPTO_SESSION))
+        self.send(vu.SET_OWNER)
+        self.send(vu.GET_FEATURES, reply=True)
+        self.send(vu.SET_VRING_CALL, struct.pack("<Q", 0), [self.call])
+        self.send(vu.SET_VRING_ERR, struct.pack("<Q", 0), [os.eventfd(0)])
+        self.send(vu.SET_FEATURES, struct.pack("<Q", 1 << 30))
+        self.send(vu.SET_MEM_TABLE, struct.pack("<II", 1, 0) + struct.pack("<QQQQ", 0, MEM, UADDR, 0), [self.memfd])
+        dq = DriverQueue(self.mem, self.heap, 0, qsize, event_idx=True)
+        self.send(vu.SET_VRING_NUM, struct.pack("<II", 0, qsize))
+        self.send(vu.SET_VRING_BASE, struct.pack("<II", 0, 0))
+        self.send(vu.SET_VRING_ADDR, struct.pack("<IIQQQQ", 0, 0, UADDR + dq.desc, UADDR + dq.used,
+                                                  UADDR + dq.avail, 0))
+        self.send(vu.SET_VRING_KICK, struct.pack("<Q", 0), [self.kick])
+        self.send(vu.SET_VRING_CALL, struct.pack("<Q", 0), [self.call])
+        return dq
+
+    def create_session(self, algo: int, key: bytes, direction: int, size: int = 632) -> int:
+        raw = vu.SESSION_72.pack(0, algo, len(key), 0, 0, 0, 0, vc.SYM_OP_CIPHER, direction, 0, 0, 0, 0,
+                                 key.ljust(64, b"\0"), bytes(512))
+        return struct.unpack("<q", self.send(vu.CREATE_CRYPTO_SESSION, raw.ljust(size, b"\0")[:size], reply=True)[:8])[0]
+
+    def cbc(self, dq: DriverQueue, sid: int, encrypt: bool, iv: bytes, data: bytes) -> Pending:
+        """A request laid out exactly like Linux's virtio_crypto skcipher request."""
+        hdr = vc.OP_HDR.pack(vc.CIPHER_ENCRYPT if encrypt else vc.CIPHER_DECRYPT, 0, sid, 0, 0) + \
+            vc.CIPHER_DATA.pack(16, len(data), len(data), 0).ljust(40, b"\0") + struct.pack("<II", 1, 0)
+        t = Pending(0, -1, [], [], dst_len=len(data))
+        segs = []
+        for part, w in ((hdr, False), (iv, False), (data, False), (bytes(len(data)), True), (b"\xff", True)):
+            a = self.heap.alloc(len(part))
+            self.mem.write(a, part)
+            segs.append((a, len(part), w))
+            if w:
+                t.writable.append((a, len(part)))
+        t.head = dq.add(segs, t, indirect=True)
+        return t
+
+    def wait(self, dq: DriverQueue, n: int, timeout: float = 20.0) -> list[Pending]:
+        done = []
+        while len(done) < n:
+            r, _, _ = select.select([self.call], [], [], timeout)
+            assert r, "no call eventfd signal"
+            os.read(self.call, 8)
+            for t, used_len in dq.reap():
+                stream = b"".join(self.mem.read(a, k) for a, k in t.writable)
+                t.status, t.dst, t.used_len = stream[-1], stream[:-1], used_len
+                done.append(t)
+        return done
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+@pytest.fixture
+def backend(tmp_path):
+    dev = VirtioCryptoDevice(SoftDatapath(), num_dataqueues=1)
+    b = vu.VhostUserBackend(str(tmp_path / "vhost.sock"), dev)
+    b.listen()
+    th = threading.Thread(target=b.serve_forever, daemon=True)
+    th.start()
+    yield b
+    b.stopping = True
+    th.join(5)
+
+
+def ref(key, iv, data, encrypt=True):
+    c = Cipher(algorithms.AES(key), modes.CBC(iv))
+    op = c.encryptor() if encrypt else c.decryptor()
+    return op.update(data) + op.finalize()
+
+
+def test_qemu_message_sequence_sessions_and_requests(backend):
+    fe = FrontEnd(backend.path)
+    dq = fe.start()
+    key = bytes(range(32))
+    enc, dec = fe.create_session(vc.CIPHER_AES_CBC, key, vc.OP_ENCRYPT), fe.create_session(vc.CIPHER_AES_CBC, key, 2)
+    assert (enc, dec) == (0, 1)
+    ts = [fe.cbc(dq, enc, True, bytes([i]) * 16, bytes([i]) * (16 * (i + 1))) for i in range(20)]
+    os.eventfd_write(fe.kick, 1)
+    done = fe.wait(dq, 20)
+    for t in ts:
+        i = ts.index(t)
+        assert t.status == vc.OK and t.dst == ref(key, bytes([i]) * 16, bytes([i]) * (16 * (i + 1)))
+        assert t.used_len == len(t.dst) + 1
+    assert len(done) == 20
+    # close one session: requests on it now get INVSESS
+    fe.send(vu.CLOSE_CRYPTO_SESSION, struct.pack("<q", enc))
+    t = fe.cbc(dq, enc, True, bytes(16), bytes(16))
+    os.eventfd_write(fe.kick, 1)
+    [t] = fe.wait(dq, 1)
+    assert t.status == vc.INVSESS
+    base = struct.unpack("<II", fe.send(vu.GET_VRING_BASE, struct.pack("<II", 0, 0), reply=True))
+    assert base == (0, 21)                          # 20 + 1 chains consumed
+    fe.close()
+
+
+def test_unknown_session_layout_refused_and_a_new_front_end_connects(backend):
+    fe = FrontEnd(backend.path)
+    fe.start()
+    assert fe.create_session(vc.CIPHER_AES_CBC, bytes(16), 1, size=636) < 0      # QEMU >= 8 style size
+    assert fe.create_session(vc.CIPHER_AES_CBC, bytes(20), 1) < 0                # bad AES key length
+    assert fe.create_session(vc.CIPHER_AES_CBC, bytes(16), 1) == 0
+    fe.close()
+    fe2 = FrontEnd(backend.path)                    # QEMU restarted: sessions of the old one are gone
+    dq = fe2.start()
+    assert fe2.create_session(vc.CIPHER_AES_CBC, bytes(16), 1) == 0
+    t = fe2.cbc(dq, 0, True, bytes(16), bytes(64))
+    os.eventfd_write(fe2.kick, 1)
+    [t] = fe2.wait(dq, 1)
+    assert t.status == vc.OK and t.dst == ref(bytes(16), bytes(16), bytes(64))
+    assert backend.connections == 2
+    fe2.close()
