@@ -42,6 +42,7 @@ module vcrypto_dma_rd (
 );
 
   logic        busy_q, err_q;
+  logic [8:0]  burst_q;
   logic [63:0] ar_addr_q;        // next burst address (16-byte aligned)
   logic [28:0] ar_beats_q;       // read beats still to request
   logic [28:0] r_beats_q;        // read beats still to receive
@@ -57,15 +58,20 @@ module vcrypto_dma_rd (
   assign span        = {29'd0, cmd_addr_i[3:0]} + {1'b0, cmd_len_i};
 
   // ---------------------------------------------------------------- address channel
+  // The next burst's length is computed one clock after the address moves and registered:
+  // it keeps the 4 KiB / remaining-length arithmetic off the address-update path (one idle
+  // clock per burst on AR, which runs far ahead of the data anyway).
   logic [8:0] to_4k;             // beats left before the next 4 KiB boundary (1..256)
-  logic [8:0] burst;
+  logic [8:0] burst_d, burst;
+  logic       burst_ok_q;
   assign to_4k  = 9'd256 - {1'b0, ar_addr_q[11:4]};
   always_comb begin
-    burst = 9'd16;
-    if (to_4k < burst) burst = to_4k;
-    if ({20'd0, burst} > ar_beats_q) burst = ar_beats_q[8:0];
+    burst_d = 9'd16;
+    if (to_4k < burst_d) burst_d = to_4k;
+    if ({20'd0, burst_d} > ar_beats_q) burst_d = ar_beats_q[8:0];
   end
-  assign m_axi_arvalid = busy_q && ar_beats_q != '0;
+  assign m_axi_arvalid = busy_q && ar_beats_q != '0 && burst_ok_q;
+  assign burst         = burst_q;
   assign m_axi_araddr  = ar_addr_q;
   assign m_axi_arlen   = 8'(burst - 9'd1);
   assign m_axi_arsize  = 3'd4;          // 16 bytes per beat
@@ -114,8 +120,13 @@ module vcrypto_dma_rd (
       last_bytes_q <= '0;
       held_q       <= '0;
       have_held_q  <= 1'b0;
+      burst_q      <= '0;
+      burst_ok_q   <= 1'b0;
     end else begin
+      burst_q    <= burst_d;
+      burst_ok_q <= 1'b1;
       if (cmd_valid_i && cmd_ready_o) begin
+        burst_ok_q   <= 1'b0;
         busy_q       <= cmd_len_i != '0;
         err_q        <= 1'b0;
         ar_addr_q    <= {cmd_addr_i[63:4], 4'h0};
@@ -129,6 +140,7 @@ module vcrypto_dma_rd (
         if (m_axi_arvalid && m_axi_arready) begin
           ar_addr_q  <= ar_addr_q + {51'd0, burst, 4'h0};
           ar_beats_q <= ar_beats_q - {20'd0, burst};
+          burst_ok_q <= 1'b0;
         end
         if (r_fire) begin
           r_beats_q   <= r_beats_q - 29'd1;

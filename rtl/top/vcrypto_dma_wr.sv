@@ -5,8 +5,11 @@
 // Bursts are INCR, 16-byte beats, at most 16 beats, never across a 4 KiB boundary. Aligned
 // write beat k carries stream beat k shifted up by the start offset o and the top o bytes of
 // stream beat k-1; when the data ends in a partial aligned beat one extra beat is written
-// from the held input alone. Each burst's address goes out before its data. done when every
-// B response is in; a BRESP error sets err_o (held until the next command).
+// from the held input alone. Each burst's address goes out before its data: the AW side
+// pushes every burst length it announces into a 4-entry FIFO that frames the W side (WLAST),
+// and computes the next burst length one clock after its address moves (registered, to keep
+// the 4 KiB / remaining-length arithmetic off the address path). done when every B response
+// is in; a BRESP error sets err_o (held until the next command).
 `default_nettype none
 
 module vcrypto_dma_wr (
@@ -41,7 +44,11 @@ module vcrypto_dma_wr (
 );
 
   logic        busy_q, err_q;
-  logic [63:0] aw_addr_q, w_addr_q;   // next burst / next beat address (16-byte aligned)
+  logic [63:0] aw_addr_q;             // next burst address (16-byte aligned)
+  logic [8:0]  aw_burst_q;            // length of the burst at aw_addr_q (valid when aw_ok_q)
+  logic        aw_ok_q;
+  logic [8:0]  lens_q [4];            // announced burst lengths, oldest first
+  logic [2:0]  lens_n_q;
   logic [28:0] aw_beats_q;            // beats whose address is still to be sent
   logic [28:0] w_beats_q;             // write beats still to send
   logic [28:0] in_beats_q;            // input beats still to take
@@ -66,18 +73,17 @@ module vcrypto_dma_wr (
   endfunction
 
   // ---------------------------------------------------------------- AW
-  logic [8:0] aw_burst, w_burst;
-  assign aw_burst      = burst_len(aw_addr_q[11:4], aw_beats_q);
-  assign w_burst       = burst_len(w_addr_q[11:4], w_beats_q);
-  assign m_axi_awvalid = busy_q && aw_beats_q != '0;
+  logic [8:0] aw_burst_d;
+  assign aw_burst_d    = burst_len(aw_addr_q[11:4], aw_beats_q);
+  assign m_axi_awvalid = busy_q && aw_beats_q != '0 && aw_ok_q && lens_n_q != 3'd4;
   assign m_axi_awaddr  = aw_addr_q;
-  assign m_axi_awlen   = 8'(aw_burst - 9'd1);
+  assign m_axi_awlen   = 8'(aw_burst_q - 9'd1);
   assign m_axi_awsize  = 3'd4;
   assign m_axi_awburst = 2'b01;
 
   // ---------------------------------------------------------------- W
-  // The data of a burst follows its address: W may run only inside bursts already announced.
-  logic        need_in, w_ok, w_fire, aw_fire, b_fire, in_fire;
+  // The data of a burst follows its address: W runs only inside announced bursts.
+  logic        need_in, w_ok, w_fire, aw_fire, b_fire, in_fire, w_pop;
   logic [7:0]  sh_lo;
   logic [8:0]  sh_hi;
   logic [127:0] cur;
@@ -85,8 +91,8 @@ module vcrypto_dma_wr (
   logic [8:0]  w_left;      // beats left in the current burst including this one
 
   assign need_in   = in_beats_q != '0;
-  assign w_left    = (w_burst_left_q == '0) ? w_burst : w_burst_left_q;
-  assign w_ok      = busy_q && w_beats_q > aw_beats_q;   // sent < announced
+  assign w_left    = (w_burst_left_q == '0) ? lens_q[0] : w_burst_left_q;
+  assign w_ok      = busy_q && w_beats_q != '0 && (w_burst_left_q != '0 || lens_n_q != '0);
   assign cur       = need_in ? in_data_i : 128'd0;
   assign sh_lo     = {1'b0, off_q, 3'b000};
   assign sh_hi     = 9'd128 - {1'b0, sh_lo};
@@ -98,6 +104,10 @@ module vcrypto_dma_wr (
   end
   assign m_axi_wstrb  = strb;
   assign m_axi_wlast  = (w_left == 9'd1);
+  assign w_pop        = w_fire && w_burst_left_q == '0;     // the first beat takes its burst's length
+  // where an announced length lands (never 4 deep: AW waits while the FIFO is full)
+  logic [1:0] push_idx;
+  assign push_idx     = 2'(w_pop ? lens_n_q - 3'd1 : lens_n_q);
   assign m_axi_wvalid = w_ok && (!need_in || in_valid_i);
   assign in_ready_o   = w_ok && need_in && m_axi_wready;
   assign w_fire       = m_axi_wvalid && m_axi_wready;
@@ -111,7 +121,10 @@ module vcrypto_dma_wr (
       busy_q         <= 1'b0;
       err_q          <= 1'b0;
       aw_addr_q      <= '0;
-      w_addr_q       <= '0;
+      aw_burst_q     <= '0;
+      aw_ok_q        <= 1'b0;
+      lens_n_q       <= '0;
+      for (int k = 0; k < 4; k++) lens_q[k] <= '0;
       aw_beats_q     <= '0;
       w_beats_q      <= '0;
       in_beats_q     <= '0;
@@ -125,7 +138,8 @@ module vcrypto_dma_wr (
       busy_q         <= cmd_len_i != '0;
       err_q          <= 1'b0;
       aw_addr_q      <= {cmd_addr_i[63:4], 4'h0};
-      w_addr_q       <= {cmd_addr_i[63:4], 4'h0};
+      aw_ok_q        <= 1'b0;
+      lens_n_q       <= '0;
       aw_beats_q     <= 29'((span + 33'd15) >> 4);
       w_beats_q      <= 29'((span + 33'd15) >> 4);
       in_beats_q     <= 29'(({1'b0, cmd_len_i} + 33'd15) >> 4);
@@ -136,13 +150,21 @@ module vcrypto_dma_wr (
       end_bytes_q    <= (span[3:0] == 4'd0) ? 5'd16 : {1'b0, span[3:0]};
       prev_q         <= '0;
     end else if (busy_q) begin
+      aw_burst_q <= aw_burst_d;
+      aw_ok_q    <= 1'b1;
       if (aw_fire) begin
-        aw_addr_q  <= aw_addr_q + {51'd0, aw_burst, 4'h0};
-        aw_beats_q <= aw_beats_q - {20'd0, aw_burst};
+        aw_addr_q  <= aw_addr_q + {51'd0, aw_burst_q, 4'h0};
+        aw_beats_q <= aw_beats_q - {20'd0, aw_burst_q};
+        aw_ok_q    <= 1'b0;
       end
+      // burst-length FIFO: pop on the first beat of a burst, push on each AW
+      if (w_pop) begin
+        for (int k = 0; k < 3; k++) lens_q[k] <= lens_q[k + 1];
+      end
+      if (aw_fire) lens_q[push_idx] <= aw_burst_q;
+      lens_n_q <= lens_n_q + {2'b0, aw_fire} - {2'b0, w_pop};
       if (w_fire) begin
         w_beats_q <= w_beats_q - 29'd1;
-        w_addr_q  <= w_addr_q + 64'd16;       // bursts are contiguous: track beat by beat
         first_q   <= 1'b0;
         prev_q    <= cur;
         if (need_in) in_beats_q <= in_beats_q - 29'd1;

@@ -77,17 +77,17 @@ module vcrypto_queue_engine
                 x[71:64], x[79:72], x[87:80], x[95:88], x[103:96], x[111:104], x[119:112], x[127:120]};
   endfunction
 
-  // [addr, addr + len) inside [base, base + size), without overflow in 64-bit arithmetic
+  // [addr, addr + len) inside the DMA window [base, end): two carry chains side by side
+  // (the window's end is registered, see win_end_q)
+  logic [64:0] win_end_q;
   function automatic logic in_win(input logic [63:0] addr, input logic [32:0] len,
-                                  input logic [63:0] base, input logic [63:0] size);
-    logic [63:0] off;
-    off    = addr - base;
-    in_win = (addr >= base) && (off <= size) && ({31'd0, len} <= size - off);
+                                  input logic [63:0] base, input logic [64:0] wend);
+    in_win = (addr >= base) && ({1'b0, addr} + {32'd0, len} <= wend);
   endfunction
 
   state_e      state_q;
   logic [1:0]  q_q, rr_q;
-  logic [63:0] cqe_addr_q;
+  logic [63:0] cqe_addr_r;       // completion slot of the request in flight
   logic        cq_phase_q;
   logic [2:0]  beat_q;
   // submission entry
@@ -110,25 +110,41 @@ module vcrypto_queue_engine
   logic [255:0] digest_q;      // last SHA state, H0 in [255:224]
 
   // ---------------------------------------------------------------- arbitration
-  logic [NQ-1:0] eligible, pending;
-  logic [63:0]   sqe_addr [NQ];
-  logic [63:0]   cqe_addr [NQ];
-  always_comb begin
-    for (int q = 0; q < NQ; q++) begin
-      logic [15:0] cmask;
-      logic [3:0]  sl, cl;
-      sl = sq_log2_i[q*4 +: 4];
-      cl = cq_log2_i[q*4 +: 4];
-      cmask = 16'((17'd1 << cl) - 17'd1);
-      sqe_addr[q] = sq_base_i[q*64 +: 64] + {42'd0, sq_head_i[q*16 +: 16], 6'd0};
-      cqe_addr[q] = cq_base_i[q*64 +: 64] + {44'd0, cq_tail_i[q*16 +: 16], 4'd0};
-      pending[q]  = sl != 4'd0 && cl != 4'd0 && sq_head_i[q*16 +: 16] != sq_tail_i[q*16 +: 16]
-                    && ((cq_tail_i[q*16 +: 16] + 16'd1) & cmask) != cq_head_i[q*16 +: 16];
-      eligible[q] = pending[q] && in_win(sqe_addr[q], 33'd64, win_base_i, win_size_i)
-                    && in_win(cqe_addr[q], 33'd16, win_base_i, win_size_i);
-      ring_fault_o[q] = pending[q] && !eligible[q];
+  // Two registered stages keep the ring arithmetic off the dispatch path: (1) each queue's
+  // next submission/completion slot address and whether it has work and room, (2) whether
+  // those slots are inside the window. After a completion the arbiter waits for both
+  // stages to see the new ring indices (settle_q).
+  logic [NQ-1:0] pending_q, eligible_q;
+  logic [63:0]   sqe_addr_q [NQ];
+  logic [63:0]   cqe_addr_q [NQ];
+  logic [1:0]    settle_q;
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      pending_q  <= '0;
+      eligible_q <= '0;
+      win_end_q  <= '0;
+      for (int q = 0; q < NQ; q++) begin
+        sqe_addr_q[q] <= '0;
+        cqe_addr_q[q] <= '0;
+      end
+    end else begin
+      win_end_q <= {1'b0, win_base_i} + {1'b0, win_size_i};
+      for (int q = 0; q < NQ; q++) begin
+        logic [15:0] cmask;
+        logic [3:0]  sl, cl;
+        sl = sq_log2_i[q*4 +: 4];
+        cl = cq_log2_i[q*4 +: 4];
+        cmask = 16'((17'd1 << cl) - 17'd1);
+        sqe_addr_q[q] <= sq_base_i[q*64 +: 64] + {42'd0, sq_head_i[q*16 +: 16], 6'd0};
+        cqe_addr_q[q] <= cq_base_i[q*64 +: 64] + {44'd0, cq_tail_i[q*16 +: 16], 4'd0};
+        pending_q[q]  <= sl != 4'd0 && cl != 4'd0 && sq_head_i[q*16 +: 16] != sq_tail_i[q*16 +: 16]
+                         && ((cq_tail_i[q*16 +: 16] + 16'd1) & cmask) != cq_head_i[q*16 +: 16];
+        eligible_q[q] <= pending_q[q] && in_win(sqe_addr_q[q], 33'd64, win_base_i, win_end_q)
+                         && in_win(cqe_addr_q[q], 33'd16, win_base_i, win_end_q);
+      end
     end
   end
+  assign ring_fault_o = pending_q & ~eligible_q;
 
   logic       pick_valid;
   logic [1:0] pick;
@@ -138,7 +154,7 @@ module vcrypto_queue_engine
     for (int i = NQ - 1; i >= 0; i--) begin
       logic [1:0] q;
       q = 2'(rr_q + 2'(i));
-      if (eligible[q]) begin
+      if (eligible_q[q]) begin
         pick_valid = 1'b1;
         pick = q;
       end
@@ -306,7 +322,7 @@ module vcrypto_queue_engine
     case (state_q)
       S_SQE_CMD: begin
         rd_cmd_valid_o = 1'b1;
-        rd_cmd_addr_o  = sqe_addr[q_q];
+        rd_cmd_addr_o  = sqe_addr_q[q_q];
         rd_cmd_len_o   = 32'd64;
       end
       S_CTX_CMD: begin
@@ -335,7 +351,7 @@ module vcrypto_queue_engine
       end
       S_CQE_CMD: begin
         wr_cmd_valid_o = 1'b1;
-        wr_cmd_addr_o  = cqe_addr_q;
+        wr_cmd_addr_o  = cqe_addr_r;
         wr_cmd_len_o   = 32'd16;
       end
       default: ;
@@ -364,9 +380,9 @@ module vcrypto_queue_engine
                  || (need_hash && (digest_len_q == 8'd0 || digest_len_q > dig_max))
                  || (src_len_q > vcrypto_abi::DEV_MAX_REQUEST_BYTES)) begin
       chk_fail = 1'b1; chk_status = vcrypto_abi::STATUS_ERR; chk_detail = vcrypto_abi::ERROR_DETAIL_BAD_LENGTH;
-    end else if ((src_len_q != '0 && !in_win(src_addr_q, src_len33, win_base_i, win_size_i))
-                 || (need_cipher && src_len_q != '0 && !in_win(dst_addr_q, src_len33, win_base_i, win_size_i))
-                 || (need_hash && !in_win(dig_addr_q, {25'd0, digest_len_q}, win_base_i, win_size_i))) begin
+    end else if ((src_len_q != '0 && !in_win(src_addr_q, src_len33, win_base_i, win_end_q))
+                 || (need_cipher && src_len_q != '0 && !in_win(dst_addr_q, src_len33, win_base_i, win_end_q))
+                 || (need_hash && !in_win(dig_addr_q, {25'd0, digest_len_q}, win_base_i, win_end_q))) begin
       chk_fail = 1'b1; chk_status = vcrypto_abi::STATUS_ERR; chk_detail = vcrypto_abi::ERROR_DETAIL_OUT_OF_WINDOW;
     end
   end
@@ -378,7 +394,7 @@ module vcrypto_queue_engine
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       state_q <= S_IDLE;
-      q_q <= '0; rr_q <= '0; cqe_addr_q <= '0; cq_phase_q <= 1'b0; beat_q <= '0;
+      q_q <= '0; rr_q <= '0; cqe_addr_r <= '0; settle_q <= '0; cq_phase_q <= 1'b0; beat_q <= '0;
       opcode_q <= '0; src_len_q <= '0; cookie_q <= '0; ctx_addr_q <= '0; src_addr_q <= '0;
       dst_addr_q <= '0; dig_addr_q <= '0; iv_q <= '0;
       cipher_alg_q <= '0; cipher_dir_q <= '0; key_len_q <= '0; hash_alg_q <= '0;
@@ -400,13 +416,12 @@ module vcrypto_queue_engine
       if (state_q == S_RUN || state_q == S_DIG_DATA || state_q == S_DIG_WAIT)
         axi_err_q <= axi_err_q | rd_err_i | wr_err_i;
 
+      if (settle_q != '0) settle_q <= settle_q - 2'd1;
       case (state_q)
         S_IDLE: begin
-          // cq_push_o is registered: skip the first idle clock so the ring indices the
-          // arbiter sees include the completion just posted.
-          if (enable_i && pick_valid && cq_push_o == '0) begin
+          if (enable_i && pick_valid && settle_q == '0) begin
             q_q        <= pick;
-            cqe_addr_q <= cqe_addr[pick];
+            cqe_addr_r <= cqe_addr_q[pick];
             cq_phase_q <= cq_phase_i[pick];
             fail_q     <= 1'b0;
             axi_err_q  <= 1'b0;
@@ -435,7 +450,7 @@ module vcrypto_queue_engine
                          || opcode_q == vcrypto_abi::OPCODE_CHAIN)) begin
             fail_q <= 1'b1; status_q <= vcrypto_abi::STATUS_NOTSUPP; detail_q <= vcrypto_abi::ERROR_DETAIL_BAD_OPCODE;
             state_q <= S_CQE_CMD;
-          end else if (!in_win(ctx_addr_q, 33'd128, win_base_i, win_size_i)) begin
+          end else if (!in_win(ctx_addr_q, 33'd128, win_base_i, win_end_q)) begin
             fail_q <= 1'b1; status_q <= vcrypto_abi::STATUS_ERR; detail_q <= vcrypto_abi::ERROR_DETAIL_OUT_OF_WINDOW;
             state_q <= S_CQE_CMD;
           end else begin
@@ -528,6 +543,7 @@ module vcrypto_queue_engine
         end
         default: begin  // S_DONE
           cq_push_o[q_q] <= 1'b1;
+          settle_q <= 2'd3;       // push -> CSR indices -> stage 1 -> stage 2
           inc_err_axi_o     <= inc_err_axi_o | (detail_q == vcrypto_abi::ERROR_DETAIL_AXI_ERROR);
           inc_err_window_o  <= (detail_q == vcrypto_abi::ERROR_DETAIL_OUT_OF_WINDOW);
           inc_err_notsupp_o <= (detail_q == vcrypto_abi::ERROR_DETAIL_BAD_OPCODE) || (detail_q == vcrypto_abi::ERROR_DETAIL_BAD_ALGORITHM);
