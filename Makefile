@@ -6,7 +6,7 @@ export PATH := $(abspath $(VENV))/bin:$(PATH)
 # pytest workers: the suite is a handful of long simulator runs; two cores -> two workers.
 JOBS ?= 2
 
-.PHONY: help setup test lint synth bench-rtl bench-accel bench-device bench run abi clean
+.PHONY: help setup test lint synth bench-rtl bench-accel bench-device bench-qemu bench run workload guest abi clean
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -32,11 +32,20 @@ bench-accel: setup ## accelerator process: sim speed, cycles per 4 KiB request, 
 bench-device: setup ## the whole device on both datapaths: req/s, MB/s, rtl_efficiency -> build/bench/device.json
 	$(PY) sim/bench_device.py
 
-bench: bench-rtl bench-accel bench-device ## all benchmarks
+bench-qemu: setup ## AF_ALG cbc(aes) in the guest: QEMU builtin vs vcrypto soft vs vcrypto rtl -> build/bench/qemu.json
+	$(PY) sim/bench_qemu.py
+
+bench: bench-rtl bench-accel bench-device bench-qemu ## all benchmarks
+
+run: setup ## the showcase: a Linux guest in QEMU whose virtio-crypto requests are served by the RTL
+	$(VENV)/bin/vcrypto guest --datapath rtl
 
 SECONDS ?= 10
-run: setup ## the main job: the device on the RTL datapath under a verified mixed workload (SECONDS=10)
+workload: setup ## the in-process device workload on the RTL datapath (vcrypto run; SECONDS=10)
 	$(VENV)/bin/vcrypto run --datapath rtl --seconds $(SECONDS)
+
+guest: setup ## boot the Linux test guest against a backend: DATAPATH=rtl|soft|builtin|absent
+	$(VENV)/bin/vcrypto guest --datapath $(or $(DATAPATH),rtl)
 
 abi: ## regenerate the ABI files (SV package, C header, Python, Markdown) from firmware/abi.toml
 	python3 firmware/gen_abi.py

@@ -34,7 +34,18 @@ def main(argv: list[str] | None = None) -> int:
     sv.add_argument("--datapath", choices=("rtl", "soft"), default="rtl")
     sv.add_argument("--strict-qemu", action="store_true",
                     help="treat what QEMU treats as fatal (src != dst, oversize, truncated) as needs-reset")
+    sv.add_argument("--fail-every", type=int, default=0, metavar="N",
+                    help="fault injection: answer every N-th request with ERR (tests)")
     sv.add_argument("-v", "--verbose", action="store_true")
+    g = sub.add_parser("guest", help="boot the Linux test guest in QEMU against a backend and report")
+    g.add_argument("--datapath", choices=("rtl", "soft", "builtin", "absent"), default="rtl",
+                   help="rtl/soft: vcrypto serve over vhost-user; builtin: QEMU's own backend; "
+                        "absent: no backend (negative test)")
+    g.add_argument("--mode", choices=("all", "vectors", "random", "bench"), default="all")
+    g.add_argument("--seed", type=int, default=1)
+    g.add_argument("--count", type=int, default=100, help="random mode: requests")
+    g.add_argument("--seconds", type=float, default=3, help="bench mode: seconds per size")
+    g.add_argument("--timeout", type=int, default=300)
     for name, what in NOT_BUILT.items():
         sub.add_parser(name, help=f"not built yet: {what}")
     args = p.parse_args(argv)
@@ -52,9 +63,24 @@ def main(argv: list[str] | None = None) -> int:
         return _run(args)
     if args.cmd == "serve":
         return _serve(args)
+    if args.cmd == "guest":
+        return _guest(args)
     print(f"vcrypto {args.cmd}: not built yet: {NOT_BUILT[args.cmd]}. "
           "See README.md for what works today.", file=sys.stderr)
     return 2
+
+
+def _guest(args) -> int:
+    from sim import qemu_guest
+    print(f"vcrypto guest: booting the Linux test guest in QEMU (TCG) against the {args.datapath} backend",
+          file=sys.stderr, flush=True)
+    try:
+        g = qemu_guest.run(args.datapath, args.mode, args.seed, args.count, args.seconds, timeout=args.timeout)
+    except Exception as e:
+        print(f"vcrypto guest: {e}", file=sys.stderr)
+        return 2
+    print(qemu_guest.summary(g))
+    return 0 if g.passed else 1
 
 
 def _serve(args) -> int:
@@ -75,6 +101,9 @@ def _serve(args) -> int:
     except Exception as e:
         print(f"vcrypto serve: cannot start the {args.datapath} datapath: {e}", file=sys.stderr)
         return 2
+    if args.fail_every:
+        from bridge.datapath import FailingDatapath
+        dp = FailingDatapath(dp, args.fail_every)
     dev = VirtioCryptoDevice(dp, num_dataqueues=1, strict_qemu=args.strict_qemu)
     backend = VhostUserBackend(args.socket, dev)
 
@@ -90,6 +119,9 @@ def _serve(args) -> int:
         print(f"vcrypto serve: {e}", file=sys.stderr)
         return 2
     finally:
+        st = dev.dp.stats()
+        print(f"vcrypto serve: stopped after {dev.counters['requests']} data requests"
+              + (f", {st['busy_cycles']} simulated clock cycles" if st else ""), file=sys.stderr, flush=True)
         dev.close()
     return 0
 

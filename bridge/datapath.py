@@ -236,3 +236,44 @@ class SoftDatapath:
         for p in self.sessions.values():
             p.wipe()
         self.sessions.clear()
+
+
+class FailingDatapath:
+    """Wraps a datapath and answers every `every`-th request with ERR instead of running it:
+    fault injection for end-to-end tests (`vcrypto serve --fail-every N`)."""
+
+    def __init__(self, inner, every: int):
+        self.inner, self.every = inner, every
+        self.name = f"{inner.name}+fail-every-{every}"
+        self.capabilities = inner.capabilities
+        self.count = 0
+        self.failed: deque[Done] = deque()
+
+    def create_session(self, p: SessionParams) -> tuple[int, int]:
+        return self.inner.create_session(p)
+
+    def destroy_session(self, handle: int) -> None:
+        self.inner.destroy_session(handle)
+
+    def submit(self, handle: int, op: CryptoOp, done: Done) -> None:
+        self.count += 1
+        if self.count % self.every == 0:
+            self.failed.append(done)
+        else:
+            self.inner.submit(handle, op, done)
+
+    def inflight(self) -> int:
+        return self.inner.inflight() + len(self.failed)
+
+    def poll(self, timeout: float = 0.0) -> int:
+        n = 0
+        while self.failed:
+            self.failed.popleft()(OpResult(vc.ERR))
+            n += 1
+        return n + self.inner.poll(0.0 if n else timeout)
+
+    def stats(self) -> dict:
+        return self.inner.stats()
+
+    def close(self) -> None:
+        self.inner.close()

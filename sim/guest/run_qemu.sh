@@ -9,6 +9,7 @@
 #   --backend vhost-user:SOCK    cryptodev-vhost-user on the UNIX socket SOCK (the backend must be
 #                                listening already); adds the memfd memory backend and vectors=0
 #   --vectors0                   add vectors=0 to the device (always on with vhost-user)
+#   --reconnect                  vhost-user: boot even if no backend listens (HW_READY stays clear)
 #   --no-device                  boot without the crypto device (negative test)
 #   --timeout S                  kill QEMU after S seconds (default 120)
 #   --log FILE                   console log (default build/guest/logs/<mode>-<time>.log)
@@ -21,12 +22,13 @@ set -uo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 OUT=${VCRYPTO_GUEST_OUT:-$ROOT/build/guest}
-backend=builtin vectors0=0 device=1 tmo=120 log="" extra="" dry=0
+backend=builtin vectors0=0 device=1 tmo=120 log="" extra="" dry=0 reconnect=""
 gargs=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --backend) backend=$2; shift 2 ;;
         --vectors0) vectors0=1; shift ;;
+        --reconnect) reconnect=",reconnect=1"; shift ;;
         --no-device) device=0; shift ;;
         --timeout) tmo=$2; shift 2 ;;
         --log) log=$2; shift 2 ;;
@@ -56,7 +58,7 @@ case "$backend" in
     vhost-user:*)
         sock=${backend#vhost-user:}
         cmd+=(-object memory-backend-memfd,id=mem,size=512M,share=on -numa node,memdev=mem
-              -chardev "socket,id=chr0,path=$sock" -object cryptodev-vhost-user,id=cryptodev0,chardev=chr0)
+              -chardev "socket,id=chr0,path=$sock$reconnect" -object cryptodev-vhost-user,id=cryptodev0,chardev=chr0)
         vectors0=1 ;;
     *) echo "run_qemu: unknown backend $backend" >&2; exit 2 ;;
 esac
