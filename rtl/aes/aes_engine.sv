@@ -154,16 +154,20 @@ module aes_engine (
 
   // enc: ShiftRows(SubBytes(s)), then MixColumns, then AddRoundKey
   // dec: InvSubBytes(InvShiftRows(s)), then AddRoundKey, then InvMixColumns
+  // The mode's output XOR (CBC decryption: previous ciphertext; CTR: the input block) is
+  // folded into the last round key, off the S-box path: result = shifted ^ (rk ^ x_last).
+  logic [127:0] x_last;
   assign shifted   = dec_eff ? inv_shift_rows(sb_out) : shift_rows(sb_out);
   assign pre_mix   = dec_eff ? (shifted ^ rk) : shifted;
   assign mixed     = mix_columns(pre_mix, dec_eff);
-  assign round_out = last_round ? (shifted ^ rk) : (dec_eff ? mixed : (mixed ^ rk));
+  assign round_out = dec_eff ? mixed : (mixed ^ rk);
+  assign result    = shifted ^ (rk ^ x_last);
 
   always_comb begin
     case (mode_q)
-      MODE_CBC: result = dec_q ? (round_out ^ chain_q) : round_out;
-      MODE_CTR: result = round_out ^ saved_in_q;
-      default:  result = round_out;
+      MODE_CBC: x_last = dec_q ? chain_q : 128'd0;
+      MODE_CTR: x_last = saved_in_q;
+      default:  x_last = 128'd0;
     endcase
     case (mode_q)
       MODE_CBC: load_val = dec_q ? in_data_i : (in_data_i ^ chain_q);
@@ -241,14 +245,14 @@ module aes_engine (
         saved_in_q <= in_data_i;
         if (mode_q == MODE_CTR) chain_q <= chain_q + 128'd1;
       end else if (busy_q && !last_round) begin
-        st_q <= round_out;
+        st_q <= round_out;          // rounds 1..Nr-1; the last round goes to the output
       end
 
       if (finish) begin
         out_valid_q <= 1'b1;
         out_err_q   <= 1'b0;
         out_data_q  <= result;
-        if (mode_q == MODE_CBC) chain_q <= dec_q ? saved_in_q : round_out;
+        if (mode_q == MODE_CBC) chain_q <= dec_q ? saved_in_q : result;   // enc: x_last = 0
       end else if (err_blk) begin
         out_valid_q <= 1'b1;
         out_err_q   <= 1'b1;

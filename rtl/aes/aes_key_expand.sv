@@ -6,6 +6,7 @@
 // kept in `prev_q`. SubWord uses four S-box lanes borrowed from the round datapath (expansion
 // and encryption never run at the same time), so expansion costs no S-boxes of its own.
 // After the last word the buffer is cleared so no key material stays in these registers.
+// Each word reaches the memory one clock after it is made (registered write port).
 `default_nettype none
 
 module aes_key_expand (
@@ -50,12 +51,33 @@ module aes_key_expand (
     w = first_words ? buf_q[j_q] : (buf_q[j_q] ^ temp);
   end
 
+  // The memory write is registered: it keeps the S-box -> XOR -> memory-input path (long
+  // routing into LUTRAM/BRAM) out of the clock period. The last word is written in the clock
+  // done_o is high, before the engine's round-key prefetch reads it.
+  logic        wr_en_q;
+  logic [3:0]  wr_row_q;
+  logic [1:0]  wr_col_q;
+  logic [31:0] wr_word_q;
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      wr_en_q   <= 1'b0;
+      wr_row_q  <= '0;
+      wr_col_q  <= '0;
+      wr_word_q <= '0;
+    end else begin
+      wr_en_q   <= run_q;
+      wr_row_q  <= row_q;
+      wr_col_q  <= col_q;
+      wr_word_q <= run_q ? w : 32'h0;     // no key word lingers in the register
+    end
+  end
+
   assign busy_o    = run_q | done_q;
   assign done_o    = done_q;
-  assign wr_en_o   = run_q;
-  assign wr_row_o  = row_q;
-  assign wr_col_o  = col_q;
-  assign wr_word_o = w;
+  assign wr_en_o   = wr_en_q;
+  assign wr_row_o  = wr_row_q;
+  assign wr_col_o  = wr_col_q;
+  assign wr_word_o = wr_word_q;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
