@@ -199,6 +199,7 @@ class VhostUserBackend:
                     except BlockingIOError:
                         pass
                     self._kick(q)
+                    self.dev.poll(0)
             if busy:
                 self.dev.poll(0.002)
 

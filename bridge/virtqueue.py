@@ -57,10 +57,14 @@ class DeviceVirtqueue:
         self.last_avail = 0
         self.used_idx = 0
         self.signalled_used = 0      # used idx at the last notification we sent
+        self._avail_idx_view = None  # polled often: a direct view of avail->idx
 
     # ------------------------------------------------------------ available ring
     def avail_idx(self) -> int:
-        return struct.unpack("<H", self.mem.read(self.avail + 2, 2))[0]
+        v = self._avail_idx_view
+        if v is None:
+            v = self._avail_idx_view = self.mem.view(self.avail + 2, 2)
+        return v[0] | v[1] << 8
 
     def has_work(self) -> bool:
         return self.avail_idx() != self.last_avail
