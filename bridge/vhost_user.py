@@ -174,7 +174,10 @@ class VhostUserBackend:
         kicks: dict[int, int] = {}
         while not self.stopping:
             busy = self.dev.dp.inflight() > 0
-            for key, _ in sel.select(0 if busy else 0.2):
+            # messages before kicks: a session QEMU closed must be gone before the data that
+            # follows it in the guest's order is served
+            events = sorted(sel.select(0 if busy else 0.2), key=lambda e: e[0].data != "conn")
+            for key, _ in events:
                 if key.data == "conn":
                     self._handle(conn, *self._recv(conn))
                     # (re-)register kick eventfds that appeared or changed
