@@ -21,7 +21,7 @@ lint: setup ## Verilator -Wall lint of every RTL top level
 	$(PY) rtl/lint/lint.py
 
 synth: setup ## yosys + nextpnr: LUT/FF/BRAM and Fmax per engine on iCE40 HX8K and ECP5-85F
-	$(PY) rtl/synth/synth.py
+	$(PY) rtl/synth/synth.py $(SYNTH_ARGS)
 
 bench-rtl: setup ## clocks per block of each engine/mode/key size -> build/bench/rtl.json
 	$(PY) sim/bench_rtl.py
