@@ -9,18 +9,18 @@ JOBS ?= 2
 .PHONY: help setup test lint synth bench-rtl bench-accel bench-device bench-qemu bench run workload guest abi clean
 
 help: ## this list
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
 
 setup: ## install the toolchain: Debian packages + .venv with pinned Python packages
 	@bash sim/setup.sh
 
-test: setup ## run everything (cocotb on Verilator and Icarus, lint, unit tests); fails on any failure
+test: setup ## the whole suite: RTL (Verilator+Icarus), accelerator, device, vhost-user, QEMU guests, lint; fails on any failure
 	$(PY) -m pytest -n $(JOBS) --dist loadgroup tests
 
 lint: setup ## Verilator -Wall lint of every RTL top level
 	$(PY) rtl/lint/lint.py
 
-synth: setup ## yosys + nextpnr: LUT/FF/BRAM and Fmax per engine on iCE40 HX8K and ECP5-85F
+synth: setup ## yosys + nextpnr: LUT/FF/BRAM and Fmax of AES, SHA-2 and the top on iCE40 HX8K / ECP5-85F (SYNTH_ARGS=)
 	$(PY) rtl/synth/synth.py $(SYNTH_ARGS)
 
 bench-rtl: setup ## clocks per block of each engine/mode/key size -> build/bench/rtl.json
