@@ -35,6 +35,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+from sim.cocotb_run import rtl_sources  # noqa: E402  (the one reader of rtl/**/<top>.f)
 
 # ------------------------------------------------------------------------------ designs
 # One entry per block to synthesise; its sources come from the block's file list
@@ -44,11 +46,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _file_list(top: str) -> list[str]:
-    matches = list((ROOT / "rtl").rglob(f"{top}.f"))
-    if len(matches) != 1:
-        raise SystemExit(f"expected one file list rtl/**/{top}.f, found {matches}")
-    lines = (ln.split("//", 1)[0].strip() for ln in matches[0].read_text().splitlines())
-    return [ln for ln in lines if ln]
+    return [str(p.relative_to(ROOT)) for p in rtl_sources(top)]
 
 
 DESIGNS: dict[str, dict] = {
