@@ -66,9 +66,6 @@ class DeviceVirtqueue:
             v = self._avail_idx_view = self.mem.view(self.avail + 2, 2)
         return v[0] | v[1] << 8
 
-    def has_work(self) -> bool:
-        return self.avail_idx() != self.last_avail
-
     def pop(self) -> Chain | None:
         """Next available chain, or None. Raises ChainError for a malformed chain (already
         consumed from the ring: the caller must push it to the used ring)."""

@@ -17,7 +17,6 @@ else the `zstd` command), lz4 (the `lz4` command, if present).
 Usage: extract_vmlinux.py VMLINUZ OUT_VMLINUX
 """
 import bz2
-import gzip
 import lzma
 import shutil
 import struct

@@ -54,9 +54,6 @@ class AesTb:
         self.dut.rst_ni.value = 1
         self.key = None
 
-    def set_stalls(self, stall_in: float, stall_out: float) -> None:
-        self.inp.stall, self.out.stall = stall_in, stall_out
-
     async def configure(self, mode: str, decrypt: bool, key: bytes | None, iv: bytes | None,
                         key_len_code: int | None = None, mode_code: int | None = None) -> int:
         """Send one configuration; key=None keeps the loaded round keys. Returns clocks until
