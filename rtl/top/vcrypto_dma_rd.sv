@@ -166,6 +166,11 @@ module vcrypto_dma_rd (
   logic unused_r;
   assign unused_r = m_axi_rlast ^ m_axi_rresp[0];
 
+`ifdef FORMAL
+  // formal properties (rtl/formal/vcrypto_dma_rd_fv.sv); never synthesised or simulated
+  vcrypto_dma_rd_fv u_fv (.*);
+`endif
+
 endmodule
 
 `default_nettype wire
