@@ -187,6 +187,11 @@ module vcrypto_dma_wr (
   logic unused_b;
   assign unused_b = m_axi_bresp[0] ^ in_fire;
 
+`ifdef FORMAL
+  // formal properties (rtl/formal/vcrypto_dma_wr_fv.sv); never synthesised or simulated
+  vcrypto_dma_wr_fv u_fv (.*, .lens0(lens_q[0]), .lens1(lens_q[1]), .lens2(lens_q[2]), .lens3(lens_q[3]));
+`endif
+
 endmodule
 
 `default_nettype wire
