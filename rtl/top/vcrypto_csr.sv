@@ -270,6 +270,11 @@ module vcrypto_csr
   logic unused_addr;
   assign unused_addr = ^{s_axil_awaddr[1:0], s_axil_araddr[1:0]};
 
+`ifdef FORMAL
+  // formal properties (rtl/formal/vcrypto_csr_fv.sv); never synthesised or simulated
+  vcrypto_csr_fv #(.NQ(NQ)) u_fv (.*);
+`endif
+
 endmodule
 
 `default_nettype wire
