@@ -6,7 +6,7 @@ export PATH := $(abspath $(VENV))/bin:$(PATH)
 # pytest workers: the suite is a handful of long simulator runs; two cores -> two workers.
 JOBS ?= 2
 
-.PHONY: help setup test lint synth bench-rtl bench-accel bench-device bench-qemu bench run workload guest abi clean
+.PHONY: help setup test lint formal synth bench-rtl bench-accel bench-device bench-qemu bench run workload guest abi clean
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -19,6 +19,9 @@ test: setup ## the whole suite: RTL (Verilator+Icarus), accelerator, device, vho
 
 lint: setup ## Verilator -Wall lint of every RTL top level
 	$(PY) rtl/lint/lint.py
+
+formal: setup ## SymbiYosys proofs (yowasp-sby, Yices) of the DMA, CSR and queue-engine properties + mutation checks; table
+	$(PY) rtl/formal/run_formal.py
 
 synth: setup ## yosys + nextpnr: LUT/FF/BRAM and Fmax of AES, SHA-2 and the top on iCE40 HX8K / ECP5-85F (SYNTH_ARGS=)
 	$(PY) rtl/synth/synth.py $(SYNTH_ARGS)

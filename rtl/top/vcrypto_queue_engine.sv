@@ -563,6 +563,13 @@ module vcrypto_queue_engine
   assign unused_status = ^{aes_out_err, aes_key_valid, aes_cfg_err, aes_idle, sha_state_err,
                            sha_cfg_err, sha_idle};
 
+`ifdef FORMAL
+  // formal properties (rtl/formal/vcrypto_queue_engine_fv.sv); never synthesised or simulated
+  vcrypto_queue_engine_fv #(.NQ(NQ)) u_fv (.*,
+    .sqe_addr0 (sqe_addr_q[0]), .sqe_addr1 (sqe_addr_q[1]), .sqe_addr2 (sqe_addr_q[2]), .sqe_addr3 (sqe_addr_q[3]),
+    .cqe_addr0 (cqe_addr_q[0]), .cqe_addr1 (cqe_addr_q[1]), .cqe_addr2 (cqe_addr_q[2]), .cqe_addr3 (cqe_addr_q[3]));
+`endif
+
 endmodule
 
 `default_nettype wire

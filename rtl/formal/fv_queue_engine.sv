@@ -1,0 +1,145 @@
+// Harness of the queue-engine proof: the real register file (vcrypto_csr) in front of the
+// real vcrypto_queue_engine (with vcrypto_sha_pad), as in vcrypto_top; the crypto engines
+// are the abstract ones of fv_engine_stubs.sv and the DMA engines are left out: their
+// command/stream ports are free inputs constrained by the DMA contract (in
+// vcrypto_queue_engine_fv.sv). Every input of this module is chosen by the solver each clock:
+// host register accesses, DMA timing, every word read from host memory (submission entries,
+// contexts), engine timing.
+//
+// The host (driver) is assumed to follow the ABI:
+//   H1  the DMA window and the rings' bases and sizes are programmed before the engine runs
+//       and not changed afterwards (bridge/accel_client.py programs them once, before
+//       CTRL.ENABLE); here they are whatever the arbitrary initial register state holds;
+//   H2  it moves CQ_HEAD only forward over completions the device has posted
+//       (new head in [head, tail] on the ring), i.e. it consumes, never un-consumes.
+// SQ_TAIL doorbells, CTRL.ENABLE, INT_* and reads are unconstrained.
+`default_nettype none
+
+module fv_queue_engine (
+  input  logic         clk_i,
+  // AXI4-Lite (host)
+  input  logic         s_axil_awvalid,
+  input  logic [11:0]  s_axil_awaddr,
+  input  logic         s_axil_wvalid,
+  input  logic [31:0]  s_axil_wdata,
+  input  logic [3:0]   s_axil_wstrb,
+  input  logic         s_axil_bready,
+  input  logic         s_axil_arvalid,
+  input  logic [11:0]  s_axil_araddr,
+  input  logic         s_axil_rready,
+  // DMA engines (their side of the queue engine's ports)
+  input  logic         rd_cmd_ready,
+  input  logic         rd_busy,
+  input  logic         rd_err,
+  input  logic         rd_valid,
+  input  logic [127:0] rd_data,
+  input  logic         wr_cmd_ready,
+  input  logic         wr_busy,
+  input  logic         wr_err,
+  input  logic         wr_ready
+);
+  localparam int NQ = 4;
+
+  // reset once, at the start
+  reg f_init = 1'b1;
+  always @(posedge clk_i) f_init <= 1'b0;
+  wire rst_ni = !f_init;
+
+  logic            s_axil_awready, s_axil_wready, s_axil_bvalid, s_axil_arready, s_axil_rvalid;
+  logic [1:0]      s_axil_bresp, s_axil_rresp;
+  logic [31:0]     s_axil_rdata;
+  logic            enable;
+  logic [63:0]     win_base, win_size;
+  logic [NQ*64-1:0] sq_base, cq_base;
+  logic [NQ*4-1:0]  sq_log2, cq_log2;
+  logic [NQ*16-1:0] sq_head, sq_tail, cq_head, cq_tail;
+  logic [NQ-1:0]    cq_phase, sq_pop, cq_push, ring_fault;
+  logic            inc_err_axi, inc_err_window, inc_err_notsupp, inc_err_length, engine_idle, irq;
+  logic            rd_cmd_valid, rd_ready, wr_cmd_valid, wr_valid;
+  logic [63:0]     rd_cmd_addr, wr_cmd_addr;
+  logic [31:0]     rd_cmd_len, wr_cmd_len;
+  logic [127:0]    wr_data;
+
+  // The register file is not reset: it starts in any state whose ring indices are in range
+  // (below). That includes the reset state and every configuration a host could have
+  // programmed before the engine starts, so the engine meets its first request within a few
+  // clocks instead of after a dozen AXI4-Lite writes (a sound over-approximation).
+  vcrypto_csr #(.NQ(NQ)) u_csr (
+    .clk_i, .rst_ni (1'b1),
+    .s_axil_awvalid, .s_axil_awready, .s_axil_awaddr, .s_axil_wvalid, .s_axil_wready,
+    .s_axil_wdata, .s_axil_wstrb, .s_axil_bvalid, .s_axil_bready, .s_axil_bresp,
+    .s_axil_arvalid, .s_axil_arready, .s_axil_araddr, .s_axil_rvalid, .s_axil_rready,
+    .s_axil_rdata, .s_axil_rresp,
+    .enable_o (enable), .win_base_o (win_base), .win_size_o (win_size),
+    .sq_base_o (sq_base), .sq_log2_o (sq_log2), .sq_head_o (sq_head), .sq_tail_o (sq_tail),
+    .cq_base_o (cq_base), .cq_log2_o (cq_log2), .cq_head_o (cq_head), .cq_tail_o (cq_tail),
+    .cq_phase_o (cq_phase), .sq_pop_i (sq_pop), .cq_push_i (cq_push),
+    .inc_err_axi_i (inc_err_axi), .inc_err_window_i (inc_err_window),
+    .inc_err_notsupp_i (inc_err_notsupp), .inc_err_length_i (inc_err_length),
+    .engine_idle_i (engine_idle), .ring_fault_i (ring_fault), .irq_o (irq)
+  );
+
+  vcrypto_queue_engine #(.NQ(NQ)) u_engine (
+    .clk_i, .rst_ni,
+    .enable_i (enable), .win_base_i (win_base), .win_size_i (win_size),
+    .sq_base_i (sq_base), .sq_log2_i (sq_log2), .sq_head_i (sq_head), .sq_tail_i (sq_tail),
+    .cq_base_i (cq_base), .cq_log2_i (cq_log2), .cq_head_i (cq_head), .cq_tail_i (cq_tail),
+    .cq_phase_i (cq_phase), .sq_pop_o (sq_pop), .cq_push_o (cq_push),
+    .inc_err_axi_o (inc_err_axi), .inc_err_window_o (inc_err_window),
+    .inc_err_notsupp_o (inc_err_notsupp), .inc_err_length_o (inc_err_length),
+    .idle_o (engine_idle), .ring_fault_o (ring_fault),
+    .rd_cmd_valid_o (rd_cmd_valid), .rd_cmd_ready_i (rd_cmd_ready), .rd_cmd_addr_o (rd_cmd_addr),
+    .rd_cmd_len_o (rd_cmd_len), .rd_busy_i (rd_busy), .rd_err_i (rd_err),
+    .rd_valid_i (rd_valid), .rd_ready_o (rd_ready), .rd_data_i (rd_data),
+    .wr_cmd_valid_o (wr_cmd_valid), .wr_cmd_ready_i (wr_cmd_ready), .wr_cmd_addr_o (wr_cmd_addr),
+    .wr_cmd_len_o (wr_cmd_len), .wr_busy_i (wr_busy), .wr_err_i (wr_err),
+    .wr_valid_o (wr_valid), .wr_ready_i (wr_ready), .wr_data_o (wr_data)
+  );
+
+  // initial register state: ring sizes and indices in range (and so they stay: the CSR job
+  // proves it for any host, here it is re-checked as a lemma for the induction)
+  for (genvar q = 0; q < NQ; q++) begin : g_init
+    wire [3:0]  sl = sq_log2[q*4 +: 4], cl = cq_log2[q*4 +: 4];
+    wire [15:0] sm = 16'((17'd1 << sl) - 17'd1), cm = 16'((17'd1 << cl) - 17'd1);
+    wire in_range = sl <= 4'd12 && cl <= 4'd12 && (sq_head[q*16 +: 16] & ~sm) == '0 && (sq_tail[q*16 +: 16] & ~sm) == '0
+                    && (cq_head[q*16 +: 16] & ~cm) == '0 && (cq_tail[q*16 +: 16] & ~cm) == '0;
+    always @(*) if (f_init) assume (in_range); else assert (in_range);
+  end
+
+  // ------------------------------------------------------------------ host assumptions
+  wire        host_wr = s_axil_awvalid && s_axil_awready;
+  wire [11:0] wa      = {s_axil_awaddr[11:2], 2'b00};
+  logic [31:0] wd;
+  always @(*) for (int b = 0; b < 4; b++) wd[8*b +: 8] = s_axil_wstrb[b] ? s_axil_wdata[8*b +: 8] : 8'h00;
+  wire        q_hit = wa >= vcrypto_abi::CSR_QUEUE_BASE
+                      && wa < vcrypto_abi::CSR_QUEUE_BASE + 12'(NQ) * vcrypto_abi::CSR_QUEUE_STRIDE;
+  wire [1:0]  wq    = 2'((wa - vcrypto_abi::CSR_QUEUE_BASE) >> 6);
+  wire [5:0]  wreg  = wa[5:0];
+  wire        cfg_wr = host_wr && (
+                  wa == vcrypto_abi::CSR_WIN_BASE_LO || wa == vcrypto_abi::CSR_WIN_BASE_HI
+               || wa == vcrypto_abi::CSR_WIN_SIZE_LO || wa == vcrypto_abi::CSR_WIN_SIZE_HI
+               || (q_hit && (wreg == vcrypto_abi::QCSR_SQ_BASE_LO || wreg == vcrypto_abi::QCSR_SQ_BASE_HI
+                          || wreg == vcrypto_abi::QCSR_SQ_SIZE_LOG2 || wreg == vcrypto_abi::QCSR_CQ_BASE_LO
+                          || wreg == vcrypto_abi::QCSR_CQ_BASE_HI || wreg == vcrypto_abi::QCSR_CQ_SIZE_LOG2)));
+  // H1: the DMA window and the rings' bases and sizes are those of the (arbitrary) initial
+  // state and never rewritten, every ring FV_RING_LOG2 (default 2, 4 entries) deep: the ring
+  // index arithmetic is then of constant width, which keeps the proofs within minutes.
+`ifndef FV_RING_LOG2
+`define FV_RING_LOG2 2
+`endif
+  always @(*) assume (!cfg_wr && sq_log2 == {NQ{4'(`FV_RING_LOG2)}} && cq_log2 == {NQ{4'(`FV_RING_LOG2)}});
+  // H2
+  wire [3:0]  h_cl   = cq_log2[wq*4 +: 4];
+  wire [15:0] h_mask = 16'((17'd1 << h_cl) - 17'd1);
+  wire [15:0] h_head = cq_head[wq*16 +: 16], h_tail = cq_tail[wq*16 +: 16];
+  wire [15:0] h_new  = wd[15:0] & h_mask;
+  always @(*) if (rst_ni && host_wr && q_hit && wreg == vcrypto_abi::QCSR_CQ_HEAD)
+    assume (((h_new - h_head) & h_mask) <= ((h_tail - h_head) & h_mask));
+
+  logic unused;
+  assign unused = ^{s_axil_bresp, s_axil_rresp, s_axil_rdata, s_axil_wready, s_axil_bvalid, s_axil_arready,
+                    s_axil_rvalid, cq_phase, ring_fault, inc_err_axi, inc_err_window, inc_err_notsupp,
+                    inc_err_length, irq, rd_ready, wr_valid, wr_data};
+endmodule
+
+`default_nettype wire
