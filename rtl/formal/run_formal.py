@@ -148,6 +148,10 @@ def run(job: Job, venv_bin: Path) -> dict:
         os.killpg(p.pid, signal.SIGKILL)       # sby, yosys, smtbmc and the solvers: one process group
         out, _ = p.communicate()
         out += "\nDONE (TIMEOUT)"
+    except BaseException:                      # interrupted or terminated: leave no solver behind
+        os.killpg(p.pid, signal.SIGKILL)
+        p.wait()
+        raise
     secs = time.monotonic() - t0
     (BUILD / f"{job.name}.log").write_text(out)
     m = re.findall(r"DONE \((\w+)", out)
@@ -161,7 +165,12 @@ def run(job: Job, venv_bin: Path) -> dict:
                 failed=failed, ok=ok, seconds=round(secs, 1))
 
 
+def _terminate(signum, frame):
+    raise SystemExit(128 + signum)
+
+
 def main() -> int:
+    signal.signal(signal.SIGTERM, _terminate)   # a SIGTERM unwinds through run(), which kills sby
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("jobs", nargs="*", help="job names (default: all)")
     ap.add_argument("--list", action="store_true", help="list the jobs and exit")
