@@ -6,7 +6,7 @@ export PATH := $(abspath $(VENV))/bin:$(PATH)
 # pytest workers: the suite is a handful of long simulator runs; two cores -> two workers.
 JOBS ?= 2
 
-.PHONY: help setup test lint synth bench-rtl bench-accel bench-device bench-qemu bench run workload guest abi clean
+.PHONY: help setup test coverage lint synth bench-rtl bench-accel bench-device bench-qemu bench run workload guest abi clean
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -16,6 +16,9 @@ setup: ## install the toolchain: Debian packages + .venv with pinned Python pack
 
 test: setup ## the whole suite: RTL (Verilator+Icarus), accelerator, device, vhost-user, QEMU guests, lint; fails on any failure
 	$(PY) -m pytest -n $(JOBS) --dist loadgroup tests
+
+coverage: setup ## Verilator line+toggle coverage of rtl/ over the cocotb regression: per-module table, build/coverage/ (summary.json, annotated/)
+	$(PY) sim/coverage.py run --jobs $(JOBS)
 
 lint: setup ## Verilator -Wall lint of every RTL top level
 	$(PY) rtl/lint/lint.py
