@@ -538,13 +538,14 @@ module vcrypto_queue_engine
         end
         S_CQE_DATA: if (wr_ready_i) state_q <= S_CQE_WAIT;
         S_CQE_WAIT: if (!wr_busy_i) begin
-          if (wr_err_i) inc_err_axi_o <= 1'b1;
+          if (wr_err_i) inc_err_axi_o <= 1'b1;     // the completion entry itself was not written
           state_q <= S_DONE;
         end
         default: begin  // S_DONE
           cq_push_o[q_q] <= 1'b1;
           settle_q <= 2'd3;       // push -> CSR indices -> stage 1 -> stage 2
-          inc_err_axi_o     <= inc_err_axi_o | (detail_q == vcrypto_abi::ERROR_DETAIL_AXI_ERROR);
+          // (a failed completion write was counted by its own pulse, one clock earlier)
+          inc_err_axi_o     <= (detail_q == vcrypto_abi::ERROR_DETAIL_AXI_ERROR);
           inc_err_window_o  <= (detail_q == vcrypto_abi::ERROR_DETAIL_OUT_OF_WINDOW);
           inc_err_notsupp_o <= (detail_q == vcrypto_abi::ERROR_DETAIL_BAD_OPCODE) || (detail_q == vcrypto_abi::ERROR_DETAIL_BAD_ALGORITHM);
           inc_err_length_o  <= (detail_q == vcrypto_abi::ERROR_DETAIL_BAD_LENGTH);
