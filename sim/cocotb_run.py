@@ -84,7 +84,10 @@ def run_cocotb(top: str, test_module: str, sim: str, testcase: str | list[str] |
             dat = cov_dir / f"{top}--{test_module.rsplit('.', 1)[-1]}--{coverage_tag}.dat"
             if dat.exists():
                 dat.unlink()
-            plusargs = [f"+verilator+coverage+file+{dat}"]
+            # Power-up X values are zeros in coverage runs: with random ones, every register
+            # bit that happened to start at 1 would count as toggled both ways (0->1 at time 0,
+            # 1->0 at reset) without the design ever moving it.
+            plusargs = [f"+verilator+coverage+file+{dat}", "+verilator+rand+reset+0"]
     else:
         build_args = ["-g2012"]
         timescale = ("1ns", "1ps")

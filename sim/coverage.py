@@ -154,10 +154,11 @@ class Waiver:
     direction: str | None = None     # toggle: "0->1" / "1->0" / None (both)
     source: str | None = None        # line: substring of the source line the point is on
     comment: str | None = None       # line: the point's comment (block, else, cond_then, ...)
+    context: str | None = None       # line: text on that line or one of the 4 lines above
     matched: int = 0                 # uncovered points it excused in this report
     covered: int = 0                 # points it matches that were hit after all (stale part)
 
-    def matches(self, p: Point, src_line: str) -> bool:
+    def matches(self, p: Point, src: "Sources") -> bool:
         if p.module != self.module:
             return False
         if self.kind == "toggle":
@@ -173,7 +174,10 @@ class Waiver:
             return False
         if self.comment is not None and p.comment != self.comment:
             return False
-        return self.source is not None and self.source in src_line
+        if self.source is None or self.source not in src.line(p.file, p.line):
+            return False
+        return self.context is None or any(self.context in src.line(p.file, n)
+                                           for n in range(max(1, p.line - 4), p.line + 1))
 
 
 def load_waivers(path: Path = WAIVERS) -> list[Waiver]:
@@ -185,7 +189,7 @@ def load_waivers(path: Path = WAIVERS) -> list[Waiver]:
         out.append(Waiver(module=w["module"], kind=w["kind"], reason=w["reason"],
                           signal=w.get("signal", "*"), bits=tuple(bits) if bits else None,
                           direction=w.get("direction"), source=w.get("source"),
-                          comment=w.get("comment")))
+                          comment=w.get("comment"), context=w.get("context")))
     return out
 
 
@@ -240,7 +244,7 @@ def summarize(points: dict[Point, int], waivers: list[Waiver], src: Sources) -> 
     for p, n in sorted(points.items(), key=lambda kv: (kv[0].module, kv[0].line, kv[0].col, kv[0].comment)):
         mc = mods.setdefault(p.module, ModuleCov(p.module, p.file))
         figs = [mc.toggle] if p.kind == "toggle" else [mc.line, mc.block if p.kind == "line" else mc.branch]
-        w = next((w for w in waivers if w.matches(p, src.line(p.file, p.line))), None)
+        w = next((w for w in waivers if w.matches(p, src)), None)
         for fig in figs:
             fig.total += 1
             fig.covered += n > 0

@@ -23,7 +23,9 @@ from bridge.accel_model import Outcome, run_request
 
 MEM = 4 << 20
 SQ_BASE, CQ_BASE, CTX_BASE, ARENA = 0x0000, 0x8000, 0x10000, 0x20000
-CTX_SLOTS = (ARENA - CTX_BASE) // abi.CTX_BYTES
+# contexts 144 bytes apart: 16-byte aligned as the ABI asks, at every 16-byte offset in a line
+CTX_STRIDE = abi.CTX_BYTES + 16
+CTX_SLOTS = (ARENA - CTX_BASE) // CTX_STRIDE
 CLK_NS = 10
 
 
@@ -150,7 +152,7 @@ class Host:
         self.arena = arena
         spans = sorted([(self.sq_base[q], 64 << sq_l[q]) for q in range(nq)]
                        + [(self.cq_base[q], 16 << cq_l[q]) for q in range(nq)]
-                       + [(CTX_BASE, CTX_SLOTS * abi.CTX_BYTES), (arena[0], arena[1] - arena[0])])
+                       + [(CTX_BASE, CTX_SLOTS * CTX_STRIDE), (arena[0], arena[1] - arena[0])])
         for (a, n), (b, _) in zip(spans, spans[1:]):
             assert a + n <= b <= MEM, f"layout overlaps: 0x{a:x}+0x{n:x} > 0x{b:x}"
         self.win = win
@@ -190,7 +192,7 @@ class Host:
             s_al, d_al, g_al = r.align
             r.cookie = next(self.cookies)
             r.expect = r.expect_override or run_request(r.session, r.opcode, r.iv, r.src)
-            ctx_addr = r.ctx_addr = CTX_BASE + (self.ctx_next % CTX_SLOTS) * abi.CTX_BYTES
+            ctx_addr = r.ctx_addr = CTX_BASE + (self.ctx_next % CTX_SLOTS) * CTX_STRIDE
             self.ctx_next += 1
             self.ram.write(ctx_addr, _patch(r.session.context(), abi.CTX_FIELDS, r.ctx_patch))
             r.src_addr = cur + s_al
@@ -729,3 +731,42 @@ async def malformed_fields_and_axi_errors_on_rings_and_context(dut):
     # and the device goes on serving every queue
     await host.run(mixed_batch(rng), 400_000)
     assert await host.csr_r(abi.CSR_ERR_AXI) == 3
+
+
+@cocotb.test()
+async def largest_rings_past_index_2048(dut):
+    """4096-entry rings (the maximum) on every queue, 2100 entries each: ring indices and
+    slot addresses past bit 11, every completion in its slot, in order, with its cookie.
+    The entries are ones the device refuses right after reading them (opcode 0xFF -> NOTSUPP):
+    the ring machinery is what is tested, at ~40 clocks an entry."""
+    host = await start(dut, seed=12)
+    rng = random.Random(12)
+    nq, n, log2 = abi.DEV_NUM_QUEUES, 2100, abi.DEV_MAX_RING_LOG2
+    sq_bases = [0x10_0000 + q * (64 << log2) for q in range(nq)]
+    cq_bases = [0x20_0000 + q * (16 << log2) for q in range(nq)]
+    await host.init(sq_log2=log2, cq_log2=log2, sq_bases=sq_bases, cq_bases=cq_bases, arena=(0x24_0000, MEM))
+    cookies = [[next(host.cookies) for _ in range(n)] for _ in range(nq)]
+    for q in range(nq):
+        host.ram.write(sq_bases[q], b"".join(encode_sqe(0xFF, c, CTX_BASE, 0, 0) for c in cookies[q]))
+        host.queues[q].tail = n
+    await host.doorbells()
+    for _ in range(200):
+        await ClockCycles(dut.clk_i, 4096)
+        if await host.csr_r(abi.CSR_REQ_DONE) == nq * n:
+            break
+    else:
+        raise AssertionError(f"{await host.csr_r(abi.CSR_REQ_DONE)} of {nq * n} entries completed")
+    for q in range(nq):
+        raw = host.ram.read(cq_bases[q], 16 << log2)
+        got = [decode_cqe(raw[16 * i:16 * i + 16]) for i in range(n + 1)]
+        assert all((c.cookie, c.status, c.error_detail, c.queue, c.phase, c.bytes_written)
+                   == (cookies[q][i], abi.STATUS_NOTSUPP, abi.ERROR_DETAIL_BAD_OPCODE, q, 1, 0)
+                   for i, c in enumerate(got[:n])), f"queue {q}"
+        assert got[n].phase == 0 and raw[16 * n:] == bytes(16 * ((1 << log2) - n))
+        assert await host.csr_r(abi.qcsr(q, abi.QCSR_SQ_HEAD)) == n
+        assert await host.csr_r(abi.qcsr(q, abi.QCSR_CQ_TAIL)) == n
+        await host.csr_w(abi.qcsr(q, abi.QCSR_CQ_HEAD), n)
+    assert await host.csr_r(abi.CSR_ERR_NOTSUPP) == nq * n
+    # re-programming a ring's size resets its indices; the device serves the new rings
+    await host.init()
+    await host.run(mixed_batch(rng), 400_000)
