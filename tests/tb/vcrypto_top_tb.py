@@ -748,14 +748,20 @@ async def largest_rings_past_index_2048(dut):
     cookies = [[next(host.cookies) for _ in range(n)] for _ in range(nq)]
     for q in range(nq):
         host.ram.write(sq_bases[q], b"".join(encode_sqe(0xFF, c, CTX_BASE, 0, 0) for c in cookies[q]))
-        host.queues[q].tail = n
-    await host.doorbells()
-    for _ in range(200):
-        await ClockCycles(dut.clk_i, 4096)
-        if await host.csr_r(abi.CSR_REQ_DONE) == nq * n:
-            break
-    else:
-        raise AssertionError(f"{await host.csr_r(abi.CSR_REQ_DONE)} of {nq * n} entries completed")
+    # as a driver would: doorbells and completion-head updates every 64 entries, so every
+    # index bit of SQ_TAIL and CQ_HEAD rises and falls as well
+    for upto in [*range(64, n, 64), n]:
+        for q in range(nq):
+            await host.csr_w(abi.qcsr(q, abi.QCSR_SQ_TAIL), upto)
+        for _ in range(100):
+            await ClockCycles(dut.clk_i, 512)
+            if await host.csr_r(abi.CSR_REQ_DONE) == nq * upto:
+                break
+        else:
+            raise AssertionError(f"{await host.csr_r(abi.CSR_REQ_DONE)} of {nq * upto} entries completed")
+        if upto < n:
+            for q in range(nq):
+                await host.csr_w(abi.qcsr(q, abi.QCSR_CQ_HEAD), upto)
     for q in range(nq):
         raw = host.ram.read(cq_bases[q], 16 << log2)
         got = [decode_cqe(raw[16 * i:16 * i + 16]) for i in range(n + 1)]
