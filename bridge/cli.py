@@ -34,6 +34,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="treat what QEMU treats as fatal (src != dst, oversize, truncated) as needs-reset")
     sv.add_argument("--fail-every", type=int, default=0, metavar="N",
                     help="fault injection: answer every N-th request with ERR (tests)")
+    sv.add_argument("--hang-timeout", type=float, default=5.0, metavar="S",
+                    help="rtl: seconds without a completion while busy before the accelerator counts as "
+                         "hung and is restarted (default 5)")
     sv.add_argument("-v", "--verbose", action="store_true")
     g = sub.add_parser("guest", help="boot the Linux test guest in QEMU against a backend and report")
     g.add_argument("--datapath", choices=("rtl", "soft", "builtin", "absent"), default="rtl",
@@ -87,7 +90,7 @@ def _serve(args) -> int:
     try:
         if args.datapath == "rtl":
             from bridge.rtl_datapath import RtlDatapath
-            dp = RtlDatapath()
+            dp = RtlDatapath(hang_timeout=args.hang_timeout)
         else:
             dp = SoftDatapath()
     except Exception as e:

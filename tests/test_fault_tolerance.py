@@ -1,0 +1,168 @@
+"""Faults of the process split: the accelerator process killed or hung while requests are in
+flight, and the bridge killed. The device must answer every request (ERR for the ones the
+fault took), bring a new accelerator up with the sessions' contexts, and serve on; a dead
+bridge must not leave the accelerator or any shared-memory object behind."""
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives import hashes, hmac
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+from bridge import virtio_crypto as vc
+from bridge.device import VirtioCryptoDevice
+from bridge.driver import VirtioCryptoDriver
+from bridge.rtl_datapath import RtlDatapath
+
+pytestmark = pytest.mark.xdist_group("accel")
+
+QUEUES = 4
+KEY, MAC_KEY = bytes(range(32)), b"k" * 40
+
+
+def cbc(key: bytes, iv: bytes, data: bytes) -> bytes:
+    e = Cipher(algorithms.AES(key), modes.CBC(iv)).encryptor()
+    return e.update(data) + e.finalize()
+
+
+def hmac256(key: bytes, data: bytes) -> bytes:
+    h = hmac.HMAC(key, hashes.SHA256())
+    h.update(data)
+    return h.finalize()
+
+
+def shm_objects(names: dict) -> list[str]:
+    """Which of the accelerator's POSIX objects still exist (/dev/shm holds both kinds)."""
+    left = []
+    for kind, name in names.items():
+        path = Path("/dev/shm") / (name.lstrip("/") if kind == "shm" else "sem." + name.lstrip("/"))
+        if path.exists():
+            left.append(str(path))
+    return left
+
+
+@pytest.fixture
+def rig():
+    dp = RtlDatapath(mem_bytes=64 << 20, hang_timeout=0.5)
+    dev = VirtioCryptoDevice(dp, num_dataqueues=QUEUES)
+    drv = VirtioCryptoDriver(dev, seed=3)
+    st, aes_sid = drv.create_cipher_session(vc.CIPHER_AES_CBC, KEY, vc.OP_ENCRYPT)
+    st2, mac_sid = drv.create_mac_session(vc.MAC_HMAC_SHA_256, 32, MAC_KEY)
+    assert st == st2 == vc.OK
+    yield dp, dev, drv, aes_sid, mac_sid
+    pid = dp.accel.pid
+    dev.close()
+    assert pid is None or not Path(f"/proc/{pid}").exists() or \
+        Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z"
+
+
+def submit_burst(drv, aes_sid, mac_sid, n: int, size: int = 65536) -> list:
+    tokens = []
+    for i in range(n):
+        src, iv = bytes([i]) * size, bytes([i ^ 0x5A]) * 16
+        if i % 2:
+            t = drv.hash(i % QUEUES, mac_sid, src, 32, mac=True, kick=False)
+            t.extra["want"] = hmac256(MAC_KEY, src)
+        else:
+            t = drv.cipher(i % QUEUES, aes_sid, True, iv, src, kick=False)
+            t.extra["want"] = cbc(KEY, iv, src)
+        tokens.append(t)
+    for q in range(QUEUES):
+        drv.kick(q)
+    return tokens
+
+
+def collect_all(drv, dev, tokens, limit: float) -> float:
+    """Poll until every token completed; returns when the last one did (monotonic)."""
+    pending = {id(t) for t in tokens}
+    deadline = time.monotonic() + limit
+    while pending:
+        dev.poll(0.01)
+        for q in range(QUEUES):
+            for t in drv.collect(q):
+                assert id(t) in pending, "a request completed twice"
+                pending.discard(id(t))
+        if time.monotonic() > deadline:
+            pytest.fail(f"{len(pending)} requests never completed (the driver would hang)")
+    return time.monotonic()
+
+
+def check_served(drv, dev, aes_sid, mac_sid) -> None:
+    """New requests on the same sessions: the restored contexts give the right answers."""
+    tokens = submit_burst(drv, aes_sid, mac_sid, 8, size=4096)
+    collect_all(drv, dev, tokens, 30)
+    for t in tokens:
+        assert t.status == vc.OK and t.extra["data"] == t.extra["want"]
+
+
+def fault_outcome(tokens) -> tuple[int, int]:
+    ok = err = 0
+    for t in tokens:
+        if t.status == vc.OK:
+            assert t.extra["data"] == t.extra["want"], "a request completed OK with a wrong result"
+            ok += 1
+        else:
+            assert t.status == vc.ERR, f"status {t.status}"
+            err += 1
+    return ok, err
+
+
+def test_accelerator_sigkill_fails_in_flight_requests_then_serves_again(rig):
+    dp, dev, drv, aes_sid, mac_sid = rig
+    old_pid, old_names = dp.accel.pid, dict(dp.accel.names)
+    tokens = submit_burst(drv, aes_sid, mac_sid, 24)       # ~1 s of simulation queued
+    dev.poll(0)                                            # posted to the accelerator's rings
+    assert dp.waiting
+    os.kill(old_pid, signal.SIGKILL)
+    killed = time.monotonic()
+    last = collect_all(drv, dev, tokens, 10)
+    ok, err = fault_outcome(tokens)
+    assert err >= 1, "the kill took no request with it: it came too late to test anything"
+    assert last - killed < 1.0, f"in-flight requests failed {last - killed:.2f} s after the kill"
+    assert dp.restarts == 1 and "gone" in dp.faults[0]
+    assert dp.accel.pid != old_pid and dp.accel.alive()
+    assert shm_objects(old_names) == [], "the dead accelerator's shared objects were not removed"
+    check_served(drv, dev, aes_sid, mac_sid)
+    assert dev.inflight == 0 and not dp.inflight()
+
+
+def test_accelerator_hang_is_detected_and_the_process_replaced(rig):
+    dp, dev, drv, aes_sid, mac_sid = rig
+    old = dp.accel.proc
+    tokens = submit_burst(drv, aes_sid, mac_sid, 8)
+    dev.poll(0)
+    os.kill(old.pid, signal.SIGSTOP)                        # alive, but makes no progress
+    stopped = time.monotonic()
+    try:
+        last = collect_all(drv, dev, tokens, 10)
+    finally:
+        if old.poll() is None:
+            os.kill(old.pid, signal.SIGKILL)
+    ok, err = fault_outcome(tokens)
+    assert err >= 1
+    assert last - stopped < dp.hang_timeout + 1.0
+    assert old.poll() == -signal.SIGKILL, "the hung process was not killed"
+    assert dp.restarts == 1 and "no completion" in dp.faults[0]
+    check_served(drv, dev, aes_sid, mac_sid)
+
+
+def test_sessions_created_and_destroyed_around_a_fault(rig):
+    """A session closed while its requests were in flight, and one opened after the fault."""
+    dp, dev, drv, aes_sid, mac_sid = rig
+    st, extra = drv.create_cipher_session(vc.CIPHER_AES_CBC, KEY[:16], vc.OP_ENCRYPT)
+    assert st == vc.OK
+    tokens = submit_burst(drv, extra, mac_sid, 6)
+    dev.poll(0)
+    assert drv.destroy_session(vc.CIPHER_DESTROY_SESSION, extra) == vc.OK
+    os.kill(dp.accel.pid, signal.SIGKILL)
+    collect_all(drv, dev, tokens, 10)
+    assert set(dp.sessions) == {s.handle for s in dev.sessions.values()}
+    st, again = drv.create_cipher_session(vc.CIPHER_AES_CBC, KEY, vc.OP_ENCRYPT)
+    assert st == vc.OK
+    check_served(drv, dev, again, mac_sid)
+    # nothing but the live sessions' contexts is left allocated in the new segment
+    assert sorted(dp.client.heap.used) == sorted(s.ctx for s in dp.sessions.values())
