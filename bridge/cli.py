@@ -27,6 +27,15 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--seed", type=int, default=1)
     r.add_argument("--max-len", type=int, default=65536, help="largest request in bytes (16..1048576)")
     r.add_argument("--json", action="store_true", help="print the summary as JSON")
+    sk = sub.add_parser("soak", help="push a long mixed workload with session churn, then reconcile every request")
+    sk.add_argument("--requests", type=int, default=100_000)
+    sk.add_argument("--datapath", choices=("rtl", "soft"), default="soft")
+    sk.add_argument("--queues", type=int, default=4, help="data queues (1..64)")
+    sk.add_argument("--seed", type=int, default=1)
+    sk.add_argument("--max-len", type=int, default=4096, help="largest request in bytes (16..65536)")
+    sk.add_argument("--kill-every", type=int, default=0, metavar="N",
+                    help="rtl: SIGKILL the accelerator process after every N completions (fault soak)")
+    sk.add_argument("--json", action="store_true", help="print the reconciliation as JSON")
     sv = sub.add_parser("serve", help="serve QEMU's cryptodev-vhost-user on a UNIX socket")
     sv.add_argument("--socket", required=True, help="UNIX socket path (QEMU connects to it)")
     sv.add_argument("--datapath", choices=("rtl", "soft"), default="rtl")
@@ -62,6 +71,8 @@ def main(argv: list[str] | None = None) -> int:
         return _run(args)
     if args.cmd == "serve":
         return _serve(args)
+    if args.cmd == "soak":
+        return _soak(args)
     return _guest(args)
 
 
@@ -119,6 +130,24 @@ def _serve(args) -> int:
               + (f", {st['busy_cycles']} simulated clock cycles" if st else ""), file=sys.stderr, flush=True)
         dev.close()
     return 0
+
+
+def _soak(args) -> int:
+    from bridge import soak
+    if not 1 <= args.queues <= 64 or not 16 <= args.max_len <= 65536 or args.requests < 1 or args.kill_every < 0:
+        print("vcrypto soak: --queues 1..64, --max-len 16..65536, --requests >= 1, --kill-every >= 0", file=sys.stderr)
+        return 2
+    print(f"vcrypto soak: datapath {args.datapath}, {args.requests:,} requests on {args.queues} queues, "
+          f"sessions opened and closed throughout" + (f", accelerator killed every {args.kill_every} completions"
+                                                      if args.kill_every else ""), file=sys.stderr, flush=True)
+    try:
+        books = soak.run(args.datapath, args.requests, args.queues, args.seed, args.max_len,
+                         kill_every=args.kill_every)
+    except Exception as e:
+        print(f"vcrypto soak: {type(e).__name__}: {e}", file=sys.stderr)
+        return 2
+    print(soak.as_json(books, args.datapath) if args.json else soak.report(books, args.datapath))
+    return 0 if books.balanced else 1
 
 
 def _run(args) -> int:

@@ -64,7 +64,7 @@ class VirtioCryptoDevice:
         self.on_config_change = lambda: None
         self.hw_ready = True
         self.needs_reset_reason = ""
-        self.counters = {"requests": 0, "errors": 0, "fatal": 0}
+        self.counters = {"requests": 0, "errors": 0, "fatal": 0, "datapath_double_completion": 0}
         self.reset()
 
     # -------------------------------------------------------------- configuration
@@ -335,8 +335,15 @@ class VirtioCryptoDevice:
             return answer(vc.ERR)
 
         self.inflight += 1
+        answered = False
 
         def done(res: OpResult) -> None:
+            nonlocal answered
+            if answered:        # a datapath bug must not publish one head twice
+                self.counters["datapath_double_completion"] += 1
+                log.error("queue %d: the datapath answered request %d twice; ignored", q, chain.head)
+                return
+            answered = True
             self.inflight -= 1
             if res.status != vc.OK:
                 return answer(res.status)
