@@ -219,6 +219,18 @@ class AccelClient:
         self.write(off, bytes(abi.CTX_BYTES))
         self.heap.release(off)
 
+    # -------------------------------------------------------------- key hygiene
+    def scrub(self) -> None:
+        """Posted: the device zeroes its key cache and AES round keys before its next request."""
+        self.mmio_write(abi.CSR_SCRUB, 1)
+
+    def keys_held(self) -> bool:
+        """STATUS.KEYS_HELD: whether any key schedule or cached key is inside the device."""
+        return bool(self.mmio_read(abi.CSR_STATUS) & 0b100)
+
+    def scrubs_done(self) -> int:
+        return self.mmio_read(abi.CSR_SCRUB)
+
     # -------------------------------------------------------------- requests
     def space(self, q: int) -> int:
         return self.queues[q].entries - 1 - self.queues[q].inflight

@@ -98,7 +98,14 @@ class RtlDatapath:
         s = self.sessions.pop(handle)
         s.destroyed = True
         if s.inflight == 0:
-            self.client.destroy_context(s.ctx)     # wipes the key material in shared memory
+            self._release(s)
+
+    def _release(self, s: _Sess) -> None:
+        """The session's last request is done: wipe its context in shared memory, and have the
+        device zero its key cache and AES round keys (SCRUB runs between two requests)."""
+        self.client.destroy_context(s.ctx)
+        if s.opcode in (abi.OPCODE_CIPHER, abi.OPCODE_CHAIN):     # hash/MAC keys clear per request
+            self.client.scrub()
 
     # -------------------------------------------------------------- requests
     def submit(self, handle: int, op: CryptoOp, done: Done) -> None:
@@ -169,7 +176,7 @@ class RtlDatapath:
             _, done, s = self.waiting.pop(req.cookie)
             s.inflight -= 1
             if s.destroyed and s.inflight == 0:
-                self.client.destroy_context(s.ctx)
+                self._release(s)
             c = req.completion
             done(OpResult(c.status, req.dst, req.digest) if c.status == vc.OK else OpResult(c.status))
             n += 1
@@ -218,4 +225,9 @@ class RtlDatapath:
         for s in list(self.sessions.values()):
             self.client.destroy_context(s.ctx)
         self.sessions.clear()
+        try:
+            self.client.scrub()
+            self.client.flush()
+        except (ConnectionError, AccelTimeout):
+            pass                                    # a dead accelerator holds no key any more
         self.accel.stop()
