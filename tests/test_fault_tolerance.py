@@ -166,3 +166,49 @@ def test_sessions_created_and_destroyed_around_a_fault(rig):
     check_served(drv, dev, again, mac_sid)
     # nothing but the live sessions' contexts is left allocated in the new segment
     assert sorted(dp.client.heap.used) == sorted(s.ctx for s in dp.sessions.values())
+
+
+def test_vhost_user_backend_survives_an_accelerator_kill(tmp_path):
+    """The same through the vhost-user backend, as QEMU sees it: the guest's requests in flight
+    come back with ERR (no hang), the backend keeps serving, the session keeps working."""
+    import threading
+
+    from bridge import vhost_user as vu
+    from tests.test_vhost_user import FrontEnd, ref
+    dp = RtlDatapath(mem_bytes=64 << 20, hang_timeout=0.5)
+    dev = VirtioCryptoDevice(dp, num_dataqueues=1)
+    b = vu.VhostUserBackend(str(tmp_path / "vhost.sock"), dev)
+    b.listen()
+    th = threading.Thread(target=b.serve_forever, daemon=True)
+    th.start()
+    try:
+        fe = FrontEnd(b.path)
+        dq = fe.start()
+        sid = fe.create_session(vc.CIPHER_AES_CBC, KEY, vc.OP_ENCRYPT)
+        assert sid >= 0
+        data = [bytes([i]) * 65536 for i in range(12)]
+        ts = [fe.cbc(dq, sid, True, bytes(16), d) for d in data]
+        os.eventfd_write(fe.kick, 1)
+        deadline = time.monotonic() + 10
+        while not dp.waiting:                   # the backend has handed them to the accelerator
+            assert time.monotonic() < deadline
+            time.sleep(0.001)
+        os.kill(dp.accel.pid, signal.SIGKILL)
+        done = fe.wait(dq, len(ts), timeout=5)
+        assert len(done) == len(ts)
+        statuses = [t.status for t in ts]
+        assert vc.ERR in statuses and set(statuses) <= {vc.OK, vc.ERR}
+        for t, d in zip(ts, data):
+            if t.status == vc.OK:
+                assert t.dst == ref(KEY, bytes(16), d)
+        # the ERR completions go out before the restart (the guest hears of it first)
+        t = fe.cbc(dq, sid, True, bytes(16), data[0])
+        os.eventfd_write(fe.kick, 1)
+        [t] = fe.wait(dq, 1)
+        assert t.status == vc.OK and t.dst == ref(KEY, bytes(16), data[0])
+        assert dp.restarts == 1
+        fe.close()
+    finally:
+        b.stopping = True
+        th.join(5)
+        dev.close()
