@@ -21,12 +21,12 @@ from bridge.accel_abi import Session
 from bridge.accel_client import AccelClient, AccelTimeout, OutOfMemory, Request
 from bridge.datapath import Capabilities, CryptoOp, Done, OpResult, SessionParams, session_supported
 
+log = logging.getLogger("vcrypto.rtl")
+
 CIPHER = {vc.CIPHER_AES_ECB: abi.CIPHER_ALG_AES_ECB, vc.CIPHER_AES_CBC: abi.CIPHER_ALG_AES_CBC,
           vc.CIPHER_AES_CTR: abi.CIPHER_ALG_AES_CTR}
 HASH = {vc.HASH_SHA_224: abi.HASH_ALG_SHA_224, vc.HASH_SHA_256: abi.HASH_ALG_SHA_256}
 MAC = {vc.MAC_HMAC_SHA_224: abi.HASH_ALG_SHA_224, vc.MAC_HMAC_SHA_256: abi.HASH_ALG_SHA_256}
-log = logging.getLogger("vcrypto.rtl")
-
 ORDER = {vc.ALG_CHAIN_HASH_THEN_CIPHER: abi.CHAIN_ORDER_HASH_THEN_CIPHER,
          vc.ALG_CHAIN_CIPHER_THEN_HASH: abi.CHAIN_ORDER_CIPHER_THEN_HASH}
 
@@ -105,7 +105,10 @@ class RtlDatapath:
         device zero its key cache and AES round keys (SCRUB runs between two requests)."""
         self.client.destroy_context(s.ctx)
         if s.opcode in (abi.OPCODE_CIPHER, abi.OPCODE_CHAIN):     # hash/MAC keys clear per request
-            self.client.scrub()
+            try:
+                self.client.scrub()
+            except (ConnectionError, AccelTimeout):
+                pass        # a dead or hung accelerator is replaced at the next poll, keys and all
 
     # -------------------------------------------------------------- requests
     def submit(self, handle: int, op: CryptoOp, done: Done) -> None:
