@@ -15,6 +15,7 @@ the data queue). The plain keys (`soft_4k_mbps`, ...) are the one-stream figures
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 from pathlib import Path
@@ -25,29 +26,45 @@ from sim.cocotb_run import ROOT  # noqa: E402
 
 
 JOBS = 4
+# The machine is shared: each backend runs ROUNDS times, the rounds interleaved (a, b, c, a, b,
+# c, ...) so a busy spell hits every backend alike, and each figure is the best of its rounds.
+ROUNDS = int(os.environ.get("VCRYPTO_BENCH_ROUNDS", "2"))
 
 
 def main() -> int:
     seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 4.0
-    out: dict = {"seconds_per_size": seconds, "parallel_streams": JOBS}
+    out: dict = {"seconds_per_size": seconds, "parallel_streams": JOBS, "rounds_best_of": ROUNDS}
     # builtin_intx: the built-in backend with the device configured as vhost-user needs it here
     # (vectors=0, legacy INTx instead of MSI-X): the same device, so b/a is also given against it
-    for label, backend, intx in (("builtin", "builtin", False), ("builtin_intx", "builtin", True),
-                                 ("soft", "soft", True), ("rtl", "rtl", True)):
-        g = qemu_guest.run(backend, "bench", seconds=seconds, jobs=(1, JOBS), timeout=900, vectors0=intx)
-        if not g.bench:
-            raise SystemExit(f"{backend}: no benchmark output (log {g.log})")
-        for jobs, suffix in ((1, ""), (JOBS, f"_jobs{JOBS}")):
-            for size, tag in ((4096, "4k"), (65536, "64k")):
-                out[f"{label}_{tag}_mbps{suffix}"] = g.bench[(size, jobs)]["MB_per_s"]
-                out[f"{label}_{tag}_requests_per_s{suffix}"] = g.bench[(size, jobs)]["requests_per_s"]
-        if backend == "rtl" and g.backend_log:
-            m = re.search(r"after (\d+) data requests, (\d+) simulated clock cycles", Path(g.backend_log).read_text())
-            if m:
-                out["rtl_simulated_cycles_per_request"] = round(int(m.group(2)) / max(int(m.group(1)), 1))
-        print(f"{label:12s} 1 stream: 4 KiB {out[f'{label}_4k_mbps']:8.2f} MB/s  64 KiB {out[f'{label}_64k_mbps']:8.2f} MB/s"
-              f"   {JOBS} streams: 4 KiB {out[f'{label}_4k_mbps_jobs{JOBS}']:8.2f} MB/s  "
-              f"64 KiB {out[f'{label}_64k_mbps_jobs{JOBS}']:8.2f} MB/s", flush=True)
+    backends = (("builtin", "builtin", False), ("builtin_intx", "builtin", True), ("soft", "soft", True),
+                ("rtl", "rtl", True))
+    for rnd in range(ROUNDS):
+        for label, backend, intx in backends:
+            if backend == "rtl" and rnd:
+                continue                    # simulation speed: one round says it
+            g = qemu_guest.run(backend, "bench", seconds=seconds, jobs=(1, JOBS), timeout=900, vectors0=intx)
+            if not g.bench:
+                raise SystemExit(f"{backend}: no benchmark output (log {g.log})")
+            for jobs, suffix in ((1, ""), (JOBS, f"_jobs{JOBS}")):
+                for size, tag in ((4096, "4k"), (65536, "64k")):
+                    b = g.bench[(size, jobs)]
+                    key = f"{label}_{tag}_mbps{suffix}"
+                    if b["MB_per_s"] > out.get(key, -1):
+                        out[key] = b["MB_per_s"]
+                        out[f"{label}_{tag}_requests_per_s{suffix}"] = b["requests_per_s"]
+            if backend == "rtl" and g.backend_log:
+                m = re.search(r"after (\d+) data requests, (\d+) simulated clock cycles",
+                              Path(g.backend_log).read_text())
+                if m:
+                    out["rtl_simulated_cycles_per_request"] = round(int(m.group(2)) / max(int(m.group(1)), 1))
+            print(f"round {rnd + 1} {label:12s} 1 stream: 4 KiB {g.bench[(4096, 1)]['MB_per_s']:8.2f} MB/s  "
+                  f"64 KiB {g.bench[(65536, 1)]['MB_per_s']:8.2f} MB/s   {JOBS} streams: "
+                  f"4 KiB {g.bench[(4096, JOBS)]['MB_per_s']:8.2f} MB/s  "
+                  f"64 KiB {g.bench[(65536, JOBS)]['MB_per_s']:8.2f} MB/s", flush=True)
+    for label, _, _ in backends:
+        print(f"best {label:12s} 1 stream: 4 KiB {out[f'{label}_4k_mbps']:8.2f} MB/s  "
+              f"64 KiB {out[f'{label}_64k_mbps']:8.2f} MB/s   {JOBS} streams: 4 KiB {out[f'{label}_4k_mbps_jobs{JOBS}']:8.2f} "
+              f"MB/s  64 KiB {out[f'{label}_64k_mbps_jobs{JOBS}']:8.2f} MB/s")
     for suffix in ("", f"_jobs{JOBS}"):
         for tag in ("4k", "64k"):
             out[f"soft_vs_builtin_{tag}{suffix}"] = round(out[f"soft_{tag}_mbps{suffix}"] / out[f"builtin_{tag}_mbps{suffix}"], 3)
@@ -61,7 +78,8 @@ def main() -> int:
     dest.write_text(json.dumps(out, indent=1) + "\n")
     for suffix, what in (("", "1 stream"), (f"_jobs{JOBS}", f"{JOBS} streams")):
         print(f"{what}: soft/builtin at 4 KiB {out['soft_vs_builtin_4k' + suffix]} (target >= 1.0: "
-              f"{'met' if out['soft_vs_builtin_4k' + suffix] >= 1.0 else 'NOT met'}); "
+              f"{'met' if out['soft_vs_builtin_4k' + suffix] >= 1.0 else 'NOT met'}; against builtin with "
+              f"vectors=0: {out['soft_vs_builtin_intx_4k' + suffix]}); "
               f"rtl/soft at 4 KiB {out['rtl_vs_soft_4k' + suffix]}")
     if "rtl_simulated_cycles_per_request" in out:
         print(f"rtl: {out['rtl_simulated_cycles_per_request']} simulated cycles per request (mixed sizes)")
