@@ -5,3 +5,17 @@ ROOT = Path(__file__).resolve().parents[1]
 for p in (ROOT, ROOT / "tests"):
     if str(p) not in sys.path:
         sys.path.insert(0, str(p))
+
+
+def pytest_terminal_summary(terminalreporter):
+    """How many hostile-input cases each property ran (tests/test_hostile_input.py)."""
+    rows = []
+    for reports in terminalreporter.stats.values():
+        for r in reports:
+            if getattr(r, "when", None) == "call":
+                rows += [(v, r.nodeid) for k, v in getattr(r, "user_properties", ()) if k == "hostile_cases"]
+    if rows:
+        terminalreporter.write_sep("-", "hostile input: cases run")
+        for v, nodeid in rows:
+            terminalreporter.write_line(f"{v:>9}  {nodeid}")
+        terminalreporter.write_line(f"{sum(v for v, _ in rows):>9}  total")
