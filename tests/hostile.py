@@ -347,3 +347,166 @@ class DeviceHarness:
             if lo < hi:
                 self.mem.write(gpa + lo - pos, data[lo - off:hi - off])
             pos += n
+
+
+# ==================================================================== vhost-user
+class VhostHarness:
+    """The backend's real message loop (`_serve`) on one end of a socketpair; the test writes a
+    whole message sequence (with fds) into the other end, closes it, and runs the loop. The
+    loop must end with Disconnected (EOF) or ProtocolError (a clean close), in time; then
+    `_disconnect` (what serve_forever does next) must not raise, and no fd may be left open."""
+
+    QSIZE = 16
+    UADDR = 0x7F0000000000
+    FD_KINDS = ("memfd", "small_memfd", "eventfd", "eventfd_signalled", "pipe_r", "pipe_w", "devnull", "socket")
+
+    def __init__(self):
+        import mmap
+        import os
+        import socket
+
+        from bridge import vhost_user as vu
+        from bridge.accel_client import Heap
+        from bridge.driver import DriverQueue
+        from bridge.guest_memory import Region, RegionGuestMemory
+        self.os, self.socket, self.vu = os, socket, vu
+        self.fds_before = self.open_fds()
+        self.dev = VirtioCryptoDevice(SoftDatapath(), num_dataqueues=1)
+        self.be = vu.VhostUserBackend("/nonexistent/vcrypto-fuzz.sock", self.dev)
+        self.front, self.back = socket.socketpair()
+        self.memfd = os.memfd_create("guest")
+        os.ftruncate(self.memfd, MEM)
+        self.map = mmap.mmap(self.memfd, MEM)
+        self.gmem = RegionGuestMemory([Region(0, MEM, memoryview(self.map), self.UADDR)])
+        self.heap = Heap(0x1000, MEM)
+        self.dq = DriverQueue(self.gmem, self.heap, 0, self.QSIZE, event_idx=True)
+        self.kick = os.eventfd(0, os.EFD_NONBLOCK)
+        self.call = os.eventfd(0, os.EFD_NONBLOCK)
+        self.outcome = ""
+
+    @staticmethod
+    def open_fds() -> int:
+        import os
+        return len(os.listdir("/proc/self/fd"))
+
+    # ------------------------------------------------------------ guest side
+    def post_cbc(self, sid: int, nbytes: int) -> None:
+        """A request laid out as Linux's virtio_crypto skcipher request (sid 0 = first session)."""
+        hdr = vc.OP_HDR.pack(vc.CIPHER_ENCRYPT, 0, sid, 0, 0) + \
+            vc.CIPHER_DATA.pack(16, nbytes, nbytes, 0).ljust(40, b"\0") + struct.pack("<II", 1, 0)
+        segs = []
+        for part, w in ((hdr, False), (bytes(16), False), (bytes(nbytes), False), (bytes(nbytes), True),
+                        (b"\xff", True)):
+            a = self.heap.alloc(max(1, len(part)))
+            self.gmem.write(a, part)
+            segs.append((a, len(part), w))
+        self.dq.add(segs, Pending(0, -1, [], []), indirect=True)
+
+    # ------------------------------------------------------------ messages
+    def baseline(self) -> list[dict]:
+        """What QEMU 7.2 sends (../shared/reference/qemu-vhost-user-crypto.md), one session."""
+        vu, U = self.vu, self.UADDR
+        raw = vu.SESSION_72.pack(0, vc.CIPHER_AES_CBC, 16, 0, 0, 0, 0, vc.SYM_OP_CIPHER, vc.OP_ENCRYPT, 0, 0, 0, 0,
+                                 bytes(range(16)).ljust(64, b"\0"), bytes(512))
+
+        def m(req, payload=b"", fds=()):
+            return {"req": req, "flags": vu.FLAG_VERSION, "payload": payload, "fds": list(fds), "size": None}
+        return [
+            m(vu.GET_FEATURES), m(vu.GET_PROTOCOL_FEATURES),
+            m(vu.SET_PROTOCOL_FEATURES, struct.pack("<Q", 1 << vu.PROTOCOL_F_CRYPTO_SESSION)),
+            m(vu.SET_OWNER), m(vu.GET_FEATURES),
+            m(vu.SET_VRING_CALL, struct.pack("<Q", 0), ["eventfd"]),
+            m(vu.SET_VRING_ERR, struct.pack("<Q", 0), ["eventfd"]),
+            m(vu.SET_FEATURES, struct.pack("<Q", 1 << 30)),
+            m(vu.SET_MEM_TABLE, struct.pack("<II", 1, 0) + struct.pack("<QQQQ", 0, MEM, U, 0), ["memfd"]),
+            m(vu.SET_VRING_NUM, struct.pack("<II", 0, self.QSIZE)),
+            m(vu.SET_VRING_BASE, struct.pack("<II", 0, 0)),
+            m(vu.SET_VRING_ADDR, struct.pack("<IIQQQQ", 0, 0, U + self.dq.desc, U + self.dq.used, U + self.dq.avail, 0)),
+            m(vu.CREATE_CRYPTO_SESSION, raw),
+            m(vu.SET_VRING_KICK, struct.pack("<Q", 0), ["kick"]),
+            m(vu.SET_VRING_CALL, struct.pack("<Q", 0), ["call"]),
+            m(vu.CLOSE_CRYPTO_SESSION, struct.pack("<q", 0)),
+            m(vu.GET_VRING_BASE, struct.pack("<II", 0, 0)),
+        ]
+
+    def _make_fd(self, kind: str, keep: list[int]) -> int:
+        os = self.os
+        if kind == "memfd":
+            return os.dup(self.memfd)
+        if kind == "kick":
+            return os.dup(self.kick)
+        if kind == "call":
+            return os.dup(self.call)
+        if kind == "small_memfd":
+            fd = os.memfd_create("small")
+            os.ftruncate(fd, 4096)
+            return fd
+        if kind in ("eventfd", "eventfd_signalled"):
+            fd = os.eventfd(1 if kind == "eventfd_signalled" else 0, os.EFD_NONBLOCK)
+            return fd
+        if kind in ("pipe_r", "pipe_w"):
+            r, w = os.pipe()
+            keep.append(w if kind == "pipe_r" else r)
+            return r if kind == "pipe_r" else w
+        if kind == "devnull":
+            return os.open("/dev/null", os.O_RDONLY)
+        a, b = self.socket.socketpair()
+        keep.append(b.detach())
+        return a.detach()
+
+    def send_all(self, msgs: list[dict]) -> None:
+        import array
+        keep: list[int] = []
+        try:
+            for msg in msgs:
+                payload = msg["payload"]
+                size = len(payload) if msg["size"] is None else msg["size"]
+                wire = self.vu.HDR.pack(msg["req"] & 0xFFFFFFFF, msg["flags"] & 0xFFFFFFFF, size & 0xFFFFFFFF) + payload
+                fds = [self._make_fd(k, keep) for k in msg["fds"]]
+                anc = [(self.socket.SOL_SOCKET, self.socket.SCM_RIGHTS, array.array("i", fds))] if fds else []
+                try:
+                    self.front.sendmsg([wire], anc)
+                finally:
+                    for fd in fds:                 # the backend has its own copies now
+                        self.os.close(fd)
+        finally:
+            self.front.shutdown(self.socket.SHUT_WR)
+            self._keep = keep
+
+    # ------------------------------------------------------------ the checked run
+    def run(self) -> str:
+        vu = self.vu
+        try:
+            with time_limit(10.0, "the vhost-user message loop"):
+                try:
+                    self.be._serve(self.back)
+                    self.outcome = "returned"
+                except vu.Disconnected:
+                    self.outcome = "disconnected"
+                except vu.ProtocolError as e:
+                    self.outcome = "protocol error"
+                    self.error = str(e)
+                finally:
+                    self.be._disconnect()          # serve_forever's cleanup after any connection
+        except Hang as e:
+            raise Violation(f"hang: {e}") from None
+        except Exception as e:
+            raise Violation(f"the vhost-user loop raised {type(e).__name__}: {e}") from e
+        return self.outcome
+
+    def close(self) -> None:
+        self.dev.poll()                              # let dropped completions go, so the maps can close
+        for fd in getattr(self, "_keep", []) + [self.kick, self.call, self.memfd]:
+            self.os.close(fd)
+        self.front.close()
+        self.back.close()
+        self.gmem = self.dq = None
+        try:
+            self.map.close()
+        except BufferError:
+            pass
+
+    def leaked_fds(self) -> int:
+        import gc
+        gc.collect()
+        return self.open_fds() - self.fds_before
