@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 from bridge import virtio_crypto as vc
 from bridge.driver import LAYOUTS
 from bridge.virtqueue import DESC, VIRTQ_DESC_F_INDIRECT, VIRTQ_DESC_F_NEXT, VIRTQ_DESC_F_WRITE
-from tests.hostile import MEM, DeviceHarness, Pending
+from tests.hostile import MEM, DeviceHarness, Pending, VhostHarness
 
 FUZZ_CASES = int(os.environ.get("VCRYPTO_FUZZ_CASES", "0") or 0)
 
@@ -377,6 +377,100 @@ def test_property_both_queues_with_resets(record_property):
     assert run_counted(record_property, _mixed_property) > 0
 
 
+# ---------------------------------------------------------------- the vhost-user property
+VU_REQUESTS = list(range(0, 29)) + [40, 0x7FFFFFFF, 0xFFFFFFFF]
+
+
+def vhost_message(data, h: VhostHarness) -> dict:
+    """A message of any request code with an arbitrary payload and fds."""
+    return {"req": data.draw(st.sampled_from(VU_REQUESTS), label="request"),
+            "flags": data.draw(st.sampled_from([1, 1, 1 | 8, 0, 5, 0xFFFFFFFF])),
+            "payload": payload(data, data.draw(st.sampled_from([0, 4, 8, 12, 40, 72, 632, 636]))),
+            "fds": data.draw(st.lists(st.sampled_from(VhostHarness.FD_KINDS), max_size=3)), "size": None}
+
+
+def mutate_vhost(data, h: VhostHarness, msgs: list[dict]) -> None:
+    U = h.UADDR
+    for _ in range(data.draw(st.sampled_from([0, 1, 1, 2, 3, 5]), label="mutations")):
+        m = data.draw(st.sampled_from(["field", "field", "field", "truncate", "extend", "fds", "size", "flags",
+                                       "request", "drop", "duplicate", "swap", "insert", "session_size"]),
+                      label="mutation")
+        if not msgs:
+            msgs.append(vhost_message(data, h))
+            continue
+        k = data.draw(st.integers(0, len(msgs) - 1), label="message")
+        msg = msgs[k]
+        p = bytearray(msg["payload"])
+        if m == "field":
+            off, width = data.draw(st.sampled_from([(0, 4), (4, 4), (8, 8), (16, 8), (24, 8), (32, 8), (0, 8)]))
+            if width == 4:
+                val = data.draw(st.sampled_from([0, 1, 2, 3, 8, 9, 16, 255, 0x100, 0x1FF, 1024, 32768, 65536,
+                                                 0xFFFFFFFF]))
+            else:
+                val = data.draw(st.one_of(st.sampled_from([0, 1, 4096, MEM, 2 * MEM, U, U + MEM - 8, U + MEM,
+                                                           U + 0x1000, 2**63, 2**64 - 1]), st.integers(0, 2**64 - 1)))
+            if off + width <= len(p):
+                p[off:off + width] = val.to_bytes(width, "little")
+        elif m == "truncate":
+            p = p[: data.draw(st.integers(0, len(p)))] if p else p
+        elif m == "extend":
+            p += payload(data, data.draw(st.sampled_from([1, 8, 32, 600])))
+        elif m == "fds":
+            msg["fds"] = data.draw(st.lists(st.sampled_from(VhostHarness.FD_KINDS), max_size=4))
+        elif m == "size":
+            msg["size"] = len(p) + data.draw(st.sampled_from([-8, -1, 1, 8, 4097, 0xFFFFFFFF - len(p)]))
+        elif m == "flags":
+            msg["flags"] = data.draw(st.sampled_from([1 | 8, 0, 5, 0xFFFFFFFF]))
+        elif m == "request":
+            msg["req"] = data.draw(st.sampled_from(VU_REQUESTS))
+        elif m == "drop":
+            del msgs[k]
+            continue
+        elif m == "duplicate":
+            msgs.insert(k, dict(msg, fds=list(msg["fds"])))
+        elif m == "swap" and k + 1 < len(msgs):
+            msgs[k], msgs[k + 1] = msgs[k + 1], msgs[k]
+        elif m == "insert":
+            msgs.insert(k, vhost_message(data, h))
+        elif m == "session_size":
+            msg["req"] = h.vu.CREATE_CRYPTO_SESSION
+            p = (p + bytes(640))[: data.draw(st.sampled_from([0, 8, 631, 632, 633, 636]))]
+        msg["payload"] = bytes(p)
+
+
+def _vhost_property(count):
+    @prop_settings(150)
+    @given(st.data())
+    def vhost_user(data):
+        count[0] += 1
+        h = VhostHarness()
+        try:
+            for _ in range(data.draw(st.integers(0, 3), label="requests in the ring")):
+                h.post_cbc(0, data.draw(st.sampled_from([16, 64, 4096])))
+            if data.draw(st.booleans()):
+                os.eventfd_write(h.kick, 1)          # a kick pending when the ring starts
+            msgs = h.baseline()
+            mutate_vhost(data, h, msgs)
+            h.send_all(msgs)
+            outcome = h.run()
+            VU_OUTCOMES[outcome] = VU_OUTCOMES.get(outcome, 0) + 1
+        finally:
+            h.close()
+        leaked = h.leaked_fds()
+        assert leaked <= 0, f"{leaked} fds left open after the connection"
+    vhost_user()
+
+
+VU_OUTCOMES: dict[str, int] = {}
+_vhost_property.__name__ = "vhost-user messages"
+
+
+def test_property_vhost_user_messages(record_property):
+    VU_OUTCOMES.clear()
+    assert run_counted(record_property, _vhost_property) > 0
+    print("vhost-user outcomes:", VU_OUTCOMES)
+
+
 # ---------------------------------------------------------------- regressions (bugs the properties found)
 def _post_raw(h: DeviceHarness, q: int, descs: list[tuple[int, int, int]]) -> int:
     """Post a chain of hand-made descriptors [(addr, len, flags)], linked in order (NEXT added)."""
@@ -455,3 +549,145 @@ def test_regression_no_guest_memory_writes_after_a_reset_with_requests_in_flight
     h.reset()
     h.poll()                                                   # the harness fails any write here
     assert h.dev.inflight == 0 and h.mem.read(dst, 32) == b"\xa5" * 32
+
+
+# ---------------------------------------------------------------- vhost-user regressions
+def _vhost_run(msgs_edit, requests: int = 1, kick_pending: bool = False) -> VhostHarness:
+    h = VhostHarness()
+    try:
+        for _ in range(requests):
+            h.post_cbc(0, 64)
+        if kick_pending:
+            os.eventfd_write(h.kick, 1)
+        msgs = h.baseline()
+        msgs_edit(h, msgs)
+        h.send_all(msgs)
+        h.run()
+    finally:
+        h.close()
+    assert h.leaked_fds() <= 0
+    return h
+
+
+def _set(msgs: list[dict], req: int, **kw) -> None:
+    for m in msgs:
+        if m["req"] == req:
+            m.update(kw)
+
+
+def _m(req: int, payload: bytes = b"", fds=(), flags: int = 1, size=None) -> dict:
+    return {"req": req, "flags": flags, "payload": payload, "fds": list(fds), "size": size}
+
+
+def _vu():
+    from bridge import vhost_user as vu
+    return vu
+
+
+BAD_MESSAGES = {
+    "short SET_FEATURES": lambda h, m: _set(m, _vu().SET_FEATURES, payload=b"\x01"),
+    "short CLOSE_CRYPTO_SESSION": lambda h, m: _set(m, _vu().CLOSE_CRYPTO_SESSION, payload=b"\x00" * 4),
+    "vring index out of range": lambda h, m: _set(m, _vu().SET_VRING_NUM, payload=struct.pack("<II", 7, 16)),
+    "kick for a vring out of range": lambda h, m: _set(m, _vu().SET_VRING_KICK, payload=struct.pack("<Q", 9)),
+    "queue size not a power of 2": lambda h, m: _set(m, _vu().SET_VRING_NUM, payload=struct.pack("<II", 0, 24)),
+    "vring address before the memory table": lambda h, m: m.insert(0, _m(
+        _vu().SET_VRING_ADDR, struct.pack("<IIQQQQ", 0, 0, 1, 2, 3, 0))),
+    "vring address in no region": lambda h, m: _set(m, _vu().SET_VRING_ADDR, payload=struct.pack(
+        "<IIQQQQ", 0, 0, 0x1000000003, h.UADDR, h.UADDR, 0)),
+    "memory table without fds": lambda h, m: _set(m, _vu().SET_MEM_TABLE, fds=[]),
+    "memory table of 9 regions": lambda h, m: _set(m, _vu().SET_MEM_TABLE, payload=struct.pack("<II", 9, 0) + bytes(
+        32 * 9), fds=["memfd"] * 3),
+    "memory table, short payload": lambda h, m: _set(m, _vu().SET_MEM_TABLE, payload=struct.pack("<II", 2, 0) + bytes(
+        32)),
+    "region larger than its file": lambda h, m: _set(m, _vu().SET_MEM_TABLE, payload=struct.pack("<II", 1, 0) +
+                                                     struct.pack("<QQQQ", 0, MEM, h.UADDR, 0), fds=["small_memfd"]),
+    "region fd that cannot be mapped": lambda h, m: _set(m, _vu().SET_MEM_TABLE, fds=["eventfd"]),
+    "kick fd that cannot be polled": lambda h, m: _set(m, _vu().SET_VRING_KICK, fds=["memfd"]),
+    "payload announced as 4 GiB": lambda h, m: m.insert(3, _m(_vu().SET_OWNER, size=0xFFFFFFFF)),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_MESSAGES))
+def test_regression_vhost_user_bad_message_is_a_protocol_error(case):
+    """Each of these raised struct.error / IndexError / AttributeError / GuestMemoryError /
+    ValueError out of the message loop (and so out of serve_forever: `vcrypto serve` exited),
+    or read a 4 GiB payload; now: ProtocolError (connection closed), no fd left open."""
+    h = _vhost_run(BAD_MESSAGES[case])
+    assert h.outcome == "protocol error", (case, h.outcome)
+
+
+def test_regression_vhost_user_kick_event_after_get_vring_base_is_ignored():
+    """A kick eventfd readable in the same select() as a GET_VRING_BASE that closes it: the loop
+    read fd -1 (OSError out of the loop). Now the stale event is skipped."""
+    def edit(h, msgs):
+        vu = _vu()
+        k = next(i for i, m in enumerate(msgs) if m["req"] == vu.SET_VRING_KICK)
+        msgs[k + 1:] = [_m(vu.GET_VRING_BASE, struct.pack("<II", 0, 0))]
+    h = _vhost_run(edit, kick_pending=True)
+    assert h.outcome == "disconnected"
+
+
+@pytest.mark.parametrize("kind", ["devnull", "pipe_r"])
+def test_regression_vhost_user_call_fd_that_cannot_be_written_does_not_crash(kind):
+    """A call fd the backend cannot write (read-only): os.write raised out of device.kick."""
+    h = _vhost_run(lambda h, m: _set(m, _vu().SET_VRING_CALL, fds=[kind]))
+    assert h.outcome == "disconnected"
+
+
+def test_regression_vhost_user_guest_memory_unmapped_on_disconnect():
+    """After a connection that served requests, the device's views kept the guest-memory map (and
+    the fd mmap duplicates) open: one mapping and one fd leaked per QEMU connection."""
+    h = _vhost_run(lambda h, m: None, requests=3)          # _vhost_run checks that no fd is left
+    assert h.outcome == "disconnected"
+    assert h.dev.mem is None and h.be.maps == []
+
+
+def test_regression_vhost_user_unknown_request_with_need_reply_is_acked_as_failure():
+    """REPLY_ACK for a request the backend does not handle answered 0 (success)."""
+    vu = _vu()
+    h = VhostHarness()
+    try:
+        h.send_all([_m(vu.SET_PROTOCOL_FEATURES, struct.pack("<Q", 1 << vu.PROTOCOL_F_REPLY_ACK)),
+                    _m(vu.SET_LOG_BASE, bytes(16), flags=vu.FLAG_VERSION | vu.FLAG_NEED_REPLY),
+                    _m(vu.SET_OWNER, flags=vu.FLAG_VERSION | vu.FLAG_NEED_REPLY)])
+        h.run()
+        replies = h.front.recv(4096)
+    finally:
+        h.close()
+    assert replies == vu.HDR.pack(vu.SET_LOG_BASE, 5, 8) + struct.pack("<Q", 1) + \
+        vu.HDR.pack(vu.SET_OWNER, 5, 8) + struct.pack("<Q", 0)
+
+
+def test_regression_vhost_user_serve_forever_survives_a_bad_message(tmp_path):
+    """End to end on the UNIX socket: a malformed message closes that connection with a clear
+    error; the backend keeps listening and the next front end is served."""
+    import socket
+    import threading
+
+    from bridge.datapath import SoftDatapath
+    from bridge.device import VirtioCryptoDevice
+    from tests.test_vhost_user import FrontEnd, ref
+    vu = _vu()
+    b = vu.VhostUserBackend(str(tmp_path / "vhost.sock"), VirtioCryptoDevice(SoftDatapath(), num_dataqueues=1))
+    b.listen()
+    th = threading.Thread(target=b.serve_forever, daemon=True)
+    th.start()
+    try:
+        bad = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        bad.connect(b.path)
+        bad.sendall(vu.HDR.pack(vu.SET_VRING_NUM, 1, 8) + struct.pack("<II", 200, 16))    # no vring 200
+        bad.settimeout(10)
+        assert bad.recv(16) == b""                          # closed by the backend
+        bad.close()
+        fe = FrontEnd(b.path)
+        dq = fe.start()
+        assert fe.create_session(vc.CIPHER_AES_CBC, bytes(16), 1) == 0
+        t = fe.cbc(dq, 0, True, bytes(16), bytes(64))
+        os.eventfd_write(fe.kick, 1)
+        [t] = fe.wait(dq, 1)
+        assert t.status == vc.OK and t.dst == ref(bytes(16), bytes(16), bytes(64))
+        fe.close()
+        assert th.is_alive() and b.connections == 2
+    finally:
+        b.stopping = True
+        th.join(5)
