@@ -6,7 +6,7 @@ export PATH := $(abspath $(VENV))/bin:$(PATH)
 # pytest workers: the suite is a handful of long simulator runs; two cores -> two workers.
 JOBS ?= 2
 
-.PHONY: help setup test lint synth bench-rtl bench-accel bench-device bench-qemu bench run workload guest abi clean
+.PHONY: help setup test fuzz lint synth bench-rtl bench-accel bench-device bench-qemu bench run workload guest abi clean
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -16,6 +16,10 @@ setup: ## install the toolchain: Debian packages + .venv with pinned Python pack
 
 test: setup ## the whole suite: RTL (Verilator+Icarus), accelerator, device, vhost-user, QEMU guests, lint; fails on any failure
 	$(PY) -m pytest -n $(JOBS) --dist loadgroup tests
+
+FUZZ_CASES ?= 5000
+fuzz: setup ## hostile-input fuzzing: the properties of tests/test_hostile_input.py, FUZZ_CASES=5000 each, new seed
+	VCRYPTO_FUZZ_CASES=$(FUZZ_CASES) nice $(PY) -m pytest -n $(JOBS) -q -p no:cacheprovider tests/test_hostile_input.py -k property
 
 lint: setup ## Verilator -Wall lint of every RTL top level
 	$(PY) rtl/lint/lint.py

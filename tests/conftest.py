@@ -13,9 +13,13 @@ def pytest_terminal_summary(terminalreporter):
     for reports in terminalreporter.stats.values():
         for r in reports:
             if getattr(r, "when", None) == "call":
-                rows += [(v, r.nodeid) for k, v in getattr(r, "user_properties", ()) if k == "hostile_cases"]
+                props = dict(getattr(r, "user_properties", ()))
+                if "hostile_cases" in props:
+                    rows.append((props["hostile_cases"], r.nodeid, props.get("hostile_outcomes", "")))
     if rows:
         terminalreporter.write_sep("-", "hostile input: cases run")
-        for v, nodeid in rows:
+        for v, nodeid, outcomes in rows:
             terminalreporter.write_line(f"{v:>9}  {nodeid}")
-        terminalreporter.write_line(f"{sum(v for v, _ in rows):>9}  total")
+            if outcomes:
+                terminalreporter.write_line(f"{'':>11}{outcomes}")
+        terminalreporter.write_line(f"{sum(v for v, _, _ in rows):>9}  total")

@@ -68,6 +68,8 @@ def run_counted(record_property, prop) -> int:
     finally:
         quiet.setLevel(level)
     record_property("hostile_cases", count[0])
+    if OUTCOMES:
+        record_property("hostile_outcomes", ", ".join(f"{k} {v}" for k, v in OUTCOMES.items()))
     print(f"\n{prop.__name__}: {count[0]} cases run" + "".join(f"; {k} {v}" for k, v in OUTCOMES.items()))
     return count[0]
 
@@ -468,6 +470,7 @@ _vhost_property.__name__ = "vhost-user messages"
 def test_property_vhost_user_messages(record_property):
     VU_OUTCOMES.clear()
     assert run_counted(record_property, _vhost_property) > 0
+    record_property("hostile_outcomes", ", ".join(f"connection ended by {k}: {v}" for k, v in VU_OUTCOMES.items()))
     print("vhost-user outcomes:", VU_OUTCOMES)
 
 
