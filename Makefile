@@ -17,8 +17,8 @@ setup: ## install the toolchain: Debian packages + .venv with pinned Python pack
 test: setup ## the whole suite: RTL (Verilator+Icarus), accelerator, device, vhost-user, QEMU guests, lint; fails on any failure
 	$(PY) -m pytest -n $(JOBS) --dist loadgroup tests
 
-FUZZ_CASES ?= 5000
-fuzz: setup ## hostile-input fuzzing: the properties of tests/test_hostile_input.py, FUZZ_CASES=5000 each, new seed
+FUZZ_CASES ?= 2000
+fuzz: setup ## hostile-input fuzzing: the properties of tests/test_hostile_input.py, FUZZ_CASES=2000 each, new seed
 	VCRYPTO_FUZZ_CASES=$(FUZZ_CASES) nice $(PY) -m pytest -n $(JOBS) -q -p no:cacheprovider tests/test_hostile_input.py -k property
 
 lint: setup ## Verilator -Wall lint of every RTL top level

@@ -268,7 +268,7 @@ def mutate(data, h: DeviceHarness, q: int, token: Pending) -> None:
             if m == "flags":
                 flags ^= data.draw(st.sampled_from([VIRTQ_DESC_F_NEXT, VIRTQ_DESC_F_WRITE, VIRTQ_DESC_F_INDIRECT]))
             elif m == "len":
-                length = data.draw(st.one_of(lengths, st.integers(max(0, length - 20), length + 20),
+                length = data.draw(st.one_of(lengths, st.integers(max(0, length - 20), min(length + 20, 0xFFFFFFFF)),
                                              st.just(length * 2 & 0xFFFFFFFF)))
             elif m == "addr":
                 addr = address(data, h)
