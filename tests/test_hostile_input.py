@@ -16,7 +16,6 @@ kick/poll/reset; nothing hangs).
 """
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import random
