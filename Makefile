@@ -9,7 +9,7 @@ JOBS ?= 2
 SOAK_SOFT ?= 1000000
 SOAK_RTL ?= 100000
 
-.PHONY: help setup test soak lint synth bench-rtl bench-accel bench-device bench-qemu bench run workload guest abi clean
+.PHONY: help setup test soak fuzz lint synth bench-rtl bench-accel bench-device bench-qemu bench run workload guest abi clean
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -24,6 +24,10 @@ soak: setup ## long soak + reconciliation: SOAK_SOFT=1000000 requests on soft, S
 	$(VENV)/bin/vcrypto soak --datapath soft --requests $(SOAK_SOFT)
 	$(VENV)/bin/vcrypto soak --datapath rtl --requests $(SOAK_RTL)
 	$(VENV)/bin/vcrypto soak --datapath rtl --requests $(SOAK_RTL) --kill-every 10000
+
+FUZZ_CASES ?= 2000
+fuzz: setup ## hostile-input fuzzing: the properties of tests/test_hostile_input.py, FUZZ_CASES=2000 each, new seed
+	VCRYPTO_FUZZ_CASES=$(FUZZ_CASES) nice $(PY) -m pytest -n $(JOBS) -q -p no:cacheprovider tests/test_hostile_input.py -k property
 
 lint: setup ## Verilator -Wall lint of every RTL top level
 	$(PY) rtl/lint/lint.py
