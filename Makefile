@@ -6,7 +6,10 @@ export PATH := $(abspath $(VENV))/bin:$(PATH)
 # pytest workers: the suite is a handful of long simulator runs; two cores -> two workers.
 JOBS ?= 2
 
-.PHONY: help setup test lint formal synth bench-rtl bench-accel bench-device bench-qemu bench run workload guest abi clean
+SOAK_SOFT ?= 1000000
+SOAK_RTL ?= 100000
+
+.PHONY: help setup test coverage soak fuzz lint formal synth bench-rtl bench-accel bench-device bench-qemu bench run workload guest abi clean
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -16,6 +19,18 @@ setup: ## install the toolchain: Debian packages + .venv with pinned Python pack
 
 test: setup ## the whole suite: RTL (Verilator+Icarus), accelerator, device, vhost-user, QEMU guests, lint; fails on any failure
 	$(PY) -m pytest -n $(JOBS) --dist loadgroup tests
+
+coverage: setup ## Verilator line+toggle coverage of rtl/ over the cocotb regression: per-module table, build/coverage/ (summary.json, annotated/)
+	$(PY) sim/coverage.py run --jobs $(JOBS)
+
+soak: setup ## long soak + reconciliation: SOAK_SOFT=1000000 requests on soft, SOAK_RTL=100000 on rtl (with and without accelerator kills)
+	$(VENV)/bin/vcrypto soak --datapath soft --requests $(SOAK_SOFT)
+	$(VENV)/bin/vcrypto soak --datapath rtl --requests $(SOAK_RTL)
+	$(VENV)/bin/vcrypto soak --datapath rtl --requests $(SOAK_RTL) --kill-every 10000
+
+FUZZ_CASES ?= 2000
+fuzz: setup ## hostile-input fuzzing: the properties of tests/test_hostile_input.py, FUZZ_CASES=2000 each, new seed
+	VCRYPTO_FUZZ_CASES=$(FUZZ_CASES) nice $(PY) -m pytest -n $(JOBS) -q -p no:cacheprovider tests/test_hostile_input.py -k property
 
 lint: setup ## Verilator -Wall lint of every RTL top level
 	$(PY) rtl/lint/lint.py

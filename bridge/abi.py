@@ -15,7 +15,7 @@ CSR_VERSION = 0x004  # ro: major << 16 | minor
 CSR_CAPS = 0x008  # ro: capability bits, see [caps]
 CSR_GEOMETRY = 0x00c  # ro: num_queues[7:0] | max_ring_log2[15:8] | sqe_log2[19:16] | cqe_log2[23:20] | ctx_log2[27:24]
 CSR_CTRL = 0x010  # rw: bit 0 ENABLE: fetch submissions while set
-CSR_STATUS = 0x014  # ro: bit 0 IDLE: no request in flight
+CSR_STATUS = 0x014  # ro: bit 0 IDLE: no request in flight; bit 1 SCRUB_BUSY: a scrub is requested or running; bit 2 KEYS_HELD: a key schedule or cached key is in the device; bits 11:8 ring fault per queue
 CSR_INT_STATUS = 0x018  # rw1c: bit q: completion posted on queue q; write 1 to clear
 CSR_INT_MASK = 0x01c  # rw: bit q: 1 enables the interrupt of queue q
 CSR_WIN_BASE_LO = 0x020  # rw: DMA window base [31:0]: the device touches only [base, base+size)
@@ -27,6 +27,7 @@ CSR_ERR_WINDOW = 0x034  # ro: count of requests with an address/length outside t
 CSR_ERR_NOTSUPP = 0x038  # ro: count of requests with an unknown opcode or unsupported algorithm
 CSR_ERR_LENGTH = 0x03c  # ro: count of requests with an invalid length
 CSR_REQ_DONE = 0x040  # ro: count of completions written
+CSR_SCRUB = 0x044  # rw: write bit 0 = 1: zero the key cache and the AES round-key memory once the request in flight completes (the driver does it when a session ends); read: count of scrubs completed
 CSR_CYCLES_LO = 0x048  # ro: free-running clock counter [31:0]
 CSR_CYCLES_HI = 0x04c  # ro: [63:32], latched when CYCLES_LO is read
 CSR_QUEUE_BASE = 0x100

@@ -88,8 +88,9 @@ class Request:
 
 
 class AccelClient:
-    def __init__(self, transport, sq_log2: int = 8, cq_log2: int = 8):
+    def __init__(self, transport, sq_log2: int = 8, cq_log2: int = 8, mmio_timeout: float = 5.0):
         self.t = transport
+        self.mmio_timeout = mmio_timeout     # an MMIO access not executed by then: AccelTimeout
         self.mem = transport.mem
         self.base = abi.SHM_DMA_BASE
         self.mmio_head = 0
@@ -115,8 +116,8 @@ class AccelClient:
 
     def _mmio(self, op: int, addr: int, data: int = 0) -> int:
         idx = self.mmio_head
-        while idx - self._field("mmio_tail") >= abi.SHM_MMIO_SLOTS:      # mailbox full
-            self._check_alive()
+        if idx - self._field("mmio_tail") >= abi.SHM_MMIO_SLOTS:         # mailbox full
+            self._wait_mmio(idx - abi.SHM_MMIO_SLOTS, self.mmio_timeout)
         s = self._slot(idx)
         self.mem[s:s + 12] = op.to_bytes(4, "little") + addr.to_bytes(4, "little") + data.to_bytes(4, "little")
         self.mem[s + 12:s + 16] = (idx + 1).to_bytes(4, "little")       # valid marker, last
@@ -138,27 +139,32 @@ class AccelClient:
         """Posted write: returns once queued (executed in order with all other accesses)."""
         self._mmio(abi.MMIO_OP_WRITE, addr, value)
 
-    def mmio_read(self, addr: int, timeout: float = 5.0) -> int:
+    def mmio_read(self, addr: int, timeout: float | None = None) -> int:
         idx = self._mmio(abi.MMIO_OP_READ, addr)
-        self._wait_mmio(idx, timeout)
+        self._wait_mmio(idx, self.mmio_timeout if timeout is None else timeout)
         s = self._slot(idx)
         return int.from_bytes(self.mem[s + 8:s + 12], "little")
 
     def _wait_mmio(self, idx: int, timeout: float) -> None:
+        """Wait until access `idx` has executed; a dead process is noticed within ~10 ms."""
         deadline = time.monotonic() + timeout
+        next_check = 0.0
         spins = 0
         while self._field("mmio_tail") <= idx:
             spins += 1
             if spins > 200:
                 time.sleep(0.00005)
-                if time.monotonic() > deadline:
+                now = time.monotonic()
+                if now >= next_check:
                     self._check_alive()
+                    next_check = now + 0.01
+                if now > deadline:
                     raise AccelTimeout(f"MMIO access {idx} not executed within {timeout} s")
 
-    def flush(self, timeout: float = 5.0) -> None:
+    def flush(self, timeout: float | None = None) -> None:
         """Wait until every queued MMIO access has been executed."""
         if self.mmio_head:
-            self._wait_mmio(self.mmio_head - 1, timeout)
+            self._wait_mmio(self.mmio_head - 1, self.mmio_timeout if timeout is None else timeout)
 
     # -------------------------------------------------------------- setup
     def _init_device(self) -> None:
@@ -190,14 +196,40 @@ class AccelClient:
         return bytes(self.mem[off:off + n])
 
     def create_context(self, session: Session) -> int:
+        return self.load_context(session.context())
+
+    def load_context(self, raw: bytes | bytearray) -> int:
+        """Place an encoded context (e.g. one saved from a previous accelerator) in the segment."""
         off = self.heap.alloc(abi.CTX_BYTES)
-        self.write(off, session.context())
+        self.write(off, raw)
         return off
+
+    def save_context(self, off: int) -> bytearray:
+        """A copy of a context as a bytearray (no immutable copy of the key is made), to wipe after use."""
+        with memoryview(self.mem) as view:
+            return bytearray(view[off:off + abi.CTX_BYTES])
+
+    def wipe_allocations(self) -> None:
+        """Zero every allocated block: contexts (keys, HMAC states) and in-flight data buffers."""
+        for off, n in self.heap.used.items():
+            self.mem[off:off + n] = bytes(n)
 
     def destroy_context(self, off: int) -> None:
         """Wipe the key material and give the memory back."""
         self.write(off, bytes(abi.CTX_BYTES))
         self.heap.release(off)
+
+    # -------------------------------------------------------------- key hygiene
+    def scrub(self) -> None:
+        """Posted: the device zeroes its key cache and AES round keys before its next request."""
+        self.mmio_write(abi.CSR_SCRUB, 1)
+
+    def keys_held(self) -> bool:
+        """STATUS.KEYS_HELD: whether any key schedule or cached key is inside the device."""
+        return bool(self.mmio_read(abi.CSR_STATUS) & 0b100)
+
+    def scrubs_done(self) -> int:
+        return self.mmio_read(abi.CSR_SCRUB)
 
     # -------------------------------------------------------------- requests
     def space(self, q: int) -> int:

@@ -27,6 +27,15 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--seed", type=int, default=1)
     r.add_argument("--max-len", type=int, default=65536, help="largest request in bytes (16..1048576)")
     r.add_argument("--json", action="store_true", help="print the summary as JSON")
+    sk = sub.add_parser("soak", help="push a long mixed workload with session churn, then reconcile every request")
+    sk.add_argument("--requests", type=int, default=100_000)
+    sk.add_argument("--datapath", choices=("rtl", "soft"), default="soft")
+    sk.add_argument("--queues", type=int, default=4, help="data queues (1..64)")
+    sk.add_argument("--seed", type=int, default=1)
+    sk.add_argument("--max-len", type=int, default=4096, help="largest request in bytes (16..65536)")
+    sk.add_argument("--kill-every", type=int, default=0, metavar="N",
+                    help="rtl: SIGKILL the accelerator process after every N completions (fault soak)")
+    sk.add_argument("--json", action="store_true", help="print the reconciliation as JSON")
     sv = sub.add_parser("serve", help="serve QEMU's cryptodev-vhost-user on a UNIX socket")
     sv.add_argument("--socket", required=True, help="UNIX socket path (QEMU connects to it)")
     sv.add_argument("--datapath", choices=("rtl", "soft"), default="rtl")
@@ -34,6 +43,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="treat what QEMU treats as fatal (src != dst, oversize, truncated) as needs-reset")
     sv.add_argument("--fail-every", type=int, default=0, metavar="N",
                     help="fault injection: answer every N-th request with ERR (tests)")
+    sv.add_argument("--hang-timeout", type=float, default=5.0, metavar="S",
+                    help="rtl: seconds without a completion while busy before the accelerator counts as "
+                         "hung and is restarted (default 5)")
     sv.add_argument("-v", "--verbose", action="store_true")
     g = sub.add_parser("guest", help="boot the Linux test guest in QEMU against a backend and report")
     g.add_argument("--datapath", choices=("rtl", "soft", "builtin", "absent"), default="rtl",
@@ -59,6 +71,8 @@ def main(argv: list[str] | None = None) -> int:
         return _run(args)
     if args.cmd == "serve":
         return _serve(args)
+    if args.cmd == "soak":
+        return _soak(args)
     return _guest(args)
 
 
@@ -87,7 +101,7 @@ def _serve(args) -> int:
     try:
         if args.datapath == "rtl":
             from bridge.rtl_datapath import RtlDatapath
-            dp = RtlDatapath()
+            dp = RtlDatapath(hang_timeout=args.hang_timeout)
         else:
             dp = SoftDatapath()
     except Exception as e:
@@ -116,6 +130,24 @@ def _serve(args) -> int:
               + (f", {st['busy_cycles']} simulated clock cycles" if st else ""), file=sys.stderr, flush=True)
         dev.close()
     return 0
+
+
+def _soak(args) -> int:
+    from bridge import soak
+    if not 1 <= args.queues <= 64 or not 16 <= args.max_len <= 65536 or args.requests < 1 or args.kill_every < 0:
+        print("vcrypto soak: --queues 1..64, --max-len 16..65536, --requests >= 1, --kill-every >= 0", file=sys.stderr)
+        return 2
+    print(f"vcrypto soak: datapath {args.datapath}, {args.requests:,} requests on {args.queues} queues, "
+          f"sessions opened and closed throughout" + (f", accelerator killed every {args.kill_every} completions"
+                                                      if args.kill_every else ""), file=sys.stderr, flush=True)
+    try:
+        books = soak.run(args.datapath, args.requests, args.queues, args.seed, args.max_len,
+                         kill_every=args.kill_every)
+    except Exception as e:
+        print(f"vcrypto soak: {type(e).__name__}: {e}", file=sys.stderr)
+        return 2
+    print(soak.as_json(books, args.datapath) if args.json else soak.report(books, args.datapath))
+    return 0 if books.balanced else 1
 
 
 def _run(args) -> int:

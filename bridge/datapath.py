@@ -249,6 +249,10 @@ class FailingDatapath:
         self.count = 0
         self.failed: deque[Done] = deque()
 
+    @property
+    def sessions(self) -> dict:
+        return self.inner.sessions
+
     def create_session(self, p: SessionParams) -> tuple[int, int]:
         return self.inner.create_session(p)
 

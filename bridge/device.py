@@ -64,7 +64,7 @@ class VirtioCryptoDevice:
         self.on_config_change = lambda: None
         self.hw_ready = True
         self.needs_reset_reason = ""
-        self.counters = {"requests": 0, "errors": 0, "fatal": 0}
+        self.counters = {"requests": 0, "errors": 0, "fatal": 0, "datapath_double_completion": 0}
         self.reset()
 
     # -------------------------------------------------------------- configuration
@@ -112,10 +112,15 @@ class VirtioCryptoDevice:
         self.queues: list[DeviceVirtqueue | None] = [None] * (self.num_dataqueues + 1)
         self.inflight = 0
         self.needs_reset_reason = ""
+        # requests still in the datapath when the device is reset belong to the old generation:
+        # their results are dropped, nothing is written to guest memory after a reset
+        self.generation = getattr(self, "generation", 0) + 1
 
     def setup_queue(self, q: int, size: int, desc: int, avail: int, used: int) -> None:
-        self.queues[q] = DeviceVirtqueue(self.mem, size, desc, avail, used,
-                                         bool(self.driver_features & (1 << vc.VIRTIO_F_EVENT_IDX)))
+        vq = self.queues[q] = DeviceVirtqueue(self.mem, size, desc, avail, used,
+                                              bool(self.driver_features & (1 << vc.VIRTIO_F_EVENT_IDX)))
+        if vq.broken:                 # rings not in guest memory: unusable until reset (QEMU: virtio_error)
+            self._fatal(q, -1, f"queue {q}: {vq.broken}")
 
     @property
     def controlq(self) -> int:
@@ -125,13 +130,17 @@ class VirtioCryptoDevice:
     def kick(self, q: int) -> int:
         """Process every chain available on queue q; returns how many."""
         vq = self.queues[q] if 0 <= q < len(self.queues) else None
-        if vq is None or not self.status & vc.DRIVER_OK:
+        if vq is None or vq.broken or not self.status & vc.DRIVER_OK:
             return 0
         n = 0
         while True:
             try:
                 chain = vq.pop()
             except ChainError as e:
+                if e.head < 0:        # the ring itself is corrupt: stop touching this queue until reset
+                    vq.broken = str(e)
+                    self._fatal(q, -1, str(e))
+                    return n
                 self._fatal(q, e.head, str(e))
                 n += 1
                 continue
@@ -191,7 +200,7 @@ class VirtioCryptoDevice:
                 status = self._destroy(sid)
             except EOFError:
                 status = vc.ERR
-            self.mem.write(chain.writable[0][0], bytes([status]))
+            ChainWriter(self.mem, chain, status_byte=False).write(bytes([status]))   # the first writable byte
             vq.push(chain.head, 1)
             if vq.should_notify():
                 self.on_notify(q)
@@ -335,8 +344,18 @@ class VirtioCryptoDevice:
             return answer(vc.ERR)
 
         self.inflight += 1
+        answered = False
+        generation = self.generation
 
         def done(res: OpResult) -> None:
+            nonlocal answered
+            if generation != self.generation:
+                return                          # the device was reset since: the chain is not ours any more
+            if answered:        # a datapath bug must not publish one head twice
+                self.counters["datapath_double_completion"] += 1
+                log.error("queue %d: the datapath answered request %d twice; ignored", q, chain.head)
+                return
+            answered = True
             self.inflight -= 1
             if res.status != vc.OK:
                 return answer(res.status)

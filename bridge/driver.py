@@ -55,6 +55,7 @@ class DriverQueue:
         self.last_used = 0
         self.kicked_idx = 0
         self.tokens: dict[int, tuple[Pending, list[int]]] = {}
+        self.bad_used: list[tuple[int, int]] = []      # used entries naming a head not in flight
 
     def space(self, indirect: bool, nsegs: int) -> bool:
         return len(self.free) >= (1 if indirect else nsegs)
@@ -115,10 +116,13 @@ class DriverQueue:
         while self.last_used != used_idx:
             slot = self.used + 4 + 8 * (self.last_used % self.size)
             head, length = struct.unpack("<II", self.mem.read(slot, 8))
+            self.last_used = (self.last_used + 1) & 0xFFFF
+            if head not in self.tokens:            # a device bug: record it, keep going
+                self.bad_used.append((head, length))
+                continue
             token, descs = self.tokens.pop(head)
             self.free.extend(descs)
             out.append((token, length))
-            self.last_used = (self.last_used + 1) & 0xFFFF
         if self.event_idx:     # used_event: interrupt me on the next completion
             self.mem.write(self.avail + 4 + 2 * self.size, struct.pack("<H", self.last_used))
         return out

@@ -1,15 +1,27 @@
 """The `rtl` datapath: sessions become session contexts in the accelerator's shared memory
 (HMAC inner/outer states precomputed here, at session creation), requests become ring
-entries served by the Verilator-simulated RTL in its own process."""
+entries served by the Verilator-simulated RTL in its own process.
+
+Faults of the accelerator process are survived the way a driver survives a card that dies or
+wedges: the process exiting (any signal) is noticed on the next poll, no completion for
+`hang_timeout` seconds while requests are outstanding counts as a hang. Either way every
+request the datapath holds completes with VIRTIO_CRYPTO_ERR, the old process is killed and its
+segment wiped and removed, a new process is started and every live session's context (which
+lives in host memory, as on a real card) is loaded into it. Sessions keep their handles.
+"""
 from __future__ import annotations
 
+import logging
+import time
 from collections import deque
 
 from bridge import abi
 from bridge import virtio_crypto as vc
 from bridge.accel_abi import Session
-from bridge.accel_client import AccelClient, OutOfMemory, Request
+from bridge.accel_client import AccelClient, AccelTimeout, OutOfMemory, Request
 from bridge.datapath import Capabilities, CryptoOp, Done, OpResult, SessionParams, session_supported
+
+log = logging.getLogger("vcrypto.rtl")
 
 CIPHER = {vc.CIPHER_AES_ECB: abi.CIPHER_ALG_AES_ECB, vc.CIPHER_AES_CBC: abi.CIPHER_ALG_AES_CBC,
           vc.CIPHER_AES_CTR: abi.CIPHER_ALG_AES_CTR}
@@ -26,13 +38,19 @@ class _Sess:
         self.destroyed = False
 
 
+class AcceleratorHung(AccelTimeout):
+    pass
+
+
 class RtlDatapath:
     name = "rtl"
 
-    def __init__(self, mem_bytes: int = 256 << 20, accel=None):
-        from sim.accel_process import AcceleratorProcess     # the simulator side, on demand
-        self.accel = accel or AcceleratorProcess(mem_bytes=mem_bytes).start()
-        self.client = AccelClient(self.accel.transport())
+    def __init__(self, mem_bytes: int = 256 << 20, accel=None, hang_timeout: float = 5.0):
+        self.mem_bytes = mem_bytes
+        self.hang_timeout = hang_timeout     # seconds without a completion while busy: a hang
+        self.restarts = 0
+        self.faults: list[str] = []          # why each restart happened
+        self._start(accel)
         self.capabilities = Capabilities(
             cipher=set(CIPHER), hash=set(HASH), mac=set(MAC), aead=set(),
             chain_hash_modes={vc.SYM_HASH_MODE_AUTH}, max_size=abi.DEV_MAX_REQUEST_BYTES)
@@ -41,6 +59,13 @@ class RtlDatapath:
         self.backlog: deque[tuple[Request, Done]] = deque()
         self.waiting: dict[int, tuple[Request, Done, _Sess]] = {}     # cookie -> ...
         self.immediate: deque[tuple[Done, OpResult]] = deque()
+        self._progress = time.monotonic()    # last completion (or start of being busy)
+        self._next_alive_check = 0.0
+
+    def _start(self, accel=None) -> None:
+        from sim.accel_process import AcceleratorProcess     # the simulator side, on demand
+        self.accel = accel or AcceleratorProcess(mem_bytes=self.mem_bytes).start()
+        self.client = AccelClient(self.accel.transport(), mmio_timeout=max(self.hang_timeout, 0.5))
 
     # -------------------------------------------------------------- sessions
     def create_session(self, p: SessionParams) -> tuple[int, int]:
@@ -73,7 +98,17 @@ class RtlDatapath:
         s = self.sessions.pop(handle)
         s.destroyed = True
         if s.inflight == 0:
-            self.client.destroy_context(s.ctx)     # wipes the key material in shared memory
+            self._release(s)
+
+    def _release(self, s: _Sess) -> None:
+        """The session's last request is done: wipe its context in shared memory, and have the
+        device zero its key cache and AES round keys (SCRUB runs between two requests)."""
+        self.client.destroy_context(s.ctx)
+        if s.opcode in (abi.OPCODE_CIPHER, abi.OPCODE_CHAIN):     # hash/MAC keys clear per request
+            try:
+                self.client.scrub()
+            except (ConnectionError, AccelTimeout):
+                pass        # a dead or hung accelerator is replaced at the next poll, keys and all
 
     # -------------------------------------------------------------- requests
     def submit(self, handle: int, op: CryptoOp, done: Done) -> None:
@@ -108,6 +143,8 @@ class RtlDatapath:
                     raise
                 break
             self.backlog.popleft()
+            if not self.waiting:
+                self._progress = time.monotonic()
             self.waiting[req.cookie] = (req, done, req.extra["sess"])
             posted.add(q)
             q = (q + 1) % nq
@@ -118,6 +155,12 @@ class RtlDatapath:
         return len(self.backlog) + len(self.waiting) + len(self.immediate)
 
     def poll(self, timeout: float = 0.0) -> int:
+        try:
+            return self._poll(timeout)
+        except (ConnectionError, AccelTimeout) as e:
+            return self._recover(str(e))
+
+    def _poll(self, timeout: float) -> int:
         n = 0
         while self.immediate:
             cb, res = self.immediate.popleft()
@@ -128,17 +171,55 @@ class RtlDatapath:
         if not got and timeout > 0 and self.waiting:
             self.client.wait_interrupt(timeout)
             got = self.client.reap()
+        if got:
+            self._progress = time.monotonic()
+        elif self.waiting:
+            self._watchdog()
         for req in got:
             _, done, s = self.waiting.pop(req.cookie)
             s.inflight -= 1
             if s.destroyed and s.inflight == 0:
-                self.client.destroy_context(s.ctx)
+                self._release(s)
             c = req.completion
             done(OpResult(c.status, req.dst, req.digest) if c.status == vc.OK else OpResult(c.status))
             n += 1
         if got:
             self._post()
         return n
+
+    # -------------------------------------------------------------- faults
+    def _watchdog(self) -> None:
+        now = time.monotonic()
+        if now >= self._next_alive_check:          # a waitpid and a shared-memory read
+            self._next_alive_check = now + 0.02
+            if not self.accel.alive():
+                raise ConnectionError(f"the accelerator process is gone (exit status {self.accel.proc.poll()})")
+        if now - self._progress > self.hang_timeout:
+            raise AcceleratorHung(f"no completion for {now - self._progress:.1f} s with "
+                                  f"{len(self.waiting)} requests outstanding")
+
+    def _recover(self, why: str) -> int:
+        """Fail everything held with ERR, replace the accelerator, reload the live sessions."""
+        failed = [done for _, done, _ in self.waiting.values()] + [done for _, done in self.backlog]
+        log.error("accelerator fault: %s; failing %d requests with ERR and restarting it", why, len(failed))
+        self.faults.append(why)
+        saved = {h: self.client.save_context(s.ctx) for h, s in self.sessions.items()}
+        self.client.wipe_allocations()             # keys and data do not outlive the old segment
+        self.waiting.clear()
+        self.backlog.clear()
+        for s in self.sessions.values():
+            s.inflight = 0                          # sessions destroyed meanwhile were in `waiting` only
+        self.accel.kill()
+        for done in failed:                         # the driver hears of it before the restart
+            done(OpResult(vc.ERR))
+        self._start()
+        for h, raw in saved.items():
+            self.sessions[h].ctx = self.client.load_context(raw)
+            raw[:] = bytes(len(raw))
+        self.restarts += 1
+        self._progress = time.monotonic()
+        log.warning("accelerator restarted (pid %d); %d sessions restored", self.accel.pid, len(saved))
+        return len(failed)
 
     def stats(self) -> dict:
         return self.accel.stats()
@@ -147,4 +228,9 @@ class RtlDatapath:
         for s in list(self.sessions.values()):
             self.client.destroy_context(s.ctx)
         self.sessions.clear()
+        try:
+            self.client.scrub()
+            self.client.flush()
+        except (ConnectionError, AccelTimeout):
+            pass                                    # a dead accelerator holds no key any more
         self.accel.stop()

@@ -6,6 +6,12 @@ create/close requests as CREATE/CLOSE_CRYPTO_SESSION messages (its control queue
 QEMU). The data queue is served by the same VirtioCryptoDevice and datapath as everywhere
 else. When QEMU goes away the sessions are dropped and the next QEMU can connect; the
 datapath (and so the accelerator process) stays up.
+
+A malformed message (a payload too short or too long for its request, a vring index out of
+range, a memory table that does not match its fds, an address in no region, a queue size that
+is not a power of two, an fd that cannot be used as an eventfd) is a ProtocolError: logged with
+the reason, the connection is closed, and the backend waits for the next front end. Nothing a
+front end sends raises out of serve_forever.
 """
 from __future__ import annotations
 
@@ -15,12 +21,13 @@ import mmap
 import os
 import selectors
 import socket
+import stat
 import struct
 from dataclasses import dataclass
 
 from bridge import virtio_crypto as vc
 from bridge.datapath import SessionParams
-from bridge.guest_memory import Region, RegionGuestMemory
+from bridge.guest_memory import GuestMemoryError, Region, RegionGuestMemory
 
 log = logging.getLogger("vcrypto.vhost")
 
@@ -34,6 +41,12 @@ VHOST_USER_F_PROTOCOL_FEATURES = 30
 PROTOCOL_F_REPLY_ACK, PROTOCOL_F_CRYPTO_SESSION = 3, 7
 VRING_NOFD = 0x100
 MAX_FDS = 8
+MAX_REGIONS = 8                 # VHOST_MEMORY_BASELINE_NREGIONS
+MAX_PAYLOAD = 4096              # larger than any vhost-user message payload (QEMU's largest: < 1.2 KiB)
+# the smallest payload each handled request needs (shorter: ProtocolError)
+MIN_PAYLOAD = {SET_FEATURES: 8, SET_PROTOCOL_FEATURES: 8, SET_MEM_TABLE: 8, SET_VRING_NUM: 8, SET_VRING_ADDR: 40,
+               SET_VRING_BASE: 8, GET_VRING_BASE: 8, SET_VRING_KICK: 8, SET_VRING_CALL: 8, SET_VRING_ERR: 8,
+               SET_VRING_ENABLE: 8, CLOSE_CRYPTO_SESSION: 8}
 
 # QEMU 7.1/7.2 CryptoDevBackendSymSessionInfo as sent on the wire (632 bytes)
 SESSION_72 = struct.Struct("<qIIIIIIBBBB4xQQ64s512s")
@@ -42,6 +55,10 @@ assert SESSION_72.size == 632
 
 class Disconnected(Exception):
     pass
+
+
+class ProtocolError(Exception):
+    """The front end sent a message that cannot be honoured: close the connection."""
 
 
 @dataclass
@@ -114,6 +131,10 @@ class VhostUserBackend:
                     self._serve(conn)
                 except Disconnected:
                     log.info("front end disconnected")
+                except ProtocolError as e:
+                    log.error("bad vhost-user message: %s; closing the connection", e)
+                except Exception:      # a bug, not the front end's fault: still never take the backend down
+                    log.exception("internal error serving the front end; closing the connection")
                 finally:
                     conn.close()
                     self._disconnect()
@@ -134,6 +155,8 @@ class VhostUserBackend:
                 if fd >= 0:
                     os.close(fd)
         self.dev.reset()
+        self.dev.mem = None                  # drop the views of guest memory, so the maps can close
+        self.mem = None
         for m in self.maps:
             try:
                 m.close()
@@ -144,15 +167,22 @@ class VhostUserBackend:
     def _recv(self, conn: socket.socket) -> tuple[int, int, bytes, list[int]]:
         fds = array.array("i")
         data, anc, _, _ = conn.recvmsg(HDR.size, socket.CMSG_LEN(MAX_FDS * fds.itemsize))
-        if not data:
-            raise Disconnected()
         for level, kind, cdata in anc:
             if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
                 fds.frombytes(cdata[: len(cdata) - len(cdata) % fds.itemsize])
-        if len(data) < HDR.size:
-            data += self._read_exact(conn, HDR.size - len(data))
-        req, flags, size = HDR.unpack(data)
-        payload = self._read_exact(conn, size) if size else b""
+        try:
+            if not data:
+                raise Disconnected()
+            if len(data) < HDR.size:
+                data += self._read_exact(conn, HDR.size - len(data))
+            req, flags, size = HDR.unpack(data)
+            if size > MAX_PAYLOAD:
+                raise ProtocolError(f"request {req} announces a {size}-byte payload (at most {MAX_PAYLOAD})")
+            payload = self._read_exact(conn, size) if size else b""
+        except BaseException:
+            for fd in fds:
+                os.close(fd)
+            raise
         return req, flags, payload, list(fds)
 
     def _read_exact(self, conn: socket.socket, n: int) -> bytes:
@@ -169,7 +199,10 @@ class VhostUserBackend:
 
     # -------------------------------------------------------------- main loop
     def _serve(self, conn: socket.socket) -> None:
-        sel = selectors.DefaultSelector()
+        with selectors.DefaultSelector() as sel:       # its epoll fd closes with the connection
+            self._serve_loop(conn, sel)
+
+    def _serve_loop(self, conn: socket.socket, sel: selectors.BaseSelector) -> None:
         sel.register(conn, selectors.EVENT_READ, "conn")
         kicks: dict[int, int] = {}
         while not self.stopping:
@@ -185,10 +218,13 @@ class VhostUserBackend:
                         if v.kick >= 0 and kicks.get(i) != v.kick:
                             if i in kicks:
                                 try:
-                                    sel.unregister(kicks[i])
+                                    sel.unregister(kicks.pop(i))
                                 except (KeyError, ValueError):
                                     pass
-                            sel.register(v.kick, selectors.EVENT_READ, i)
+                            try:
+                                sel.register(v.kick, selectors.EVENT_READ, i)
+                            except (OSError, ValueError) as e:
+                                raise ProtocolError(f"vring {i}: kick fd {v.kick} cannot be polled: {e}") from None
                             kicks[i] = v.kick
                         elif v.kick < 0 and i in kicks:
                             try:
@@ -197,10 +233,14 @@ class VhostUserBackend:
                                 pass
                 else:
                     q = key.data
+                    if self.vrings[q].kick != key.fd:
+                        continue           # the fd was closed/replaced by a message handled just before
                     try:
-                        os.read(self.vrings[q].kick, 8)
+                        os.read(key.fd, 8)
                     except BlockingIOError:
                         pass
+                    except OSError as e:
+                        raise ProtocolError(f"vring {q}: kick fd cannot be read: {e}") from None
                     self._kick(q)
                     self.dev.poll(0)
             if busy:
@@ -214,10 +254,25 @@ class VhostUserBackend:
     def _notify(self, q: int) -> None:
         fd = self.vrings[q].call
         if fd >= 0:
-            os.write(fd, struct.pack("<Q", 1))
+            try:
+                os.write(fd, struct.pack("<Q", 1))
+            except BlockingIOError:
+                pass                   # an eventfd at its maximum count: already signalled
+            except OSError as e:       # not a writable eventfd: the guest is not told, the backend goes on
+                log.error("vring %d: cannot signal the call fd: %s", q, str(e))
 
     def _gpa(self, uaddr: int) -> int:
-        return self.mem.uaddr_to_gpa(uaddr)
+        if self.mem is None:
+            raise ProtocolError("vring address before a memory table")
+        try:
+            return self.mem.uaddr_to_gpa(uaddr)
+        except GuestMemoryError as e:
+            raise ProtocolError(str(e)) from None
+
+    def _vring(self, i: int) -> Vring:
+        if not 0 <= i < len(self.vrings):
+            raise ProtocolError(f"vring index {i} (the device has {len(self.vrings)})")
+        return self.vrings[i]
 
     def _start_ring(self, q: int) -> None:
         v = self.vrings[q]
@@ -233,6 +288,9 @@ class VhostUserBackend:
         d.status = vc.ACKNOWLEDGE | vc.DRIVER | vc.FEATURES_OK | vc.DRIVER_OK
         d.setup_queue(q, v.num, v.desc, v.avail, v.used)
         vq = d.queues[q]
+        if vq.broken:
+            log.error("vring %d: %s; not started (device needs reset)", q, vq.broken)
+            return
         vq.last_avail = v.base
         vq.used_idx = struct.unpack("<H", self.mem.read(v.used + 2, 2))[0]
         vq.signalled_used = vq.used_idx
@@ -241,7 +299,18 @@ class VhostUserBackend:
         self._kick(q)
 
     def _handle(self, conn: socket.socket, req: int, flags: int, p: bytes, fds: list[int]) -> None:
+        fds = list(fds)
+        try:
+            if len(p) < MIN_PAYLOAD.get(req, 0):
+                raise ProtocolError(f"request {req} with a {len(p)}-byte payload (needs {MIN_PAYLOAD[req]})")
+            self._dispatch(conn, req, flags, p, fds)
+        finally:
+            for fd in fds:             # whatever the handler did not take
+                os.close(fd)
+
+    def _dispatch(self, conn: socket.socket, req: int, flags: int, p: bytes, fds: list[int]) -> None:
         acked = False
+        known = True
         if req == GET_FEATURES:
             feats = (1 << VHOST_USER_F_PROTOCOL_FEATURES) | (1 << vc.VIRTIO_F_VERSION_1) | \
                 (1 << vc.VIRTIO_F_INDIRECT_DESC) | (1 << vc.VIRTIO_F_EVENT_IDX)
@@ -258,20 +327,21 @@ class VhostUserBackend:
             pass
         elif req == SET_MEM_TABLE:
             self._set_mem_table(p, fds)
-            fds = []
         elif req == SET_VRING_NUM:
             i, num = struct.unpack("<II", p[:8])
-            self.vrings[i].num = num
+            if not 0 < num <= 32768 or num & (num - 1):
+                raise ProtocolError(f"vring {i}: size {num} is not a power of 2 in 1..32768")
+            self._vring(i).num = num
         elif req == SET_VRING_ADDR:
             i, _, desc, used, avail, _ = struct.unpack("<IIQQQQ", p[:40])
-            v = self.vrings[i]
+            v = self._vring(i)
             v.desc, v.used, v.avail = self._gpa(desc), self._gpa(used), self._gpa(avail)
         elif req == SET_VRING_BASE:
             i, base = struct.unpack("<II", p[:8])
-            self.vrings[i].base = base
+            self._vring(i).base = base & 0xFFFF
         elif req == GET_VRING_BASE:
             i = struct.unpack("<I", p[:4])[0]
-            v = self.vrings[i]
+            v = self._vring(i)
             while self.dev.dp.inflight():          # finish what is in flight, then stop the ring
                 self.dev.poll(0.01)
             base = self.dev.queues[i].last_avail if v.started and self.dev.queues[i] else v.base
@@ -284,8 +354,8 @@ class VhostUserBackend:
         elif req in (SET_VRING_KICK, SET_VRING_CALL, SET_VRING_ERR):
             u = struct.unpack("<Q", p[:8])[0]
             i, nofd = u & 0xFF, bool(u & VRING_NOFD)
+            v = self._vring(i)
             fd = -1 if nofd or not fds else fds.pop(0)
-            v = self.vrings[i]
             if req == SET_VRING_KICK:
                 if v.kick >= 0:
                     os.close(v.kick)
@@ -299,11 +369,13 @@ class VhostUserBackend:
                 if v.call >= 0:
                     os.close(v.call)
                 v.call = fd
+                if fd >= 0:
+                    os.set_blocking(fd, False)     # a full pipe must not block the backend
             elif fd >= 0:
                 os.close(fd)                       # error eventfd: nothing to report on it
         elif req == SET_VRING_ENABLE:
             i, enable = struct.unpack("<II", p[:8])
-            self.vrings[i].enabled = bool(enable)
+            self._vring(i).enabled = bool(enable)
         elif req == GET_QUEUE_NUM:
             self._reply(conn, req, struct.pack("<Q", self.dev.num_dataqueues))
             acked = True
@@ -316,20 +388,36 @@ class VhostUserBackend:
                 log.warning("close of unknown crypto session %d", sid)
         else:
             log.warning("unsupported vhost-user request %d (%d bytes): ignored", req, len(p))
-        for fd in fds:
-            os.close(fd)
+            known = False
         if flags & FLAG_NEED_REPLY and not acked and self.protocol_features & (1 << PROTOCOL_F_REPLY_ACK):
-            self._reply(conn, req, struct.pack("<Q", 0))
+            self._reply(conn, req, struct.pack("<Q", 0 if known else 1))     # REPLY_ACK: non-zero = failure
 
     def _set_mem_table(self, p: bytes, fds: list[int]) -> None:
         n = struct.unpack("<I", p[:4])[0]
-        regions = []
-        for k in range(n):
-            gpa, size, uaddr, off = struct.unpack("<QQQQ", p[8 + 32 * k: 40 + 32 * k])
-            m = mmap.mmap(fds[k], size + off, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE)
-            os.close(fds[k])
-            self.maps.append(m)
-            regions.append(Region(gpa, size, memoryview(m)[off:off + size], uaddr))
+        if not 0 < n <= MAX_REGIONS or len(p) < 8 + 32 * n or len(fds) < n:
+            raise ProtocolError(f"memory table of {n} regions, {len(p)} bytes, {len(fds)} fds")
+        regions, maps = [], []
+        try:
+            for k in range(n):
+                gpa, size, uaddr, off = struct.unpack("<QQQQ", p[8 + 32 * k: 40 + 32 * k])
+                st = os.fstat(fds[k])
+                if not stat.S_ISREG(st.st_mode) or size == 0 or off + size > st.st_size:
+                    raise ProtocolError(f"region {k}: [+0x{off:x}, +0x{size:x}) is not inside its "
+                                        f"{st.st_size}-byte file")
+                m = mmap.mmap(fds[k], size + off, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE)
+                maps.append(m)
+                regions.append(Region(gpa, size, memoryview(m)[off:off + size], uaddr))
+        except (OSError, ValueError, OverflowError) as e:
+            raise ProtocolError(f"memory table: region {len(maps)} cannot be mapped: {e}") from None
+        finally:
+            if len(maps) < n:          # failed: unmap what was mapped (the fds are closed by _handle)
+                regions.clear()
+                for m in maps:
+                    try:
+                        m.close()
+                    except BufferError:
+                        pass
+        self.maps += maps
         self.mem = RegionGuestMemory(regions)
         log.info("guest memory: %s", ", ".join(f"[0x{r.gpa:x}, +{r.size >> 20} MiB)" for r in regions))
 

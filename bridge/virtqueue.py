@@ -2,10 +2,13 @@
 and used rings in guest memory, indirect descriptors, VIRTIO_F_EVENT_IDX.
 
 `pop()` walks one descriptor chain into a `Chain` (readable and writable segments, in order)
-with every rule checked: index in range, no loops, at most `size` descriptors (an indirect
-table counts its entries), no indirect inside indirect, no readable descriptor after a
-writable one, every segment inside guest memory. A chain that breaks a rule raises
-ChainError carrying its head, so the caller can complete it (or flag the device) and go on.
+with every rule checked: index in range, no loops, at most `size` descriptors in the table and
+at most max(size, 1024) in all (an indirect table counts its entries, as in QEMU), no indirect
+inside indirect, no readable descriptor after a writable one, every segment inside guest
+memory. A chain that breaks a rule raises ChainError carrying its head, so the caller can
+complete it (or flag the device) and go on. A queue whose rings are not wholly inside guest
+memory, or whose available index jumps by more than the queue size, is `broken`: ChainError
+with head -1, nothing can be completed on it until the device is reset.
 """
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ VIRTQ_DESC_F_NEXT, VIRTQ_DESC_F_WRITE, VIRTQ_DESC_F_INDIRECT = 1, 2, 4
 VIRTQ_AVAIL_F_NO_INTERRUPT = 1
 VIRTQ_USED_F_NO_NOTIFY = 1
 MAX_CHAIN_BYTES = 1 << 32
+MAX_CHAIN_DESCS = 1024          # QEMU's VIRTQUEUE_MAX_SIZE: descriptors in one chain, indirect ones included
 
 
 class ChainError(Exception):
@@ -58,6 +62,16 @@ class DeviceVirtqueue:
         self.used_idx = 0
         self.signalled_used = 0      # used idx at the last notification we sent
         self._avail_idx_view = None  # polled often: a direct view of avail->idx
+        self.broken = ""             # why the queue cannot be used until reset ("" = usable)
+        for what, addr, n in (("descriptor table", desc, 16 * size), ("available ring", avail, 6 + 2 * size),
+                              ("used ring", used, 6 + 8 * size)):
+            try:
+                if mem is None:
+                    raise GuestMemoryError("no guest memory")
+                mem.view(addr, n)
+            except GuestMemoryError as e:
+                self.broken = f"{what} [0x{addr:x}, +{n}) not in guest memory: {e}"
+                break
 
     # ------------------------------------------------------------ available ring
     def avail_idx(self) -> int:
@@ -87,11 +101,13 @@ class DeviceVirtqueue:
         chain = Chain(head)
         table, limit, idx = self.desc, self.size, head
         seen = 0
+        descs = 0
         total = 0
         indirect = False
         while True:
             seen += 1
-            if seen > limit:
+            descs += 1
+            if seen > limit or descs > max(self.size, MAX_CHAIN_DESCS):
                 raise ChainError(head, "descriptor chain loops or is longer than the queue")
             try:
                 addr, length, flags, nxt = DESC.unpack(self.mem.read(table + 16 * idx, 16))

@@ -47,58 +47,89 @@ CIPHERS = {"ecb": vc.CIPHER_AES_ECB, "cbc": vc.CIPHER_AES_CBC, "ctr": vc.CIPHER_
 HASHES = {"sha224": (vc.HASH_SHA_224, 28), "sha256": (vc.HASH_SHA_256, 32)}
 
 
+def _need(res, what: str) -> int:
+    st, sid = res
+    if st != vc.OK:
+        raise RuntimeError(f"creating the {what} session failed with status {st}")
+    return sid
+
+
+def _cipher_sess(mode: str, bits: int, op: int, sid: int, key: bytes) -> Sess:
+    p = SessionParams(vc.SERVICE_CIPHER, cipher_algo=CIPHERS[mode], cipher_key=bytearray(key), cipher_op=op)
+    return Sess(f"aes-{mode}-{bits}-{'enc' if op == vc.OP_ENCRYPT else 'dec'}", "cipher", sid, p, op == vc.OP_ENCRYPT)
+
+
+def open_session(drv: VirtioCryptoDriver, rng: random.Random, kind: str) -> Sess:
+    """One session of `kind` (see SESSION_KINDS) with a random key, over the control queue."""
+    family, *arg = kind.split(":")
+    if family == "cipher":
+        mode, bits, op = arg[0], int(arg[1]), vc.OP_ENCRYPT if arg[2] == "enc" else vc.OP_DECRYPT
+        key = rng.randbytes(bits // 8)
+        return _cipher_sess(mode, bits, op, _need(drv.create_cipher_session(CIPHERS[mode], key, op), kind), key)
+    if family == "hash":
+        algo, dlen = HASHES[arg[0]]
+        sid = _need(drv.create_hash_session(algo, dlen), kind)
+        return Sess(arg[0], "hash", sid, SessionParams(vc.SERVICE_HASH, hash_algo=algo, hash_result_len=dlen),
+                    digest_len=dlen)
+    if family == "mac":
+        algo, dlen = HASHES[arg[0]]
+        key = rng.randbytes(rng.choice((16, 32, 64, 100)))
+        sid = _need(drv.create_mac_session(algo, dlen, key), kind)
+        return Sess("hmac-" + arg[0], "mac", sid, SessionParams(vc.SERVICE_MAC, hash_algo=algo, hash_result_len=dlen,
+                                                               auth_key=bytearray(key)), digest_len=dlen)
+    if family == "chain":
+        algo, dlen = HASHES[arg[0]]
+        order, op = ((vc.ALG_CHAIN_CIPHER_THEN_HASH, vc.OP_ENCRYPT) if arg[1] == "encrypt-then-mac"
+                     else (vc.ALG_CHAIN_HASH_THEN_CIPHER, vc.OP_DECRYPT))
+        ck, mk = rng.randbytes(16), rng.randbytes(32)
+        sid = _need(drv.create_chain_session(vc.CIPHER_AES_CBC, ck, op, order, vc.SYM_HASH_MODE_AUTH, algo,
+                                             dlen, mk), kind)
+        p = SessionParams(vc.SERVICE_CIPHER, cipher_algo=vc.CIPHER_AES_CBC, cipher_key=bytearray(ck), cipher_op=op,
+                          chaining=True, chain_order=order, hash_mode=vc.SYM_HASH_MODE_AUTH, hash_algo=algo,
+                          hash_result_len=dlen, auth_key=bytearray(mk))
+        return Sess(f"aes-cbc-128+hmac-{arg[0]} {arg[1]}", "chain", sid, p, op == vc.OP_ENCRYPT, dlen)
+    if family == "aead":
+        bits = int(arg[0])
+        key = rng.randbytes(bits // 8)
+        sid = _need(drv.create_aead_session(vc.AEAD_GCM, key, 16, 0, vc.OP_ENCRYPT), kind)
+        p = SessionParams(vc.SERVICE_AEAD, aead_algo=vc.AEAD_GCM, aead_key=bytearray(key), tag_len=16,
+                          aead_op=vc.OP_ENCRYPT)
+        return Sess(f"aes-gcm-{bits}-enc", "aead", sid, p, True)
+    raise ValueError(f"unknown session kind {kind!r}")
+
+
+def session_kinds(aead: bool) -> list[str]:
+    kinds = [f"cipher:{m}:{b}:{d}" for m in CIPHERS for b in (128, 192, 256) for d in ("enc", "dec")]
+    for h in HASHES:
+        kinds += [f"hash:{h}", f"mac:{h}", f"chain:{h}:encrypt-then-mac", f"chain:{h}:mac-then-decrypt"]
+    return kinds + (["aead:128", "aead:256"] if aead else [])
+
+
+DESTROY = {"cipher": vc.CIPHER_DESTROY_SESSION, "chain": vc.CIPHER_DESTROY_SESSION, "hash": vc.HASH_DESTROY_SESSION,
+           "mac": vc.MAC_DESTROY_SESSION, "aead": vc.AEAD_DESTROY_SESSION}
+
+
 def create_sessions(drv: VirtioCryptoDriver, rng: random.Random, aead: bool) -> list[Sess]:
+    """Every kind once; ciphers as Linux makes them: an encrypt and a decrypt session per key."""
     out = []
-
-    def need(res, what):
-        st, sid = res
-        if st != vc.OK:
-            raise RuntimeError(f"creating the {what} session failed with status {st}")
-        return sid
-
     for mode, algo in CIPHERS.items():
         for bits in (128, 192, 256):
             key = rng.randbytes(bits // 8)
-            enc, dec = drv.skcipher_setkey(algo, key)        # two sessions per key, like Linux
-            for sid, op in ((enc, vc.OP_ENCRYPT), (dec, vc.OP_DECRYPT)):
-                p = SessionParams(vc.SERVICE_CIPHER, cipher_algo=algo, cipher_key=bytearray(key), cipher_op=op)
-                out.append(Sess(f"aes-{mode}-{bits}-{'enc' if op == 1 else 'dec'}", "cipher", sid, p, op == 1))
-    for name, (algo, dlen) in HASHES.items():
-        sid = need(drv.create_hash_session(algo, dlen), name)
-        out.append(Sess(name, "hash", sid, SessionParams(vc.SERVICE_HASH, hash_algo=algo, hash_result_len=dlen),
-                        digest_len=dlen))
-        key = rng.randbytes(rng.choice((16, 32, 64, 100)))
-        sid = need(drv.create_mac_session(algo, dlen, key), "hmac-" + name)
-        out.append(Sess("hmac-" + name, "mac", sid, SessionParams(vc.SERVICE_MAC, hash_algo=algo, hash_result_len=dlen,
-                                                                   auth_key=bytearray(key)), digest_len=dlen))
-        for order, tag, op in ((vc.ALG_CHAIN_CIPHER_THEN_HASH, "encrypt-then-mac", vc.OP_ENCRYPT),
-                               (vc.ALG_CHAIN_HASH_THEN_CIPHER, "mac-then-decrypt", vc.OP_DECRYPT)):
-            ck, mk = rng.randbytes(16), rng.randbytes(32)
-            sid = need(drv.create_chain_session(vc.CIPHER_AES_CBC, ck, op, order, vc.SYM_HASH_MODE_AUTH, algo,
-                                                dlen, mk), tag)
-            p = SessionParams(vc.SERVICE_CIPHER, cipher_algo=vc.CIPHER_AES_CBC, cipher_key=bytearray(ck), cipher_op=op,
-                              chaining=True, chain_order=order, hash_mode=vc.SYM_HASH_MODE_AUTH, hash_algo=algo,
-                              hash_result_len=dlen, auth_key=bytearray(mk))
-            out.append(Sess(f"aes-cbc-128+hmac-{name} {tag}", "chain", sid, p, op == vc.OP_ENCRYPT, dlen))
-    if aead:
-        for bits in (128, 256):
-            key = rng.randbytes(bits // 8)
-            for op in (vc.OP_ENCRYPT,):
-                sid = need(drv.create_aead_session(vc.AEAD_GCM, key, 16, 0, op), "gcm")
-                p = SessionParams(vc.SERVICE_AEAD, aead_algo=vc.AEAD_GCM, aead_key=bytearray(key), tag_len=16, aead_op=op)
-                out.append(Sess(f"aes-gcm-{bits}-enc", "aead", sid, p, True))
-    return out
+            enc, dec = drv.skcipher_setkey(algo, key)
+            out += [_cipher_sess(mode, bits, vc.OP_ENCRYPT, enc, key), _cipher_sess(mode, bits, vc.OP_DECRYPT, dec, key)]
+    return out + [open_session(drv, rng, k) for k in session_kinds(aead) if not k.startswith("cipher:")]
 
 
-def _length(rng: random.Random, s: Sess, max_len: int) -> int:
+def request_length(rng: random.Random, s: Sess, max_len: int) -> int:
     n = int(math.exp(rng.uniform(math.log(16), math.log(max_len))))      # log-uniform 16 B .. max
     if s.op_type in ("cipher", "chain") and s.params.cipher_algo != vc.CIPHER_AES_CTR:
         n = max(16, n - n % 16)
     return n
 
 
-def _submit(drv, s: Sess, q: int, rng: random.Random, max_len: int):
-    n = _length(rng, s, max_len)
+def submit_request(drv, s: Sess, q: int, rng: random.Random, max_len: int):
+    """Post a random request of session s on queue q (not kicked); the token carries what to check."""
+    n = request_length(rng, s, max_len)
     src, iv = rng.randbytes(n), rng.randbytes(16)
     if s.op_type == "cipher":
         iv = b"" if s.params.cipher_algo == vc.CIPHER_AES_ECB else iv
@@ -118,7 +149,7 @@ def _submit(drv, s: Sess, q: int, rng: random.Random, max_len: int):
     return t
 
 
-def _expected(t) -> bytes:
+def expected_result(t) -> bytes:
     s, op = t.extra["sess"], t.extra["op"]
     res = soft_compute(s.params, op)
     return res.dst + res.hash_result
@@ -149,7 +180,7 @@ def run(datapath: str = "rtl", queues: int = 4, seconds: float = 10.0, seed: int
             for q in range(queues):
                 posted = False
                 while running and live[q] < inflight:
-                    _submit(drv, rng.choice(sessions), q, rng, max_len)
+                    submit_request(drv, rng.choice(sessions), q, rng, max_len)
                     live[q] += 1
                     posted = True
                 if posted:
@@ -162,7 +193,7 @@ def run(datapath: str = "rtl", queues: int = 4, seconds: float = 10.0, seed: int
                     st = out.stats.setdefault(s.op_type, Stat())
                     st.ops += 1
                     st.bytes += t.extra["n"]
-                    want = _expected(t)
+                    want = expected_result(t)
                     if t.status != vc.OK or t.extra["data"][: len(want)] != want:
                         st.failures += 1
                         out.failures.append(f"{s.kind} len {t.extra['n']}: status {t.status}")

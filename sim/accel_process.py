@@ -174,6 +174,17 @@ class AcceleratorProcess:
                 sem.close()
         self.doorbell = self.irq = None
 
+    def kill(self) -> None:
+        """SIGKILL the process (dead, hung or stopped alike), then remove the shared objects."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self.stop()
+
+    @property
+    def pid(self) -> int | None:
+        return self.proc.pid if self.proc is not None else None
+
     def __enter__(self) -> "AcceleratorProcess":
         return self.start()
 

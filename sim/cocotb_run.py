@@ -2,6 +2,11 @@
 
 Used by the pytest wrappers in tests/ and by the RTL benchmark. Builds are cached per
 (simulator, top level) under build/sim/, so a re-run after a test-only change costs no rebuild.
+
+Coverage mode (`make coverage`, sim/coverage.py): with VCRYPTO_COVERAGE_DIR set (or
+`coverage_dir=` given), Verilator builds get `--coverage-line --coverage-toggle`, live in their
+own tree build/sim-cov/ (the normal build/sim/ models are never rebuilt or slowed), and each
+run writes its counters to <coverage dir>/<top>--<test module>--<tag>.dat. Icarus runs ignore it.
 """
 from __future__ import annotations
 
@@ -24,6 +29,14 @@ def rtl_sources(top: str) -> list[Path]:
 
 SIMULATORS = ("verilator", "icarus")
 
+COVERAGE_ENV = "VCRYPTO_COVERAGE_DIR"
+COVERAGE_BUILD_ARGS = ["--coverage-line", "--coverage-toggle"]
+
+
+def coverage_dir_from_env() -> Path | None:
+    d = os.environ.get(COVERAGE_ENV)
+    return Path(d).resolve() if d else None
+
 
 def _tool_path() -> None:
     """The runner looks simulators up on PATH; make the venv's Verilator visible."""
@@ -34,21 +47,47 @@ def _tool_path() -> None:
 
 def run_cocotb(top: str, test_module: str, sim: str, testcase: str | list[str] | None = None,
                extra_env: dict[str, str] | None = None, waves: bool = False,
-               seed: int = 1) -> list[tuple[str, bool, str]]:
+               seed: int = 1, coverage_dir: Path | None = None,
+               coverage_tag: str | None = None) -> list[tuple[str, bool, str]]:
     """Build `top` for `sim` and run the cocotb tests in `test_module`.
 
+    coverage_dir (default: $VCRYPTO_COVERAGE_DIR): Verilator only, build with line and toggle
+    coverage and write this run's counters to coverage_dir/<top>--<module>--<tag>.dat
+    (tag: coverage_tag, else the testcase names, else "all").
     Returns one (test name, passed, failure message) tuple per cocotb test.
     """
     from cocotb_tools.runner import get_runner
 
     _tool_path()
-    build_dir = ROOT / "build" / "sim" / sim / top
+    cov_dir = coverage_dir if coverage_dir is not None else coverage_dir_from_env()
+    if cov_dir is not None:
+        # Absolute, and created here: the simulator runs in build_dir, and if Verilator cannot
+        # open the file its fatal-error path calls the coverage writer again and deadlocks
+        # (the simulator hangs after the last test instead of failing).
+        cov_dir = Path(cov_dir).resolve()
+    if sim != "verilator":
+        cov_dir = None                      # coverage is collected with Verilator only
+    build_dir = ROOT / "build" / ("sim-cov" if cov_dir else "sim") / sim / top
     runner = get_runner(sim)
     build_args: list[str] = []
+    plusargs: list[str] = []
     timescale = None
     if sim == "verilator":
         # Random values for X: a missing reset shows up as a mismatch, not as a lucky zero.
         build_args = ["--x-assign", "unique", "--x-initial", "unique", "-O3"]
+        if cov_dir:
+            build_args += COVERAGE_BUILD_ARGS
+            if coverage_tag is None:
+                cases = [testcase] if isinstance(testcase, str) else (testcase or ["all"])
+                coverage_tag = "+".join(cases)
+            cov_dir.mkdir(parents=True, exist_ok=True)
+            dat = cov_dir / f"{top}--{test_module.rsplit('.', 1)[-1]}--{coverage_tag}.dat"
+            if dat.exists():
+                dat.unlink()
+            # Power-up X values are zeros in coverage runs: with random ones, every register
+            # bit that happened to start at 1 would count as toggled both ways (0->1 at time 0,
+            # 1->0 at reset) without the design ever moving it.
+            plusargs = [f"+verilator+coverage+file+{dat}", "+verilator+rand+reset+0"]
     else:
         build_args = ["-g2012"]
         timescale = ("1ns", "1ps")
@@ -80,6 +119,7 @@ def run_cocotb(top: str, test_module: str, sim: str, testcase: str | list[str] |
             extra_env=env,
             seed=seed,
             waves=waves,
+            plusargs=plusargs,
             timescale=timescale,
         )
     except SystemExit:

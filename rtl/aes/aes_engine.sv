@@ -18,6 +18,11 @@
 //   * a configuration while a block is in flight: not accepted (cfg_ready_o=0) until that
 //     block's result is in the output register; blocks wait while a configuration is offered,
 //     so a mode/key change lands between blocks, never inside one.
+// Key hygiene: wipe_i (a pulse) zeroes the round-key memory (one round key per clock, 16
+// clocks), the round state and the chaining registers once the engine is between blocks;
+// afterwards no key is held (blocks get the error beat until a key is loaded again). A wipe
+// also runs by itself after reset, because block RAM is not cleared by reset. keys_held_o is
+// 1 from a key expansion until the next wipe completes.
 `default_nettype none
 
 module aes_engine (
@@ -44,7 +49,11 @@ module aes_engine (
   // status
   output logic         key_valid_o,
   output logic         cfg_err_o,
-  output logic         idle_o
+  output logic         idle_o,
+  // key hygiene
+  input  logic         wipe_i,
+  output logic         wipe_busy_o,     // a wipe is requested or running
+  output logic         keys_held_o
 );
 
   localparam logic [1:0] MODE_ECB = 2'd0, MODE_CBC = 2'd1, MODE_CTR = 2'd2;
@@ -102,6 +111,8 @@ module aes_engine (
   logic         dec_q;
   logic [127:0] st_q, chain_q, saved_in_q, out_data_q;
   logic         out_valid_q, out_err_q;
+  logic         wipe_req_q, wipe_run_q, keys_held_q;
+  logic [3:0]   wipe_row_q;
 
   // key expansion and round-key memory
   logic         kx_start, kx_busy, kx_done, kx_wr_en;
@@ -126,12 +137,14 @@ module aes_engine (
     .sub_out_i (kx_sub_out)
   );
 
+  // the wipe and the expander never run together: they share the memory's write port
   aes_key_mem u_key_mem (
     .clk_i,
-    .wr_en_i   (kx_wr_en),
-    .wr_row_i  (kx_wr_row),
+    .wr_en_i   (kx_wr_en | wipe_run_q),
+    .wr_all_i  (wipe_run_q),
+    .wr_row_i  (wipe_run_q ? wipe_row_q : kx_wr_row),
     .wr_col_i  (kx_wr_col),
-    .wr_word_i (kx_wr_word),
+    .wr_word_i (wipe_run_q ? 32'd0 : kx_wr_word),
     .rd_row_i  (rk_rd_row),
     .rd_key_o  (rk)
   );
@@ -177,16 +190,18 @@ module aes_engine (
   end
 
   // ---------------------------------------------------------------- control
-  logic cfg_fire, cfg_ok, blk_ok, in_fire, load, err_blk, finish, out_free, busy_d;
+  logic cfg_fire, cfg_ok, blk_ok, in_fire, load, err_blk, finish, out_free, busy_d, wipe_busy, wipe_start;
   logic [3:0] rnd_d;
 
-  assign cfg_ready_o = !busy_q && !kx_busy && !settle_q;
+  assign wipe_busy   = wipe_req_q || wipe_run_q;
+  assign wipe_start  = wipe_req_q && !wipe_run_q && !busy_q && !kx_busy && !settle_q;
+  assign cfg_ready_o = !busy_q && !kx_busy && !settle_q && !wipe_busy;
   assign cfg_fire    = cfg_valid_i && cfg_ready_o;
   assign cfg_ok      = (cfg_mode_i != 2'd3) && !(cfg_key_load_i && cfg_key_len_i == 2'd3);
   assign kx_start    = cfg_fire && cfg_ok && cfg_key_load_i;
   assign blk_ok      = key_valid_q && cfg_ok_q;
 
-  assign in_ready_o  = !busy_q && !kx_busy && !settle_q && !cfg_valid_i && (blk_ok || !out_valid_q);
+  assign in_ready_o  = !busy_q && !kx_busy && !settle_q && !wipe_busy && !cfg_valid_i && (blk_ok || !out_valid_q);
   assign in_fire     = in_valid_i && in_ready_o;
   assign load        = in_fire && blk_ok;
   assign err_blk     = in_fire && !blk_ok;
@@ -218,10 +233,36 @@ module aes_engine (
       out_data_q  <= '0;
       out_valid_q <= 1'b0;
       out_err_q   <= 1'b0;
+      wipe_req_q  <= 1'b1;      // block RAM keeps its contents through reset: wipe it
+      wipe_run_q  <= 1'b0;
+      wipe_row_q  <= '0;
+      keys_held_q <= 1'b1;
     end else begin
       settle_q <= 1'b0;
       busy_q   <= busy_d;
       rnd_q    <= rnd_d;
+
+      if (wipe_i) wipe_req_q <= 1'b1;
+      if (wipe_start) begin
+        wipe_req_q <= 1'b0;    // a request arriving now is served by this wipe too
+        wipe_run_q <= 1'b1;
+        wipe_row_q <= '0;
+      end
+      if (wipe_run_q) begin
+        wipe_row_q <= wipe_row_q + 4'd1;
+        if (wipe_row_q == 4'd15) begin
+          wipe_run_q  <= 1'b0;
+          keys_held_q <= 1'b0;
+          key_valid_q <= 1'b0;
+          cfg_ok_q    <= 1'b0;
+          st_q        <= '0;    // the last round state and the key give each other away
+          chain_q     <= '0;
+          saved_in_q  <= '0;
+          if (!out_valid_q) out_data_q <= '0;
+          settle_q    <= 1'b1;  // re-read the (now zero) LOAD round key
+        end
+      end
+      if (kx_start) keys_held_q <= 1'b1;
 
       if (cfg_fire) begin
         cfg_ok_q  <= cfg_ok;
@@ -268,7 +309,9 @@ module aes_engine (
   assign out_err_o   = out_err_q;
   assign key_valid_o = key_valid_q;
   assign cfg_err_o   = cfg_err_q;
-  assign idle_o      = !busy_q && !kx_busy && !settle_q && !out_valid_q;
+  assign idle_o      = !busy_q && !kx_busy && !settle_q && !out_valid_q && !wipe_busy;
+  assign wipe_busy_o = wipe_busy;
+  assign keys_held_o = keys_held_q;
 
 endmodule
 

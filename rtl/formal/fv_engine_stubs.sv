@@ -3,7 +3,8 @@
 // a free input of the proof (anyseq), constrained only by the stream contract the queue
 // engine relies on (documented in rtl/README.md and tested on the real engines by cocotb):
 //   AES: one result per block taken, in order, at most two blocks inside (one computing, one
-//        in the output register); a result is held until taken, with stable data.
+//        in the output register); a result is held until taken, with stable data;
+//        wipe (key hygiene) timing arbitrary.
 //   SHA: one state beat per message closed by an in_last beat (the queue engine never
 //        abandons a message); in_ready does not fall while no beat is taken and no
 //        configuration is offered.
@@ -30,9 +31,15 @@ module aes_engine (
   output logic         out_err_o,
   output logic         key_valid_o,
   output logic         cfg_err_o,
-  output logic         idle_o
+  output logic         idle_o,
+  input  logic         wipe_i,
+  output logic         wipe_busy_o,
+  output logic         keys_held_o
 );
   (* anyseq *) logic         a_cfg_ready, a_in_ready, a_out_valid, a_out_err, a_key_valid, a_cfg_err, a_idle;
+  (* anyseq *) logic         a_wipe_busy, a_keys_held;
+  assign wipe_busy_o = a_wipe_busy;
+  assign keys_held_o = a_keys_held;
   (* anyseq *) logic [127:0] a_out_data;
   assign cfg_ready_o = a_cfg_ready;
   assign in_ready_o  = a_in_ready;
@@ -61,7 +68,7 @@ module aes_engine (
 
   logic unused;
   assign unused = ^{cfg_valid_i, cfg_key_load_i, cfg_key_len_i, cfg_key_i, cfg_mode_i, cfg_decrypt_i,
-                    cfg_iv_i, in_data_i};
+                    cfg_iv_i, in_data_i, wipe_i};
 endmodule
 
 module sha256_engine (

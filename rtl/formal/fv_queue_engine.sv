@@ -55,6 +55,7 @@ module fv_queue_engine (
   logic [NQ*16-1:0] sq_head, sq_tail, cq_head, cq_tail;
   logic [NQ-1:0]    cq_phase, sq_pop, cq_push, ring_fault;
   logic            inc_err_axi, inc_err_window, inc_err_notsupp, inc_err_length, engine_idle, irq;
+  logic            scrub_req, scrub_done, keys_held;
   logic            rd_cmd_valid, rd_ready, wr_cmd_valid, wr_valid;
   logic [63:0]     rd_cmd_addr, wr_cmd_addr;
   logic [31:0]     rd_cmd_len, wr_cmd_len;
@@ -76,7 +77,8 @@ module fv_queue_engine (
     .cq_phase_o (cq_phase), .sq_pop_i (sq_pop), .cq_push_i (cq_push),
     .inc_err_axi_i (inc_err_axi), .inc_err_window_i (inc_err_window),
     .inc_err_notsupp_i (inc_err_notsupp), .inc_err_length_i (inc_err_length),
-    .engine_idle_i (engine_idle), .ring_fault_i (ring_fault), .irq_o (irq)
+    .engine_idle_i (engine_idle), .ring_fault_i (ring_fault), .irq_o (irq),
+    .scrub_req_o (scrub_req), .scrub_done_i (scrub_done), .keys_held_i (keys_held)
   );
 
   vcrypto_queue_engine #(.NQ(NQ)) u_engine (
@@ -88,6 +90,7 @@ module fv_queue_engine (
     .inc_err_axi_o (inc_err_axi), .inc_err_window_o (inc_err_window),
     .inc_err_notsupp_o (inc_err_notsupp), .inc_err_length_o (inc_err_length),
     .idle_o (engine_idle), .ring_fault_o (ring_fault),
+    .scrub_req_i (scrub_req), .scrub_done_o (scrub_done), .keys_held_o (keys_held),
     .rd_cmd_valid_o (rd_cmd_valid), .rd_cmd_ready_i (rd_cmd_ready), .rd_cmd_addr_o (rd_cmd_addr),
     .rd_cmd_len_o (rd_cmd_len), .rd_busy_i (rd_busy), .rd_err_i (rd_err),
     .rd_valid_i (rd_valid), .rd_ready_o (rd_ready), .rd_data_i (rd_data),

@@ -62,7 +62,7 @@ module vcrypto_queue_engine_fv #(
   // state_e of vcrypto_queue_engine, in declaration order
   localparam logic [4:0] S_IDLE = 5'd0, S_SQE_CMD = 5'd1, S_SQE_DATA = 5'd2, S_SQE_CHECK = 5'd3,
                          S_CTX_CMD = 5'd4, S_CFG = 5'd7, S_DIG_WAIT = 5'd14,
-                         S_CQE_CMD = 5'd15, S_CQE_DATA = 5'd16, S_DONE = 5'd18;
+                         S_CQE_CMD = 5'd15, S_CQE_DATA = 5'd16, S_DONE = 5'd18, S_SCRUB = 5'd19;
 
   reg f_past = 1'b0, f_past2 = 1'b0;       // one / two clocks after the reset clock
   always @(posedge clk_i) begin
@@ -174,9 +174,9 @@ module vcrypto_queue_engine_fv #(
   // cheaper: smtbmc assumes each proved step in the later ones).
   wire in_req = state_q >= S_SQE_DATA && state_q <= S_DONE;
   always @(*) if (rst_ni) begin
-    l_start: assert ((!f_past2 || f_past) && (f_past2 || (state_q == S_IDLE && eligible_q == '0 && !f_open
+    l_start: assert ((!f_past2 || f_past) && (f_past2 || ((state_q == S_IDLE || state_q == S_SCRUB) && eligible_q == '0 && !f_open
                      && sq_pop_o == '0 && cq_push_o == '0 && settle_q == '0)));
-    l_state: assert (state_q <= S_DONE);
+    l_state: assert (state_q <= S_SCRUB);
     l_open:  assert (f_open == (in_req || (state_q == S_IDLE && cq_push_o != '0)));
     l_q:     assert (!f_open || f_q == q_q);
     l_pulse: assert ((sq_pop_o == '0 || sq_pop_o == (4'd1 << q_q)) && (cq_push_o == '0 || cq_push_o == (4'd1 << q_q))

@@ -32,6 +32,7 @@ package vcrypto_abi;
   localparam logic [11:0] CSR_ERR_NOTSUPP = 12'h038;
   localparam logic [11:0] CSR_ERR_LENGTH = 12'h03c;
   localparam logic [11:0] CSR_REQ_DONE = 12'h040;
+  localparam logic [11:0] CSR_SCRUB = 12'h044;
   localparam logic [11:0] CSR_CYCLES_LO = 12'h048;
   localparam logic [11:0] CSR_CYCLES_HI = 12'h04c;
   localparam logic [11:0] CSR_QUEUE_BASE = 12'h100;

@@ -50,7 +50,11 @@ module vcrypto_csr
   input  logic            inc_err_length_i,
   input  logic            engine_idle_i,
   input  logic [NQ-1:0]    ring_fault_i,
-  output logic            irq_o
+  output logic            irq_o,
+  // key hygiene (SCRUB register, STATUS bits 1-2)
+  output logic            scrub_req_o,
+  input  logic            scrub_done_i,
+  input  logic            keys_held_i
 );
 
 
@@ -64,7 +68,8 @@ module vcrypto_csr
   logic        enable_q;
   logic [NQ-1:0] int_status_q, int_mask_q;
   logic [63:0] win_base_q, win_size_q;
-  logic [31:0] err_axi_q, err_window_q, err_notsupp_q, err_length_q, req_done_q;
+  logic [31:0] err_axi_q, err_window_q, err_notsupp_q, err_length_q, req_done_q, scrub_count_q;
+  logic        scrub_req_q;
   logic [63:0] cycles_q;
   logic [31:0] cycles_hi_latch_q;
   logic [63:0] sq_base_q [NQ];
@@ -116,6 +121,8 @@ module vcrypto_csr
       err_notsupp_q <= '0;
       err_length_q  <= '0;
       req_done_q    <= '0;
+      scrub_count_q <= '0;
+      scrub_req_q   <= 1'b0;
       cycles_q      <= '0;
       cq_phase_q    <= '1;
       for (int q = 0; q < NQ; q++) begin
@@ -142,6 +149,10 @@ module vcrypto_csr
       if (inc_err_window_i)  err_window_q  <= err_window_q + 32'd1;
       if (inc_err_notsupp_i) err_notsupp_q <= err_notsupp_q + 32'd1;
       if (inc_err_length_i)  err_length_q  <= err_length_q + 32'd1;
+      if (scrub_done_i) begin
+        scrub_req_q   <= 1'b0;
+        scrub_count_q <= scrub_count_q + 32'd1;
+      end
 
       if (wr_fire) begin
         s_axil_bvalid <= 1'b1;
@@ -149,6 +160,7 @@ module vcrypto_csr
           vcrypto_abi::CSR_CTRL:        enable_q   <= wd[0];
           vcrypto_abi::CSR_INT_STATUS:  int_status_q <= int_status_q & ~wd[NQ-1:0] | (cq_push_i);
           vcrypto_abi::CSR_INT_MASK:    int_mask_q <= wd[NQ-1:0];
+          vcrypto_abi::CSR_SCRUB:       if (wd[0]) scrub_req_q <= 1'b1;   // wins over a scrub ending now
           vcrypto_abi::CSR_WIN_BASE_LO: win_base_q[31:0]  <= wd;
           vcrypto_abi::CSR_WIN_BASE_HI: win_base_q[63:32] <= wd;
           vcrypto_abi::CSR_WIN_SIZE_LO: win_size_q[31:0]  <= wd;
@@ -200,7 +212,8 @@ module vcrypto_csr
       vcrypto_abi::CSR_CAPS:        rdata = CAPS_ALL;
       vcrypto_abi::CSR_GEOMETRY:    rdata = GEOMETRY;
       vcrypto_abi::CSR_CTRL:        rdata = {31'd0, enable_q};
-      vcrypto_abi::CSR_STATUS:      rdata = {16'd0, 4'd0, 4'(ring_fault_i), 7'd0, engine_idle_i};
+      vcrypto_abi::CSR_STATUS:      rdata = {16'd0, 4'd0, 4'(ring_fault_i), 5'd0, keys_held_i, scrub_req_q, engine_idle_i};
+      vcrypto_abi::CSR_SCRUB:       rdata = scrub_count_q;
       vcrypto_abi::CSR_INT_STATUS:  rdata = 32'(int_status_q);
       vcrypto_abi::CSR_INT_MASK:    rdata = 32'(int_mask_q);
       vcrypto_abi::CSR_WIN_BASE_LO: rdata = win_base_q[31:0];
@@ -264,6 +277,7 @@ module vcrypto_csr
   assign enable_o   = enable_q;
   assign win_base_o = win_base_q;
   assign win_size_o = win_size_q;
+  assign scrub_req_o = scrub_req_q;
   assign irq_o      = |(int_status_q & int_mask_q);
 
   // registers are 32-bit aligned: the byte-offset bits are ignored

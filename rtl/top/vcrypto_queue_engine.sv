@@ -42,6 +42,11 @@ module vcrypto_queue_engine
   output logic            inc_err_length_o,
   output logic            idle_o,
   output logic [NQ-1:0]    ring_fault_o,
+  // key hygiene: scrub_req_i (level, from the SCRUB register) zeroes the key cache and has
+  // the AES engine wipe its round keys, between requests; scrub_done_o pulses when finished
+  input  logic            scrub_req_i,
+  output logic            scrub_done_o,
+  output logic            keys_held_o,
   // read DMA
   output logic            rd_cmd_valid_o,
   input  logic            rd_cmd_ready_i,
@@ -68,7 +73,7 @@ module vcrypto_queue_engine
   typedef enum logic [4:0] {
     S_IDLE, S_SQE_CMD, S_SQE_DATA, S_SQE_CHECK, S_CTX_CMD, S_CTX_DATA, S_CTX_CHECK,
     S_CFG, S_START, S_RUN, S_OUTER_CFG, S_OUTER_RUN, S_DIG_CMD, S_DIG_DATA, S_DIG_WAIT,
-    S_CQE_CMD, S_CQE_DATA, S_CQE_WAIT, S_DONE
+    S_CQE_CMD, S_CQE_DATA, S_CQE_WAIT, S_DONE, S_SCRUB
   } state_e;
 
   // byte 0 <-> byte 15 etc.: AXI little-endian lanes <-> the engines' big-endian blocks
@@ -102,6 +107,7 @@ module vcrypto_queue_engine
   logic        kc_valid_q;
   logic [7:0]  kc_len_q;
   logic [255:0] kc_key_q;
+  logic        ctx_keys_q;     // key_q/inner_q/outer_q hold a context's secrets (until S_DONE)
   // progress / outcome
   logic        fail_q, axi_err_q;
   logic [7:0]  status_q, detail_q;
@@ -173,7 +179,7 @@ module vcrypto_queue_engine
   // ---------------------------------------------------------------- crypto engines
   logic         aes_cfg_valid, aes_cfg_ready, aes_in_valid, aes_in_ready, aes_out_valid, aes_out_ready;
   logic [127:0] aes_out_data;
-  logic         aes_key_load;
+  logic         aes_key_load, aes_wipe, aes_wipe_busy, aes_keys_held;
   logic [1:0]   aes_key_len, aes_mode;
   logic         aes_out_err, aes_key_valid, aes_cfg_err, aes_idle;
 
@@ -210,7 +216,10 @@ module vcrypto_queue_engine
     .out_err_o      (aes_out_err),
     .key_valid_o    (aes_key_valid),
     .cfg_err_o      (aes_cfg_err),
-    .idle_o         (aes_idle)
+    .idle_o         (aes_idle),
+    .wipe_i         (aes_wipe),
+    .wipe_busy_o    (aes_wipe_busy),
+    .keys_held_o    (aes_keys_held)
   );
 
   sha256_engine u_sha (
@@ -399,15 +408,16 @@ module vcrypto_queue_engine
       dst_addr_q <= '0; dig_addr_q <= '0; iv_q <= '0;
       cipher_alg_q <= '0; cipher_dir_q <= '0; key_len_q <= '0; hash_alg_q <= '0;
       digest_len_q <= '0; chain_q <= '0; key_q <= '0; inner_q <= '0; outer_q <= '0;
-      kc_valid_q <= 1'b0; kc_len_q <= '0; kc_key_q <= '0;
+      kc_valid_q <= 1'b0; kc_len_q <= '0; kc_key_q <= '0; ctx_keys_q <= 1'b0;
       fail_q <= 1'b0; axi_err_q <= 1'b0; status_q <= '0; detail_q <= '0;
       aes_cfg_done_q <= 1'b0; sha_cfg_done_q <= 1'b0; rd_cmd_done_q <= 1'b0;
       wr_cmd_done_q <= 1'b0; pad_cmd_done_q <= 1'b0; sha_got_q <= 1'b0; digest_q <= '0;
-      sq_pop_o <= '0; cq_push_o <= '0;
+      sq_pop_o <= '0; cq_push_o <= '0; scrub_done_o <= 1'b0;
       inc_err_axi_o <= 1'b0; inc_err_window_o <= 1'b0; inc_err_notsupp_o <= 1'b0; inc_err_length_o <= 1'b0;
     end else begin
       sq_pop_o <= '0;
       cq_push_o <= '0;
+      scrub_done_o <= 1'b0;
       inc_err_axi_o <= 1'b0; inc_err_window_o <= 1'b0; inc_err_notsupp_o <= 1'b0; inc_err_length_o <= 1'b0;
       if (sha_state_valid) begin
         digest_q  <= sha_state;
@@ -419,7 +429,13 @@ module vcrypto_queue_engine
       if (settle_q != '0) settle_q <= settle_q - 2'd1;
       case (state_q)
         S_IDLE: begin
-          if (enable_i && pick_valid && settle_q == '0) begin
+          // before the next request (nothing is in flight); the request just served is still
+          // visible while scrub_done_o is high
+          if (scrub_req_i && !scrub_done_o) begin
+            kc_valid_q <= 1'b0; kc_len_q <= '0; kc_key_q <= '0;
+            beat_q  <= '0;
+            state_q <= S_SCRUB;
+          end else if (enable_i && pick_valid && settle_q == '0) begin
             q_q        <= pick;
             cqe_addr_r <= cqe_addr_q[pick];
             cq_phase_q <= cq_phase_i[pick];
@@ -466,7 +482,7 @@ module vcrypto_queue_engine
               key_len_q    <= rd_data_i[23:16]; hash_alg_q   <= rd_data_i[31:24];
               digest_len_q <= rd_data_i[39:32]; chain_q      <= rd_data_i[47:40];
             end
-            3'd2: key_q[255:128]   <= bswap128(rd_data_i);
+            3'd2: begin key_q[255:128] <= bswap128(rd_data_i); ctx_keys_q <= 1'b1; end
             3'd3: key_q[127:0]     <= bswap128(rd_data_i);
             3'd4: inner_q[255:128] <= bswap128(rd_data_i);
             3'd5: inner_q[127:0]   <= bswap128(rd_data_i);
@@ -538,24 +554,37 @@ module vcrypto_queue_engine
         end
         S_CQE_DATA: if (wr_ready_i) state_q <= S_CQE_WAIT;
         S_CQE_WAIT: if (!wr_busy_i) begin
-          if (wr_err_i) inc_err_axi_o <= 1'b1;
+          if (wr_err_i) inc_err_axi_o <= 1'b1;     // the completion entry itself was not written
           state_q <= S_DONE;
         end
-        default: begin  // S_DONE
+        S_DONE: begin
           cq_push_o[q_q] <= 1'b1;
           settle_q <= 2'd3;       // push -> CSR indices -> stage 1 -> stage 2
-          inc_err_axi_o     <= inc_err_axi_o | (detail_q == vcrypto_abi::ERROR_DETAIL_AXI_ERROR);
+          // (a failed completion write was counted by its own pulse, one clock earlier)
+          inc_err_axi_o     <= (detail_q == vcrypto_abi::ERROR_DETAIL_AXI_ERROR);
           inc_err_window_o  <= (detail_q == vcrypto_abi::ERROR_DETAIL_OUT_OF_WINDOW);
           inc_err_notsupp_o <= (detail_q == vcrypto_abi::ERROR_DETAIL_BAD_OPCODE) || (detail_q == vcrypto_abi::ERROR_DETAIL_BAD_ALGORITHM);
           inc_err_length_o  <= (detail_q == vcrypto_abi::ERROR_DETAIL_BAD_LENGTH);
           rr_q    <= q_q + 2'd1;
+          // the session's key and HMAC states are not needed past its request
+          key_q <= '0; inner_q <= '0; outer_q <= '0; ctx_keys_q <= 1'b0;
           state_q <= S_IDLE;
         end
+        S_SCRUB: begin                     // beat 0: the wipe pulse goes out; then wait for it
+          beat_q <= 3'd1;
+          if (beat_q != '0 && !aes_wipe_busy) begin
+            scrub_done_o <= 1'b1;
+            state_q <= S_IDLE;
+          end
+        end
+        default: state_q <= S_IDLE;
       endcase
     end
   end
 
   assign idle_o = (state_q == S_IDLE) && !rd_busy_i && !wr_busy_i;
+  assign aes_wipe    = (state_q == S_SCRUB) && (beat_q == '0);
+  assign keys_held_o = kc_valid_q || aes_keys_held || ctx_keys_q;
 
   // Engine status outputs the sequencing does not need: an engine is always configured
   // before data reaches it, so its error flags cannot rise here.

@@ -72,6 +72,7 @@ module vcrypto_top
   logic [NQ*16-1:0] sq_head, sq_tail, cq_head, cq_tail;
   logic [NQ-1:0]    cq_phase, sq_pop, cq_push, ring_fault;
   logic            inc_err_axi, inc_err_window, inc_err_notsupp, inc_err_length, engine_idle;
+  logic            scrub_req, scrub_done, keys_held;
 
   logic            rd_cmd_valid, rd_cmd_ready, rd_busy, rd_err, rd_valid, rd_ready, rd_last;
   logic [63:0]     rd_cmd_addr;
@@ -95,7 +96,8 @@ module vcrypto_top
     .cq_phase_o (cq_phase), .sq_pop_i (sq_pop), .cq_push_i (cq_push),
     .inc_err_axi_i (inc_err_axi), .inc_err_window_i (inc_err_window),
     .inc_err_notsupp_i (inc_err_notsupp), .inc_err_length_i (inc_err_length),
-    .engine_idle_i (engine_idle), .ring_fault_i (ring_fault), .irq_o
+    .engine_idle_i (engine_idle), .ring_fault_i (ring_fault), .irq_o,
+    .scrub_req_o (scrub_req), .scrub_done_i (scrub_done), .keys_held_i (keys_held)
   );
 
   vcrypto_queue_engine #(.NQ(NQ)) u_engine (
@@ -107,6 +109,7 @@ module vcrypto_top
     .inc_err_axi_o (inc_err_axi), .inc_err_window_o (inc_err_window),
     .inc_err_notsupp_o (inc_err_notsupp), .inc_err_length_o (inc_err_length),
     .idle_o (engine_idle), .ring_fault_o (ring_fault),
+    .scrub_req_i (scrub_req), .scrub_done_o (scrub_done), .keys_held_o (keys_held),
     .rd_cmd_valid_o (rd_cmd_valid), .rd_cmd_ready_i (rd_cmd_ready), .rd_cmd_addr_o (rd_cmd_addr),
     .rd_cmd_len_o (rd_cmd_len), .rd_busy_i (rd_busy), .rd_err_i (rd_err),
     .rd_valid_i (rd_valid), .rd_ready_o (rd_ready), .rd_data_i (rd_data),

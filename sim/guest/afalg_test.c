@@ -47,6 +47,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -376,6 +377,7 @@ static int alg_given = 0, fallback = 0, copy_inplace = 0, verify = 0;
 static uint64_t seed = 1;
 static unsigned count = 100, maxlen = 65536, bench_size = 4096, bench_keylen = 16;
 static double bench_seconds = 3.0;
+static unsigned bench_jobs = 1;
 
 static int open_main_tfm(void)
 {
@@ -570,6 +572,39 @@ static double now(void)
     return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+/* One stream: its own tfm and op sockets, synchronous send/recv for bench_seconds. Returns the
+ * number of requests done, or -1 (message printed). */
+static int64_t bench_stream(unsigned stream)
+{
+    int tfm = open_main_tfm();
+    if (tfm < 0) return -1;
+    uint8_t key[32], iv[16];
+    prng_seed(seed);
+    prng_fill(key, sizeof key);
+    prng_fill(iv, sizeof iv);
+    uint8_t *in = page_alloc(bench_size), *out = page_alloc(bench_size);
+    prng_fill(in, bench_size);
+    in[0] ^= (uint8_t)stream;
+    if (setsockopt(tfm, SOL_ALG, ALG_SET_KEY, key, bench_keylen) < 0) { perror("setkey"); return -1; }
+    int op = accept4(tfm, NULL, 0, SOCK_CLOEXEC);
+    if (op < 0) { perror("accept"); return -1; }
+    int64_t reqs = 0;
+    double t0 = now(), t = t0;
+    while (t - t0 < bench_seconds) {
+        if (send_op(op, 1, iv, in, bench_size, 0) < 0 || recv_all(op, out, bench_size) < 0) {
+            printf("BENCH-ERROR stream %u after %" PRId64 " requests: %s\n", stream, reqs, strerror(errno));
+            return -1;
+        }
+        reqs++;
+        t = now();
+    }
+    close(op);
+    close(tfm);
+    return reqs;
+}
+
+/* -j JOBS: that many streams in parallel processes (several requests in flight on the device,
+ * as with several users of the driver); totals over all of them. */
 static int run_bench(void)
 {
     if (bench_size < 16 || bench_size % 16 || bench_size > MAX_LEN) {
@@ -580,34 +615,41 @@ static int run_bench(void)
         fprintf(stderr, "keylen must be 16, 24 or 32\n");
         return 2;
     }
-    int tfm = open_main_tfm();
-    if (tfm < 0) return 2;
-    uint8_t key[32], iv[16];
-    prng_seed(seed);
-    prng_fill(key, sizeof key);
-    prng_fill(iv, sizeof iv);
-    uint8_t *in = page_alloc(bench_size), *out = page_alloc(bench_size);
-    prng_fill(in, bench_size);
-    if (setsockopt(tfm, SOL_ALG, ALG_SET_KEY, key, bench_keylen) < 0) { perror("setkey"); return 2; }
-    int op = accept4(tfm, NULL, 0, SOCK_CLOEXEC);
-    if (op < 0) { perror("accept"); return 2; }
-    uint64_t reqs = 0;
-    double t0 = now(), t = t0;
-    while (t - t0 < bench_seconds) {
-        if (send_op(op, 1, iv, in, bench_size, 0) < 0 || recv_all(op, out, bench_size) < 0) {
-            printf("BENCH-ERROR after %" PRIu64 " requests: %s\n", reqs, strerror(errno));
-            return 1;
-        }
-        reqs++;
-        t = now();
+    if (bench_jobs < 1 || bench_jobs > 64) {
+        fprintf(stderr, "jobs must be in [1, 64]\n");
+        return 2;
     }
-    double el = t - t0, bytes = (double)reqs * bench_size;
-    printf("BENCH alg=%s keylen=%u size=%u seconds=%.3f requests=%" PRIu64 " bytes=%.0f "
+    int fds[64][2];
+    pid_t pids[64];
+    double t0 = now();
+    for (unsigned j = 0; j < bench_jobs; j++) {
+        if (pipe(fds[j]) < 0) { perror("pipe"); return 2; }
+        pids[j] = fork();
+        if (pids[j] < 0) { perror("fork"); return 2; }
+        if (pids[j] == 0) {
+            int64_t n = bench_stream(j);
+            if (write(fds[j][1], &n, sizeof n) != sizeof n) _exit(3);
+            _exit(n < 0);
+        }
+        close(fds[j][1]);
+    }
+    int64_t reqs = 0;
+    int failed = 0;
+    for (unsigned j = 0; j < bench_jobs; j++) {
+        int64_t n = -1;
+        int st = 0;
+        if (read(fds[j][0], &n, sizeof n) != sizeof n) n = -1;
+        close(fds[j][0]);
+        waitpid(pids[j], &st, 0);
+        if (n < 0 || !WIFEXITED(st) || WEXITSTATUS(st)) failed = 1;
+        else reqs += n;
+    }
+    if (failed) return 1;
+    double el = now() - t0, bytes = (double)reqs * bench_size;
+    printf("BENCH alg=%s keylen=%u size=%u jobs=%u seconds=%.3f requests=%" PRId64 " bytes=%.0f "
            "bytes/s=%.0f MB/s=%.2f req/s=%.1f\n",
-           alg, bench_keylen * 8, bench_size, el, reqs, bytes, bytes / el, bytes / el / 1e6, reqs / el);
+           alg, bench_keylen * 8, bench_size, bench_jobs, el, reqs, bytes, bytes / el, bytes / el / 1e6, reqs / el);
     fflush(stdout);
-    close(op);
-    close(tfm);
     return 0;
 }
 
@@ -625,7 +667,8 @@ static void usage(FILE *f)
             "  -V        random: also check every output against %s in the guest\n"
             "  -z SIZE   bench: request size in bytes (default 4096)\n"
             "  -t SECS   bench: duration (default 3)\n"
-            "  -k BYTES  bench: key length 16|24|32 (default 16)\n",
+            "  -k BYTES  bench: key length 16|24|32 (default 16)\n"
+            "  -j JOBS   bench: parallel streams, each its own process and socket (default 1)\n",
             DEFAULT_ALG, DEFAULT_ALG, FALLBACK_ALG, REF_ALG);
 }
 
@@ -633,7 +676,7 @@ int main(int argc, char **argv)
 {
     int o;
     setvbuf(stdout, NULL, _IOLBF, 0);
-    while ((o = getopt(argc, argv, "a:fcs:n:m:Vz:t:k:h")) != -1) {
+    while ((o = getopt(argc, argv, "a:fcs:n:m:Vz:t:k:j:h")) != -1) {
         switch (o) {
         case 'a': alg = optarg; alg_given = 1; break;
         case 'f': fallback = 1; break;
@@ -645,6 +688,7 @@ int main(int argc, char **argv)
         case 'z': bench_size = (unsigned)strtoul(optarg, NULL, 0); break;
         case 't': bench_seconds = strtod(optarg, NULL); break;
         case 'k': bench_keylen = (unsigned)strtoul(optarg, NULL, 0); break;
+        case 'j': bench_jobs = (unsigned)strtoul(optarg, NULL, 0); break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }

@@ -100,9 +100,24 @@ class AesTb:
         return out
 
 
+def round_key_words(dut) -> list[int]:
+    """The 64 words of the round-key memory, read through the simulator (no such port exists)."""
+    mem = dut.u_key_mem
+    return [int(getattr(mem, f"bank{c}")[r].value) for c in range(4) for r in range(16)]
+
+
+async def wait_wiped(dut, limit: int = 40) -> int:
+    for n in range(limit):
+        await ReadOnly()
+        if dut.wipe_busy_o.value == 0:
+            return n
+        await RisingEdge(dut.clk_i)
+    raise AssertionError(f"the wipe did not finish within {limit} clocks")
+
+
 async def start(dut, **kw) -> AesTb:
     tb = AesTb(dut, **kw)
-    for name in ("cfg_valid_i", "in_valid_i", "out_ready_i"):
+    for name in ("cfg_valid_i", "in_valid_i", "out_ready_i", "wipe_i"):
         getattr(dut, name).value = 0
     await tb.reset()
     return tb
@@ -116,6 +131,7 @@ async def first_operation_after_reset(dut):
     dut.cfg_valid_i.value = 0
     dut.in_valid_i.value = 0
     dut.out_ready_i.value = 0
+    dut.wipe_i.value = 0
     await ClockCycles(dut.clk_i, 2)
     dut.rst_ni.value = 1
     key, pt, ct = (bytes.fromhex(x) for x in FIPS197_APPENDIX_C[0])
@@ -272,11 +288,19 @@ async def reset_in_the_middle_of_an_operation(dut):
     await run_streams(dut.clk_i, tb.channels, done, 1000, on_cycle=tick)
     assert 0 < len(tb.out.items) < 16
     tb.inp.queue.clear()
+    assert any(round_key_words(dut)) and dut.keys_held_o.value == 1
     await tb.reset(2)
     await ReadOnly()
     assert dut.out_valid_o.value == 0
     assert dut.key_valid_o.value == 0
-    assert dut.idle_o.value == 1
+    # block RAM survives reset; the engine wipes it by itself (16 clocks) before taking work
+    assert dut.wipe_busy_o.value == 1 and dut.cfg_ready_o.value == 0
+    await RisingEdge(dut.clk_i)
+    await wait_wiped(dut)
+    await RisingEdge(dut.clk_i)                   # one more clock re-reads the LOAD round key
+    await ReadOnly()
+    assert dut.idle_o.value == 1 and int(dut.rk.value) == 0
+    assert not any(round_key_words(dut)) and dut.keys_held_o.value == 0
     await RisingEdge(dut.clk_i)
     # a block now, with no key, is answered by an error beat, not processed with a stale key
     out, errs = await tb.blocks(bytes(16))
@@ -328,3 +352,71 @@ async def bad_input_defined_responses(dut):
     got = [it["data"].to_bytes(16, "big") for it in tb.out.items[start_items:]]
     assert got[0] == golden("CBC", False, key, iv, blocks[0])
     assert got[1:] == [golden("ECB", True, key, None, b) for b in blocks[1:]]
+
+
+@cocotb.test()
+async def wipe_zeroes_round_keys_and_state(dut):
+    """Key hygiene: after wipe_i no round key, round state or chaining value is left, blocks
+    get the error beat, and a key loaded again works."""
+    tb = await start(dut)
+    await wait_wiped(dut)
+    key, iv = bytes(range(100, 132)), bytes(range(16))
+    pt = bytes(range(64))
+    assert await tb.run("CBC", False, key, iv, pt) == golden("CBC", False, key, iv, pt)
+    words = round_key_words(dut)
+    # round key 0 of AES-256 is the key's first 16 bytes: the probe reads the real memory
+    assert b"".join(words[c * 16].to_bytes(4, "big") for c in range(4)) == key[:16]
+    assert int(dut.st_q.value) != 0 and int(dut.chain_q.value) != 0 and dut.keys_held_o.value == 1
+    dut.wipe_i.value = 1
+    await RisingEdge(dut.clk_i)
+    dut.wipe_i.value = 0
+    clocks = await wait_wiped(dut)
+    dut._log.info("wipe: %d clocks", clocks + 1)
+    assert clocks <= 20
+    await RisingEdge(dut.clk_i)
+    await ReadOnly()
+    assert not any(round_key_words(dut))
+    for reg in ("st_q", "chain_q", "saved_in_q", "rk"):
+        assert int(getattr(dut, reg).value) == 0, reg
+    assert dut.keys_held_o.value == 0 and dut.key_valid_o.value == 0
+    await RisingEdge(dut.clk_i)
+    out, errs = await tb.blocks(bytes(16))
+    assert errs == [1] and out == bytes(16)
+    tb.key = None                                  # the engine has no key now: load it again
+    assert await tb.run("CBC", False, key, iv, pt) == golden("CBC", False, key, iv, pt)
+
+
+@cocotb.test()
+async def wipe_while_a_result_waits_unread(dut):
+    """A wipe while a result sits unread in the output register (found by `make coverage`): the
+    wipe runs, the waiting result is still delivered intact, and no key material is left."""
+    tb = await start(dut)
+    await wait_wiped(dut)
+    key, iv, pt = bytes(range(40, 56)), bytes(range(16)), bytes(range(200, 216))
+    await tb.configure("CBC", False, key, iv)
+    tb.inp.send({"data": int.from_bytes(pt, "big")})
+    await run_streams(dut.clk_i, [tb.inp], lambda: tb.inp.idle, 100)   # nobody reads the output
+    for _ in range(40):
+        await ReadOnly()
+        if dut.out_valid_o.value == 1:
+            break
+        await RisingEdge(dut.clk_i)
+    else:
+        raise AssertionError("no result")
+    await RisingEdge(dut.clk_i)
+    dut.wipe_i.value = 1
+    await RisingEdge(dut.clk_i)
+    dut.wipe_i.value = 0
+    await wait_wiped(dut)
+    await RisingEdge(dut.clk_i)
+    await ReadOnly()
+    assert not any(round_key_words(dut))
+    for reg in ("st_q", "chain_q", "saved_in_q"):
+        assert int(getattr(dut, reg).value) == 0, reg
+    assert dut.keys_held_o.value == 0 and dut.key_valid_o.value == 0
+    assert dut.out_valid_o.value == 1, "the waiting result was dropped"
+    await RisingEdge(dut.clk_i)
+    start_items = len(tb.out.items)
+    await run_streams(dut.clk_i, [tb.out], lambda: len(tb.out.items) > start_items, 20)
+    [item] = tb.out.items[start_items:]
+    assert item["err"] == 0 and item["data"].to_bytes(16, "big") == golden("CBC", False, key, iv, pt)
