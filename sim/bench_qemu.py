@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import sys
 from pathlib import Path
 
@@ -48,11 +47,11 @@ def backend_cost(seconds: float) -> dict:
     minus backend CPU is what a backend that cost nothing would still take here: the price of
     the kick/call thread crossings and the guest's side of them."""
     g = qemu_guest.run("soft", "bench", seconds=seconds, sizes=(4096,), jobs=(1,), timeout=900, vectors0=True)
-    m = re.search(r"after (\d+) data requests.*backend CPU ([\d.]+) s", Path(g.backend_log).read_text())
-    if not g.bench or not m:
+    st = qemu_guest.backend_stats(g)
+    if not g.bench or not st:
         raise SystemExit(f"soft backend-cost run: no benchmark or CPU figure (logs {g.log}, {g.backend_log})")
     req_s = g.bench[(4096, 1)]["requests_per_s"]
-    cpu_us = 1e6 * float(m.group(2)) / max(int(m.group(1)), 1)
+    cpu_us = 1e6 * st["cpu_s"] / max(st["requests"], 1)
     rt_us = 1e6 / req_s
     print(f"soft backend alone, 4 KiB, 1 stream: round trip {rt_us:.0f} us, backend CPU {cpu_us:.0f} us a request",
           flush=True)
@@ -82,11 +81,9 @@ def main() -> int:
                     if b["MB_per_s"] > out.get(key, -1):
                         out[key] = b["MB_per_s"]
                         out[f"{label}_{tag}_requests_per_s{suffix}"] = b["requests_per_s"]
-            if backend == "rtl" and g.backend_log:
-                m = re.search(r"after (\d+) data requests, (\d+) simulated clock cycles",
-                              Path(g.backend_log).read_text())
-                if m:
-                    out["rtl_simulated_cycles_per_request"] = round(int(m.group(2)) / max(int(m.group(1)), 1))
+            st = qemu_guest.backend_stats(g)
+            if backend == "rtl" and st.get("cycles"):
+                out["rtl_simulated_cycles_per_request"] = round(st["cycles"] / max(st["requests"], 1))
             report_round(rnd, label, g)
         floor = backend_cost(seconds)
         if floor["soft_4k_requests_per_s_alone"] > out.get("soft_4k_requests_per_s_alone", -1):

@@ -145,6 +145,17 @@ def _parse(g: GuestRun) -> None:
                                                                "requests_per_s": float(f["req/s"])}
 
 
+def backend_stats(g: GuestRun) -> dict:
+    """What `vcrypto serve` said when it stopped: data requests served, simulated clock cycles
+    (RTL datapath only) and the backend process's CPU seconds while serving. {} if it said nothing."""
+    text = Path(g.backend_log).read_text(errors="replace") if g.backend_log else ""
+    m = re.search(r"stopped after (\d+) data requests(?:, (\d+) simulated clock cycles)?, backend CPU ([\d.]+) s", text)
+    if not m:
+        return {}
+    return {"requests": int(m.group(1)), "cycles": int(m.group(2)) if m.group(2) else None,
+            "cpu_s": float(m.group(3))}
+
+
 def summary(g: GuestRun) -> str:
     lines = [f"backend {g.backend}: {'PASS' if g.passed else 'FAIL'} ({g.wall_s:.1f} s wall)",
              f"  kernel self-test of virtio_crypto_aes_cbc: {g.selftest}"]

@@ -21,6 +21,10 @@ def test_guest_selftest_vectors_and_random_requests(backend):
     assert g.host_check.startswith("check_results: PASS") and "matched=40" in g.host_check
     assert set(g.bench) == {(4096, 1), (65536, 1)} and all(b["MB_per_s"] > 0 for b in g.bench.values())
     assert g.passed
+    # what make bench-qemu reads from the backend: requests, its CPU time, the RTL's clock count
+    st = qemu_guest.backend_stats(g)
+    assert st["requests"] >= 40 + 12 and st["cpu_s"] > 0
+    assert (st["cycles"] is not None and st["cycles"] > 0) == (backend == "rtl")
 
 
 def test_guest_reports_a_missing_backend_instead_of_hanging():
