@@ -92,6 +92,22 @@ def _get(mem, name: str) -> int:
     return int.from_bytes(mem[off:off + n], "little")
 
 
+def posix_objects_left(names: dict[str, str]) -> list[str]:
+    """Which of an accelerator's POSIX objects (its `names`: shm segment, doorbell and irq
+    semaphores) still exist; [] once they are all removed."""
+    left = []
+    for kind, name in names.items():
+        try:
+            if kind == "shm":
+                posix_ipc.SharedMemory(name).close_fd()
+            else:
+                posix_ipc.Semaphore(name).close()
+            left.append(name)
+        except posix_ipc.ExistentialError:
+            pass
+    return left
+
+
 class AcceleratorProcess:
     def __init__(self, mem_bytes: int = 64 << 20, fst: str | None = None, fst_from: int = 0,
                  fst_cycles: int = 100_000, start_timeout: float = 20.0):

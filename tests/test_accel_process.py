@@ -12,29 +12,16 @@ import textwrap
 import time
 from pathlib import Path
 
-import posix_ipc
 import pytest
 
 from bridge import abi
 from bridge.accel_abi import Session
 from bridge.accel_client import AccelClient, Request
 from bridge.accel_model import run_request
-from sim.accel_process import AcceleratorProcess, build
+from sim.accel_process import AcceleratorProcess, build, posix_objects_left
 from sim.cocotb_run import ROOT
 
 pytestmark = pytest.mark.xdist_group("accel")    # one process at a time on a 2-core machine
-
-
-def shm_gone(names: dict[str, str]) -> bool:
-    if os.path.exists("/dev/shm" + names["shm"]):
-        return False
-    for kind in ("doorbell", "irq"):
-        try:
-            posix_ipc.Semaphore(names[kind]).close()
-            return False
-        except posix_ipc.ExistentialError:
-            pass
-    return True
 
 
 def random_sessions(rng: random.Random) -> list[Session]:
@@ -93,7 +80,7 @@ def test_thousands_of_random_requests_two_processes():
         stats = accel.stats()
         assert stats["busy_cycles"] > 0 and stats["irq_count"] > 0
         names = dict(accel.names)
-    assert shm_gone(names), "stop() left shared objects behind"
+    assert posix_objects_left(names) == [], "stop() left shared objects behind"
 
 
 def test_stop_request_ends_the_process_and_removes_everything():
@@ -103,7 +90,7 @@ def test_stop_request_ends_the_process_and_removes_everything():
     assert client.mmio_read(abi.CSR_ID) == abi.DEV_ID
     accel.stop()
     assert proc.returncode == 0
-    assert shm_gone(names)
+    assert posix_objects_left(names) == []
 
 
 def test_process_exits_and_cleans_up_when_the_bridge_is_killed():
@@ -139,7 +126,7 @@ def test_process_exits_and_cleans_up_when_the_bridge_is_killed():
             pytest.fail("the accelerator process outlived its bridge by 5 s")
         assert time.monotonic() - t0 < 1.0, "the accelerator took over a second to notice"
         time.sleep(0.05)
-        assert shm_gone(names)
+        assert posix_objects_left(names) == []
     finally:
         if p.poll() is None:
             p.kill()

@@ -18,6 +18,7 @@ from bridge import virtio_crypto as vc
 from bridge.device import VirtioCryptoDevice
 from bridge.driver import VirtioCryptoDriver
 from bridge.rtl_datapath import RtlDatapath
+from sim.accel_process import posix_objects_left
 
 pytestmark = pytest.mark.xdist_group("accel")
 
@@ -34,16 +35,6 @@ def hmac256(key: bytes, data: bytes) -> bytes:
     h = hmac.HMAC(key, hashes.SHA256())
     h.update(data)
     return h.finalize()
-
-
-def shm_objects(names: dict) -> list[str]:
-    """Which of the accelerator's POSIX objects still exist (/dev/shm holds both kinds)."""
-    left = []
-    for kind, name in names.items():
-        path = Path("/dev/shm") / (name.lstrip("/") if kind == "shm" else "sem." + name.lstrip("/"))
-        if path.exists():
-            left.append(str(path))
-    return left
 
 
 @pytest.fixture
@@ -126,7 +117,7 @@ def test_accelerator_sigkill_fails_in_flight_requests_then_serves_again(rig):
     assert last - killed < 1.0, f"in-flight requests failed {last - killed:.2f} s after the kill"
     assert dp.restarts == 1 and "gone" in dp.faults[0]
     assert dp.accel.pid != old_pid and dp.accel.alive()
-    assert shm_objects(old_names) == [], "the dead accelerator's shared objects were not removed"
+    assert posix_objects_left(old_names) == [], "the dead accelerator's shared objects were not removed"
     check_served(drv, dev, aes_sid, mac_sid)
     assert dev.inflight == 0 and not dp.inflight()
 
