@@ -65,6 +65,7 @@ class VirtioCryptoDevice:
         self.hw_ready = True
         self.needs_reset_reason = ""
         self.counters = {"requests": 0, "errors": 0, "fatal": 0, "datapath_double_completion": 0}
+        self.generation = 0
         self.reset()
 
     # -------------------------------------------------------------- configuration
@@ -114,7 +115,7 @@ class VirtioCryptoDevice:
         self.needs_reset_reason = ""
         # requests still in the datapath when the device is reset belong to the old generation:
         # their results are dropped, nothing is written to guest memory after a reset
-        self.generation = getattr(self, "generation", 0) + 1
+        self.generation += 1
 
     def setup_queue(self, q: int, size: int, desc: int, avail: int, used: int) -> None:
         vq = self.queues[q] = DeviceVirtqueue(self.mem, size, desc, avail, used,

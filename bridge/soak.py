@@ -173,7 +173,6 @@ def run(datapath="soft", requests: int = 10_000, queues: int = 4, seed: int = 1,
                 progress.write(f"  {now - t0:6.1f} s  {books.completed:9d}/{requests} requests  "
                                f"{books.sessions_opened} sessions opened  {len(books.mismatches)} problems\n")
                 progress.flush()
-            books.unknown = sum(len(dq.bad_used) for dq in drv.queues)     # heads nobody posted
             if books.completed != completed_before:
                 completed_before, stalled_since = books.completed, now
             elif outstanding and now - stalled_since > stall_timeout:
@@ -181,6 +180,7 @@ def run(datapath="soft", requests: int = 10_000, queues: int = 4, seed: int = 1,
                                         f"(nothing for {stall_timeout:g} s)")
                 break
         books.seconds = time.monotonic() - t0
+        books.unknown = sum(len(dq.bad_used) for dq in drv.queues)         # heads nobody posted
         for s in list(live):
             close_one(s)
         dev.poll(0.01)

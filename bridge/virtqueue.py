@@ -101,13 +101,13 @@ class DeviceVirtqueue:
         chain = Chain(head)
         table, limit, idx = self.desc, self.size, head
         seen = 0
-        descs = 0
+        descs, max_descs = 0, max(self.size, MAX_CHAIN_DESCS)
         total = 0
         indirect = False
         while True:
             seen += 1
             descs += 1
-            if seen > limit or descs > max(self.size, MAX_CHAIN_DESCS):
+            if seen > limit or descs > max_descs:
                 raise ChainError(head, "descriptor chain loops or is longer than the queue")
             try:
                 addr, length, flags, nxt = DESC.unpack(self.mem.read(table + 16 * idx, 16))
