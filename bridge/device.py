@@ -160,6 +160,11 @@ class VirtioCryptoDevice:
         """Let the datapath finish requests (their results go to the used rings)."""
         return self.dp.poll(timeout)
 
+    def busy(self) -> bool:
+        """Work remains without a new kick: requests in the datapath, or chains left on a queue
+        when kick() stopped at its budget. A transport keeps calling poll() while this holds."""
+        return self.dp.inflight() > 0
+
     def _fatal(self, q: int, head: int, why: str) -> None:
         self.counters["fatal"] += 1
         log.warning("queue %d: %s: device needs reset", q, why)

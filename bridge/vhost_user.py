@@ -206,7 +206,7 @@ class VhostUserBackend:
         sel.register(conn, selectors.EVENT_READ, "conn")
         kicks: dict[int, int] = {}
         while not self.stopping:
-            busy = self.dev.dp.inflight() > 0
+            busy = self.dev.busy()
             # messages before kicks: a session QEMU closed must be gone before the data that
             # follows it in the guest's order is served
             events = sorted(sel.select(0 if busy else 0.2), key=lambda e: e[0].data != "conn")
