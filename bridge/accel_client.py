@@ -242,10 +242,18 @@ class AccelClient:
         if self.space(q) <= 0:
             raise RuntimeError(f"queue {q} is full")
         n = len(req.src)
-        req.src_off = self.heap.alloc(max(n, 1))
+        if len(req.iv) > 16:                # the entry has 16 IV bytes: refuse before taking memory
+            raise ValueError(f"a {len(req.iv)}-byte IV does not fit a submission entry")
+        taken: list[int] = []
+        try:
+            for size in (max(n, 1), max(n, 1), 32):
+                taken.append(self.heap.alloc(size))
+        except OutOfMemory:
+            for off in taken:
+                self.heap.release(off)
+            raise
+        req.src_off, req.dst_off, req.dig_off = taken
         self.write(req.src_off, req.src)
-        req.dst_off = self.heap.alloc(max(n, 1))
-        req.dig_off = self.heap.alloc(32)
         req.cookie = self.next_cookie
         self.next_cookie += 1
         sqe = encode_sqe(req.opcode, req.cookie, self.base + req.ctx, self.base + req.src_off, n,

@@ -16,7 +16,6 @@ from typing import Callable
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from bridge import virtio_crypto as vc
 
@@ -94,6 +93,8 @@ Done = Callable[[OpResult], None]
 HASH_NAME = {vc.HASH_SHA_224: "sha224", vc.HASH_SHA_256: "sha256"}
 MAC_NAME = {vc.MAC_HMAC_SHA_224: "sha224", vc.MAC_HMAC_SHA_256: "sha256"}
 DIGEST_LEN = {"sha224": 28, "sha256": 32}
+GCM_TAG_LENGTHS = (4, 8, 12, 13, 14, 15, 16)      # SP 800-38D 5.2.1.2 (Linux: crypto_gcm_check_authsize)
+GCM_IV_LEN = 12
 
 
 def session_supported(caps: Capabilities, p: SessionParams) -> int:
@@ -127,7 +128,7 @@ def session_supported(caps: Capabilities, p: SessionParams) -> int:
     elif p.service == vc.SERVICE_AEAD:
         if p.aead_algo not in caps.aead:
             return vc.NOTSUPP
-        if len(p.aead_key) not in vc.AES_KEY_LENGTHS or not 4 <= p.tag_len <= 16 \
+        if len(p.aead_key) not in vc.AES_KEY_LENGTHS or p.tag_len not in GCM_TAG_LENGTHS \
                 or p.aead_op not in (vc.OP_ENCRYPT, vc.OP_DECRYPT):
             return vc.ERR
     else:
@@ -141,23 +142,43 @@ def aes_mode(algo: int, iv: bytes):
             vc.CIPHER_AES_CTR: lambda: modes.CTR(iv)}[algo]()
 
 
-def soft_compute(p: SessionParams, op: CryptoOp) -> OpResult:
-    """Reference semantics of every operation (also the golden model of the tests)."""
+def check_request(p: SessionParams, op: CryptoOp) -> int:
+    """The status of a request whose fields the session's algorithm cannot accept (ERR), or OK.
+    The device asks this before any datapath sees the request, so a malformed field gets the
+    same status on every datapath. It also drops what the mode ignores (an ECB IV)."""
     if op.kind in ("cipher", "chain"):
-        decrypt = p.cipher_op == vc.OP_DECRYPT
-        if p.cipher_algo != vc.CIPHER_AES_ECB and len(op.iv) != 16:
-            return OpResult(vc.ERR)
+        if p.cipher_algo == vc.CIPHER_AES_ECB:
+            op.iv = b""
+        elif len(op.iv) != 16:
+            return vc.ERR
         start, n = (op.cipher_start, op.len_to_cipher) if op.kind == "chain" else (0, len(op.src))
         if start + n > len(op.src) or (p.cipher_algo != vc.CIPHER_AES_CTR and n % 16):
-            return OpResult(vc.ERR)
+            return vc.ERR
+        if op.kind == "chain" and op.hash_start + op.len_to_hash > len(op.src):
+            return vc.ERR
+    elif op.kind == "aead":
+        if len(op.iv) != GCM_IV_LEN:
+            return vc.ERR
+        out_len = len(op.src) + p.tag_len if op.encrypt else len(op.src) - p.tag_len
+        if out_len < 0 or out_len > op.dst_len:
+            return vc.ERR
+    return vc.OK
+
+
+def soft_compute(p: SessionParams, op: CryptoOp) -> OpResult:
+    """Reference semantics of every operation (also the golden model of the tests)."""
+    status = check_request(p, op)
+    if status != vc.OK:
+        return OpResult(status)
+    if op.kind in ("cipher", "chain"):
+        decrypt = p.cipher_op == vc.OP_DECRYPT
+        start, n = (op.cipher_start, op.len_to_cipher) if op.kind == "chain" else (0, len(op.src))
         c = Cipher(algorithms.AES(bytes(p.cipher_key)), aes_mode(p.cipher_algo, op.iv))
         ctx = c.decryptor() if decrypt else c.encryptor()
         out = op.src[:start] + ctx.update(op.src[start:start + n]) + ctx.finalize() + op.src[start + n:]
         if op.kind == "cipher":
             return OpResult(vc.OK, out)
         hs, hn = op.hash_start, op.len_to_hash
-        if hs + hn > len(op.src):
-            return OpResult(vc.ERR)
         hashed = op.aad + (out if p.chain_order == vc.ALG_CHAIN_CIPHER_THEN_HASH else op.src)[hs:hs + hn]
         if p.hash_mode == vc.SYM_HASH_MODE_AUTH:
             digest = std_hmac.new(bytes(p.auth_key), hashed, MAC_NAME[p.hash_algo]).digest()
@@ -170,21 +191,20 @@ def soft_compute(p: SessionParams, op: CryptoOp) -> OpResult:
         d = std_hmac.new(bytes(p.auth_key), op.src, MAC_NAME[p.hash_algo]).digest()
         return OpResult(vc.OK, b"", d[: p.hash_result_len])
     if op.kind == "aead":
-        if len(op.iv) != 12:
-            return OpResult(vc.ERR)
-        gcm = AESGCM(bytes(p.aead_key))
-        if op.encrypt:
-            full = gcm.encrypt(op.iv, op.src, op.aad or None)       # ciphertext || 16-byte tag
-            return OpResult(vc.OK, full[: len(op.src)] + full[len(op.src):len(op.src) + p.tag_len])
-        if len(op.src) < p.tag_len:
-            return OpResult(vc.ERR)
-        ct, tag = op.src[: len(op.src) - p.tag_len], op.src[len(op.src) - p.tag_len:]
-        if p.tag_len != 16:
-            return OpResult(vc.NOTSUPP)     # truncated-tag decryption: not offered by `cryptography`
+        # GCM through the mode object, not AESGCM: it verifies truncated tags (4, 8, 12-16 bytes)
+        # in OpenSSL's constant-time compare; the key is passed as the session's own bytearray
+        n = len(op.src) if op.encrypt else len(op.src) - p.tag_len
+        gcm = modes.GCM(op.iv, None if op.encrypt else op.src[n:], min_tag_length=4)
+        c = Cipher(algorithms.AES(p.aead_key), gcm)
+        ctx = c.encryptor() if op.encrypt else c.decryptor()
+        if op.aad:
+            ctx.authenticate_additional_data(op.aad)
+        out = ctx.update(op.src[:n])
         try:
-            return OpResult(vc.OK, gcm.decrypt(op.iv, ct + tag, op.aad or None))
+            out += ctx.finalize()
         except InvalidTag:
-            return OpResult(vc.BADMSG)
+            return OpResult(vc.BADMSG)       # nothing of `out` leaves this function
+        return OpResult(vc.OK, out + ctx.tag[: p.tag_len] if op.encrypt else out)
     return OpResult(vc.NOTSUPP)
 
 

@@ -21,7 +21,8 @@ import struct
 from dataclasses import dataclass
 
 from bridge import virtio_crypto as vc
-from bridge.datapath import CryptoOp, OpResult, SessionParams
+from bridge.datapath import CryptoOp, OpResult, SessionParams, check_request
+from bridge.guest_log import GuestLog
 from bridge.virtqueue import Chain, ChainError, ChainReader, ChainWriter, DeviceVirtqueue
 
 log = logging.getLogger("vcrypto.device")
@@ -34,6 +35,27 @@ REV1_DATA_FIXED = {vc.CIPHER_ENCRYPT: 48, vc.CIPHER_DECRYPT: 48, vc.HASH: 8, vc.
                    vc.AEAD_ENCRYPT: 24, vc.AEAD_DECRYPT: 24}
 SERVICE_OF_CREATE = {vc.CIPHER_CREATE_SESSION: vc.SERVICE_CIPHER, vc.HASH_CREATE_SESSION: vc.SERVICE_HASH,
                      vc.MAC_CREATE_SESSION: vc.SERVICE_MAC, vc.AEAD_CREATE_SESSION: vc.SERVICE_AEAD}
+
+
+@dataclass
+class Limits:
+    """What one guest can make the device hold or do at once (RELIABILITY.md, "Resource bounds").
+    A kick() or poll() stops taking chains when its budget is spent, and the data queues stop
+    taking chains while the requests in flight hold too much; the rest stays on the ring and is
+    taken by a later poll() (backpressure), so one queue or guest cannot monopolise the loop."""
+    kick_chains: int = 256           # chains taken per kick()/poll()
+    kick_descs: int = 4096           # descriptors walked per kick()/poll(), indirect entries included
+    kick_bytes: int = 8 << 20        # request bytes (readable + result) taken per kick()/poll()
+    held_bytes: int = 16 << 20       # request bytes held by requests in flight, whole device
+    held_requests: int = 1024        # requests in flight, whole device
+
+
+class _Budget:
+    def __init__(self, limits: Limits):
+        self.chains, self.descs, self.bytes = limits.kick_chains, limits.kick_descs, limits.kick_bytes
+
+    def spent(self) -> bool:
+        return self.chains <= 0 or self.descs <= 0 or self.bytes <= 0
 
 
 class Fatal(Exception):
@@ -49,7 +71,7 @@ class _Session:
 
 class VirtioCryptoDevice:
     def __init__(self, datapath, num_dataqueues: int = 1, max_sessions: int = 256,
-                 strict_qemu: bool = False, offer_revision_1: bool = True):
+                 strict_qemu: bool = False, offer_revision_1: bool = True, limits: Limits | None = None):
         if not 1 <= num_dataqueues <= 65535:
             raise ValueError("max_dataqueues must be in 1..65535")
         self.dp = datapath
@@ -66,6 +88,12 @@ class VirtioCryptoDevice:
         self.needs_reset_reason = ""
         self.counters = {"requests": 0, "errors": 0, "fatal": 0, "datapath_double_completion": 0}
         self.generation = 0
+        self.limits = limits or Limits()
+        # requests given to the datapath and not answered yet, and the bytes they hold; kept
+        # across resets (the datapath still holds a reset's requests until it drops them)
+        self.inflight = 0
+        self.held_bytes = 0
+        self.glog = GuestLog(log)         # guest-triggered warnings: rate-limited
         self.reset()
 
     # -------------------------------------------------------------- configuration
@@ -111,7 +139,7 @@ class VirtioCryptoDevice:
         self.status = 0
         self.driver_features = 0
         self.queues: list[DeviceVirtqueue | None] = [None] * (self.num_dataqueues + 1)
-        self.inflight = 0
+        self.deferred: dict[int, None] = {}     # queues with chains left by a spent budget (in order)
         self.needs_reset_reason = ""
         # requests still in the datapath when the device is reset belong to the old generation:
         # their results are dropped, nothing is written to guest memory after a reset
@@ -129,15 +157,25 @@ class VirtioCryptoDevice:
 
     # -------------------------------------------------------------- processing
     def kick(self, q: int) -> int:
-        """Process every chain available on queue q; returns how many."""
+        """Take chains from queue q until it is empty or this call's budget is spent (the rest
+        is taken by poll()); returns how many were taken."""
+        return self._drain(q, _Budget(self.limits))
+
+    def _drain(self, q: int, budget: _Budget) -> int:
         vq = self.queues[q] if 0 <= q < len(self.queues) else None
+        self.deferred.pop(q, None)
         if vq is None or vq.broken or not self.status & vc.DRIVER_OK:
             return 0
         n = 0
         while True:
+            if budget.spent() or (q != self.controlq and self._held_full()):
+                self.deferred[q] = None
+                return n
             try:
                 chain = vq.pop()
             except ChainError as e:
+                budget.chains -= 1
+                budget.descs -= e.descs
                 if e.head < 0:        # the ring itself is corrupt: stop touching this queue until reset
                     vq.broken = str(e)
                     self._fatal(q, -1, str(e))
@@ -148,6 +186,9 @@ class VirtioCryptoDevice:
             if chain is None:
                 return n
             n += 1
+            budget.chains -= 1
+            budget.descs -= chain.descs
+            budget.bytes -= min(chain.readable_len + chain.writable_len, self.caps.max_size)
             try:
                 if q == self.controlq:
                     self._control(q, vq, chain)
@@ -156,18 +197,37 @@ class VirtioCryptoDevice:
             except Fatal as e:
                 self._fatal(q, chain.head, str(e))
 
+    def _held_full(self) -> bool:
+        return self.held_bytes >= self.limits.held_bytes or self.inflight >= self.limits.held_requests
+
     def poll(self, timeout: float = 0.0) -> int:
-        """Let the datapath finish requests (their results go to the used rings)."""
-        return self.dp.poll(timeout)
+        """Let the datapath finish requests (their results go to the used rings), and take the
+        chains a spent budget or backpressure left on the rings."""
+        self._resume()
+        n = self.dp.poll(0.0 if self.deferred and not self._held_full() else timeout)
+        if n:
+            self._resume()
+        return n
+
+    def _resume(self) -> None:
+        """One budget shared by every deferred queue, taken in turn (a queue still left over
+        goes to the back), so one busy queue cannot starve the others."""
+        budget = _Budget(self.limits)
+        for q in list(self.deferred):
+            if budget.spent():
+                return
+            if q != self.controlq and self._held_full():
+                continue
+            self._drain(q, budget)
 
     def busy(self) -> bool:
         """Work remains without a new kick: requests in the datapath, or chains left on a queue
         when kick() stopped at its budget. A transport keeps calling poll() while this holds."""
-        return self.dp.inflight() > 0
+        return self.dp.inflight() > 0 or bool(self.deferred)
 
     def _fatal(self, q: int, head: int, why: str) -> None:
         self.counters["fatal"] += 1
-        log.warning("queue %d: %s: device needs reset", q, why)
+        self.glog.warning("queue %d: %s: device needs reset", q, why)
         self.needs_reset_reason = why
         self.status |= vc.DEVICE_NEEDS_RESET
         vq = self.queues[q]
@@ -348,30 +408,33 @@ class VirtioCryptoDevice:
             return answer(vc.ERR)
         if op.kind == "aead" and (opcode == vc.AEAD_ENCRYPT) != (p.aead_op == vc.OP_ENCRYPT):
             return answer(vc.ERR)
+        status = check_request(p, op)          # one rule for every datapath
+        if status != vc.OK:
+            return answer(status)
 
+        held = len(op.iv) + len(op.src) + len(op.aad) + dst_total
         self.inflight += 1
+        self.held_bytes += held
         answered = False
         generation = self.generation
 
         def done(res: OpResult) -> None:
             nonlocal answered
-            if generation != self.generation:
-                return                          # the device was reset since: the chain is not ours any more
             if answered:        # a datapath bug must not publish one head twice
                 self.counters["datapath_double_completion"] += 1
                 log.error("queue %d: the datapath answered request %d twice; ignored", q, chain.head)
                 return
             answered = True
             self.inflight -= 1
+            self.held_bytes -= held
+            if generation != self.generation or vq.broken:
+                return          # reset since, or the queue is abandoned: the chain is not ours any more
             if res.status != vc.OK:
                 return answer(res.status)
-            dst = res.dst
             if op.kind in ("cipher", "chain"):
-                payload = dst + res.hash_result
+                payload = res.dst + res.hash_result
             elif op.kind == "aead":
-                if len(dst) > op.dst_len:
-                    return answer(vc.ERR)
-                payload = dst
+                payload = res.dst
             else:
                 payload = res.hash_result
             self._complete(q, vq, chain, w, vc.OK, payload)

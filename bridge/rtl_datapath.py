@@ -138,10 +138,14 @@ class RtlDatapath:
             req, done = self.backlog[0]
             try:
                 self.client.submit(q, req)
-            except OutOfMemory:
-                if not self.waiting:
-                    raise
-                break
+            except OutOfMemory as e:
+                if self.waiting:
+                    break                   # space comes back as requests complete
+                self._refuse(done, req, e)  # it does not fit even in an idle segment
+                continue
+            except ValueError as e:         # cannot be encoded
+                self._refuse(done, req, e)
+                continue
             self.backlog.popleft()
             if not self.waiting:
                 self._progress = time.monotonic()
@@ -150,6 +154,19 @@ class RtlDatapath:
             q = (q + 1) % nq
         if posted:
             self.client.ring(sorted(posted))
+
+    def _refuse(self, done: Done, req: Request, why: Exception) -> None:
+        """The request at the head of the backlog can never be submitted: it alone fails with
+        ERR (at the next poll), and the backlog moves on."""
+        self.backlog.popleft()
+        log.error("request refused by the accelerator driver: %s", why)
+        self._finished(req.extra["sess"])
+        self.immediate.append((done, OpResult(vc.ERR)))
+
+    def _finished(self, s: _Sess) -> None:
+        s.inflight -= 1
+        if s.destroyed and s.inflight == 0:
+            self._release(s)
 
     def inflight(self) -> int:
         return len(self.backlog) + len(self.waiting) + len(self.immediate)
@@ -177,9 +194,7 @@ class RtlDatapath:
             self._watchdog()
         for req in got:
             _, done, s = self.waiting.pop(req.cookie)
-            s.inflight -= 1
-            if s.destroyed and s.inflight == 0:
-                self._release(s)
+            self._finished(s)
             c = req.completion
             done(OpResult(c.status, req.dst, req.digest) if c.status == vc.OK else OpResult(c.status))
             n += 1

@@ -7,8 +7,10 @@ at most max(size, 1024) in all (an indirect table counts its entries, as in QEMU
 inside indirect, no readable descriptor after a writable one, every segment inside guest
 memory. A chain that breaks a rule raises ChainError carrying its head, so the caller can
 complete it (or flag the device) and go on. A queue whose rings are not wholly inside guest
-memory, or whose available index jumps by more than the queue size, is `broken`: ChainError
-with head -1, nothing can be completed on it until the device is reset.
+memory, whose available index jumps by more than the queue size, or that makes a head
+available again while the device still holds it, is `broken`: ChainError with head -1, nothing
+can be completed on it until the device is reset (Linux's driver treats a used head it does not
+hold the same way: BAD_RING).
 """
 from __future__ import annotations
 
@@ -26,9 +28,10 @@ MAX_CHAIN_DESCS = 1024          # QEMU's VIRTQUEUE_MAX_SIZE: descriptors in one 
 
 
 class ChainError(Exception):
-    def __init__(self, head: int, why: str):
+    def __init__(self, head: int, why: str, descs: int = 1):
         super().__init__(why)
         self.head = head
+        self.descs = descs           # descriptors read before the rule broke (the work it cost)
 
 
 @dataclass
@@ -36,6 +39,7 @@ class Chain:
     head: int
     readable: list[tuple[int, int]] = field(default_factory=list)   # (gpa, len)
     writable: list[tuple[int, int]] = field(default_factory=list)
+    descs: int = 0                   # descriptors walked, indirect entries included
 
     @property
     def readable_len(self) -> int:
@@ -63,6 +67,7 @@ class DeviceVirtqueue:
         self.signalled_used = 0      # used idx at the last notification we sent
         self._avail_idx_view = None  # polled often: a direct view of avail->idx
         self.broken = ""             # why the queue cannot be used until reset ("" = usable)
+        self.heads_out: set[int] = set()   # heads popped and not yet pushed back: never in flight twice
         for what, addr, n in (("descriptor table", desc, 16 * size), ("available ring", avail, 6 + 2 * size),
                               ("used ring", used, 6 + 8 * size)):
             try:
@@ -93,7 +98,11 @@ class DeviceVirtqueue:
         self.last_avail = (self.last_avail + 1) & 0xFFFF
         if self.event_idx:    # avail_event: kick us when the driver adds past this
             self.mem.write(self.used + 4 + 8 * self.size, struct.pack("<H", self.last_avail))
-        return self._walk(head)
+        if head in self.heads_out:      # the driver reused a head we hold: its ring is corrupt
+            raise ChainError(-1, f"head {head} made available again while still in flight")
+        chain = self._walk(head)
+        self.heads_out.add(head)
+        return chain
 
     def _walk(self, head: int) -> Chain:
         if head >= self.size:
@@ -103,47 +112,58 @@ class DeviceVirtqueue:
         seen = 0
         descs, max_descs = 0, max(self.size, MAX_CHAIN_DESCS)
         total = 0
-        indirect = False
+        indirect = b""               # an indirect table, read from guest memory in one access
         while True:
             seen += 1
             descs += 1
             if seen > limit or descs > max_descs:
-                raise ChainError(head, "descriptor chain loops or is longer than the queue")
+                raise ChainError(head, "descriptor chain loops or is longer than the queue", descs)
             try:
-                addr, length, flags, nxt = DESC.unpack(self.mem.read(table + 16 * idx, 16))
+                if indirect:
+                    addr, length, flags, nxt = DESC.unpack_from(indirect, 16 * idx)
+                else:
+                    addr, length, flags, nxt = DESC.unpack(self.mem.read(table + 16 * idx, 16))
             except GuestMemoryError as e:
-                raise ChainError(head, f"descriptor table outside guest memory: {e}") from None
+                raise ChainError(head, f"descriptor table outside guest memory: {e}", descs) from None
             if flags & VIRTQ_DESC_F_INDIRECT:
                 if indirect:
-                    raise ChainError(head, "indirect descriptor inside an indirect table")
+                    raise ChainError(head, "indirect descriptor inside an indirect table", descs)
                 if flags & VIRTQ_DESC_F_NEXT:
-                    raise ChainError(head, "indirect descriptor with NEXT set")
+                    raise ChainError(head, "indirect descriptor with NEXT set", descs)
                 if length == 0 or length % 16:
-                    raise ChainError(head, f"indirect table length {length} is not a multiple of 16")
-                table, limit, idx, seen, indirect = addr, length // 16, 0, 0, True
+                    raise ChainError(head, f"indirect table length {length} is not a multiple of 16", descs)
+                if length // 16 > max_descs:
+                    raise ChainError(head, f"indirect table of {length // 16} entries (at most {max_descs})", descs)
+                try:
+                    indirect = self.mem.read(addr, length)
+                except GuestMemoryError as e:
+                    raise ChainError(head, f"indirect table outside guest memory: {e}", descs) from None
+                limit, idx, seen = length // 16, 0, 0
                 continue
             try:
                 self.mem.read(addr, 0) if length == 0 else self.mem.view(addr, length)
             except GuestMemoryError as e:
-                raise ChainError(head, f"buffer outside guest memory: {e}") from None
+                raise ChainError(head, f"buffer outside guest memory: {e}", descs) from None
             total += length
             if total > MAX_CHAIN_BYTES:
-                raise ChainError(head, "chain longer than 4 GiB")
+                raise ChainError(head, "chain longer than 4 GiB", descs)
             if flags & VIRTQ_DESC_F_WRITE:
                 chain.writable.append((addr, length))
             else:
                 if chain.writable:
-                    raise ChainError(head, "device-readable descriptor after a device-writable one")
+                    raise ChainError(head, "device-readable descriptor after a device-writable one", descs)
                 chain.readable.append((addr, length))
             if not flags & VIRTQ_DESC_F_NEXT:
+                chain.descs = descs
                 return chain
             if nxt >= limit:
-                raise ChainError(head, f"next index {nxt} out of range")
+                raise ChainError(head, f"next index {nxt} out of range", descs)
             idx = nxt
 
     # ------------------------------------------------------------ used ring
     def push(self, head: int, length: int) -> None:
         """Publish a used element: the element first, then the index (virtio 2.7.8.2)."""
+        self.heads_out.discard(head)
         slot = self.used + 4 + 8 * (self.used_idx % self.size)
         self.mem.write(slot, struct.pack("<II", head, length))
         self.used_idx = (self.used_idx + 1) & 0xFFFF

@@ -35,9 +35,9 @@ from tests.hostile import MEM, DeviceHarness, Pending, VhostHarness
 FUZZ_CASES = int(os.environ.get("VCRYPTO_FUZZ_CASES", "0") or 0)
 
 
-def prop_settings(ci_examples: int) -> settings:
+def prop_settings(ci_examples: int, share: float = 1.0) -> settings:
     if FUZZ_CASES:       # make fuzz: many examples, a new random seed each run, failures kept in .hypothesis/
-        return settings(max_examples=FUZZ_CASES, deadline=None, derandomize=False, print_blob=True,
+        return settings(max_examples=max(1, int(FUZZ_CASES * share)), deadline=None, derandomize=False, print_blob=True,
                         suppress_health_check=list(HealthCheck))
     return settings(max_examples=ci_examples, deadline=None, derandomize=True, database=None,
                     suppress_health_check=list(HealthCheck))
@@ -343,8 +343,15 @@ configs = st.fixed_dictionaries({
 })
 
 
-def run_device_case(data, allowed_ops: list[str]) -> DeviceHarness:
-    h = DeviceHarness(**data.draw(configs, label="config"))
+def run_device_case(data, allowed_ops: list[str], datapath=None) -> None:
+    h = DeviceHarness(**data.draw(configs, label="config"), datapath=datapath)
+    try:
+        _run_steps(data, h, allowed_ops)
+    finally:
+        h.close()
+
+
+def _run_steps(data, h: DeviceHarness, allowed_ops: list[str]) -> None:
     data_queues = list(range(h.nq - 1))
     for _ in range(data.draw(st.integers(1, 10), label="steps")):
         op = data.draw(st.sampled_from(allowed_ops), label="op")
@@ -364,40 +371,27 @@ def run_device_case(data, allowed_ops: list[str]) -> DeviceHarness:
             mutate(data, h, q, t)
     h.finish()
     tally(h)
-    return h
 
 
-def _data_queue_property(count):
-    @prop_settings(250)
-    @given(st.data())
-    def data_queues(data):
-        count[0] += 1
-        run_device_case(data, ["data", "data", "data_raw", "kick"])
-    data_queues()
+def _device_property(name: str, ops: list[str], ci_examples: int):
+    """A property over the device's queues: random cases of the given steps, on the soft
+    datapath or on a shared rtl one (fewer cases there: every request runs in the simulator)."""
+    def prop(count, datapath=None, share: float = 1.0):
+        @prop_settings(max(1, int(ci_examples * share)), share)
+        @given(st.data())
+        def case(data):
+            count[0] += 1
+            run_device_case(data, ops, datapath)
+        case()
+    prop.__name__ = name
+    return prop
 
 
-def _control_queue_property(count):
-    @prop_settings(250)
-    @given(st.data())
-    def control_queue(data):
-        count[0] += 1
-        run_device_case(data, ["ctrl", "ctrl", "ctrl_raw", "kick"])
-    control_queue()
-
-
-def _mixed_property(count):
-    @prop_settings(150)
-    @given(st.data())
-    def mixed(data):
-        count[0] += 1
-        run_device_case(data, ["data", "data", "data_raw", "ctrl", "ctrl_raw", "kick", "kick", "kick_no_poll",
-                               "reset"])
-    mixed()
-
-
-_data_queue_property.__name__ = "data queues"
-_control_queue_property.__name__ = "control queue"
-_mixed_property.__name__ = "both queues, resets, kicks without polls"
+_data_queue_property = _device_property("data queues", ["data", "data", "data_raw", "kick"], 250)
+_control_queue_property = _device_property("control queue", ["ctrl", "ctrl", "ctrl_raw", "kick"], 250)
+_mixed_property = _device_property("both queues, resets, kicks without polls",
+                                   ["data", "data", "data_raw", "ctrl", "ctrl_raw", "kick", "kick", "kick_no_poll",
+                                    "reset"], 150)
 
 
 def test_property_data_queues_hostile_chains(record_property):
@@ -410,6 +404,28 @@ def test_property_control_queue_hostile_chains(record_property):
 
 def test_property_both_queues_with_resets(record_property):
     assert run_counted(record_property, _mixed_property) > 0
+
+
+@pytest.fixture(scope="module")
+def rtl_datapath():
+    from bridge.rtl_datapath import RtlDatapath
+    dp = RtlDatapath(mem_bytes=64 << 20)
+    yield dp
+    dp.close()
+
+
+@pytest.mark.xdist_group("accel")
+def test_property_rtl_datapath_hostile_chains(record_property, rtl_datapath):
+    """The same mixed property against the rtl datapath (the accelerator process): the same
+    invariant, the same statuses as soft for malformed fields (the device checks them before
+    any datapath), and a datapath left idle and without sessions after every case."""
+    def prop(count):
+        _data_queue_property(count, datapath=rtl_datapath, share=0.3)
+        _mixed_property(count, datapath=rtl_datapath, share=0.5)
+    prop.__name__ = "rtl datapath: data queues; both queues, resets, kicks without polls"
+    assert run_counted(record_property, prop) > 0
+    assert not rtl_datapath.sessions and not rtl_datapath.inflight()
+    assert rtl_datapath.restarts == 0, rtl_datapath.faults
 
 
 # ---------------------------------------------------------------- the vhost-user property
@@ -550,13 +566,14 @@ def test_regression_rings_outside_guest_memory_need_reset_not_an_exception():
 
 def test_regression_looping_indirect_table_with_a_huge_length_is_rejected_quickly():
     """An indirect table claiming 0xFFFFFFF0 bytes whose first entry points to itself: the loop
-    bound was length/16 (2^28 steps, minutes); now at most max(size, 1024) descriptors a chain."""
+    bound was length/16 (2^28 steps, minutes); now a table of more than max(size, 1024) entries
+    is refused before it is read (it would also be read whole into memory)."""
     h = DeviceHarness()
     table, buf = h.drv.heap.alloc(16), h.drv.heap.alloc(72)
     h.mem.write(table, DESC.pack(buf, 72, VIRTQ_DESC_F_NEXT, 0))
     head = _post_raw(h, 0, [(table, 0xFFFFFFF0, VIRTQ_DESC_F_INDIRECT)])
     h.kick(0)
-    assert h.dev.status & vc.DEVICE_NEEDS_RESET and "loops" in h.dev.needs_reset_reason
+    assert h.dev.status & vc.DEVICE_NEEDS_RESET and "indirect table of" in h.dev.needs_reset_reason
     assert [(t.head, t.used_len) for t in h.drv.collect(0)] == [(head, 0)]
 
 
