@@ -203,10 +203,8 @@ class VirtioCryptoDevice:
     def poll(self, timeout: float = 0.0) -> int:
         """Let the datapath finish requests (their results go to the used rings), and take the
         chains a spent budget or backpressure left on the rings."""
-        self._resume()
         n = self.dp.poll(0.0 if self.deferred and not self._held_full() else timeout)
-        if n:
-            self._resume()
+        self._resume()
         return n
 
     def _resume(self) -> None:
