@@ -46,6 +46,13 @@ def main(argv: list[str] | None = None) -> int:
     sv.add_argument("--hang-timeout", type=float, default=5.0, metavar="S",
                     help="rtl: seconds without a completion while busy before the accelerator counts as "
                          "hung and is restarted (default 5)")
+    sv.add_argument("--allow-uid", type=int, action="append", default=[], metavar="UID",
+                    help="also serve front ends running as this uid (repeatable); the socket is then "
+                         "created 0666 and each connection's SO_PEERCRED uid is checked. Default: the socket "
+                         "is 0600 and only this process's own uid is served")
+    sv.add_argument("--allow-any-user", action="store_true",
+                    help="serve a front end of any uid (socket 0666, no peer check): only on a host "
+                         "whose local users are all trusted")
     sv.add_argument("-v", "--verbose", action="store_true")
     g = sub.add_parser("guest", help="boot the Linux test guest in QEMU against a backend and report")
     g.add_argument("--datapath", choices=("rtl", "soft", "builtin", "absent"), default="rtl",
@@ -111,7 +118,7 @@ def _serve(args) -> int:
         from bridge.datapath import FailingDatapath
         dp = FailingDatapath(dp, args.fail_every)
     dev = VirtioCryptoDevice(dp, num_dataqueues=1, strict_qemu=args.strict_qemu)
-    backend = VhostUserBackend(args.socket, dev)
+    backend = VhostUserBackend(args.socket, dev, allow_uids=args.allow_uid, allow_any_user=args.allow_any_user)
 
     def stop(*_):
         backend.stopping = True

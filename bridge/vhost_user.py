@@ -12,10 +12,20 @@ range, a memory table that does not match its fds, an address in no region, a qu
 is not a power of two, an fd that cannot be used as an eventfd) is a ProtocolError: logged with
 the reason, the connection is closed, and the backend waits for the next front end. Nothing a
 front end sends raises out of serve_forever.
+
+The socket is read without blocking: a message is assembled from whatever arrives (header,
+then the payload into a bytearray that is zeroed after dispatch: it may carry session keys),
+and one that does not arrive whole within `msg_timeout` seconds (2) is a ProtocolError, so a
+stalled front end cannot keep the loop, the next front end or SIGTERM waiting. Replies are
+queued and written as the socket takes them (a front end that does not read them is dropped).
+The socket is created 0600 whatever the umask, only front ends of our own uid are served
+(SO_PEERCRED; `allow_uids`, `allow_any_user`), and only the socket this backend bound is ever
+removed.
 """
 from __future__ import annotations
 
 import array
+import errno
 import logging
 import mmap
 import os
@@ -23,11 +33,13 @@ import selectors
 import socket
 import stat
 import struct
+import time
 from dataclasses import dataclass
 
 from bridge import virtio_crypto as vc
 from bridge.datapath import SessionParams
 from bridge.guest_memory import GuestMemoryError, Region, RegionGuestMemory
+from bridge.virtqueue import DeviceVirtqueue
 
 log = logging.getLogger("vcrypto.vhost")
 
@@ -43,6 +55,11 @@ VRING_NOFD = 0x100
 MAX_FDS = 8
 MAX_REGIONS = 8                 # VHOST_MEMORY_BASELINE_NREGIONS
 MAX_PAYLOAD = 4096              # larger than any vhost-user message payload (QEMU's largest: < 1.2 KiB)
+MSG_TIMEOUT = 2.0               # seconds a started message (or an unsent reply) may stall before the front end is dropped
+MAX_UNSENT = 64 << 10           # reply bytes the front end may leave unread beyond the socket buffer
+IDLE_WAIT = 0.2                 # longest select() while idle: how late a stop request can be seen
+ANC_SPACE = socket.CMSG_SPACE(MAX_FDS * array.array("i").itemsize)
+SOCKET_MODE = 0o600             # the socket file; 0o666 when other uids are allowed (SO_PEERCRED decides)
 # the smallest payload each handled request needs (shorter: ProtocolError)
 MIN_PAYLOAD = {SET_FEATURES: 8, SET_PROTOCOL_FEATURES: 8, SET_MEM_TABLE: 8, SET_VRING_NUM: 8, SET_VRING_ADDR: 40,
                SET_VRING_BASE: 8, GET_VRING_BASE: 8, SET_VRING_KICK: 8, SET_VRING_CALL: 8, SET_VRING_ERR: 8,
@@ -57,6 +74,10 @@ class Disconnected(Exception):
     pass
 
 
+class Stopping(Disconnected):
+    """The backend was asked to stop (SIGTERM) while it waited for the datapath."""
+
+
 class ProtocolError(Exception):
     """The front end sent a message that cannot be honoured: close the connection."""
 
@@ -64,9 +85,10 @@ class ProtocolError(Exception):
 @dataclass
 class Vring:
     num: int = 0
-    desc: int = 0
+    desc: int = 0                # guest-physical addresses, translated from `uaddrs` through the memory table
     avail: int = 0
     used: int = 0
+    uaddrs: tuple[int, int, int] | None = None     # (desc, avail, used) as the front end gave them
     base: int = 0
     kick: int = -1
     call: int = -1
@@ -90,13 +112,137 @@ def parse_session_72(raw: bytes) -> SessionParams | None:
     return None
 
 
+def peer_credentials(conn: socket.socket) -> tuple[int, int, int]:
+    """(pid, uid, gid) of the process at the other end of a UNIX socket (SO_PEERCRED)."""
+    raw = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+    return struct.unpack("3i", raw)
+
+
+class _Channel:
+    """One front end's socket, never blocking. A message is assembled from whatever arrives:
+    the 12-byte header, then its payload into a bytearray, with the fds that came with it.
+    Replies are queued and written as the socket takes them. A message begun but not whole
+    within `timeout` seconds, or a reply the front end leaves unread that long (or more than
+    MAX_UNSENT bytes of them), is a ProtocolError."""
+
+    def __init__(self, sock: socket.socket, timeout: float):
+        sock.setblocking(False)
+        self.sock, self.timeout = sock, timeout
+        self.out = bytearray()
+        self.out_since: float | None = None      # when the unsent replies last made progress
+        self.fds: list[int] = []
+        self.payload: bytearray | None = None
+        self._next()
+
+    def _next(self) -> None:
+        self.hdr = bytearray(HDR.size)
+        self.hdr_got = 0
+        self.payload, self.got = None, 0
+        self.fds = []
+        self.started: float | None = None        # when the first byte of this message arrived
+
+    def read(self) -> tuple[int, int, bytearray, list[int]] | None:
+        """Read what the socket has (up to the end of one message); the message once it is whole."""
+        while True:
+            whole_hdr = self.hdr_got == HDR.size
+            buf = memoryview(self.payload)[self.got:] if whole_hdr else memoryview(self.hdr)[self.hdr_got:]
+            try:
+                n, anc, _, _ = self.sock.recvmsg_into([buf], ANC_SPACE)
+            except (BlockingIOError, InterruptedError):
+                return None
+            except (ConnectionResetError, BrokenPipeError):
+                raise Disconnected() from None
+            finally:
+                buf.release()
+            fds = array.array("i")
+            for level, kind, cdata in anc:
+                if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+                    fds.frombytes(cdata[: len(cdata) - len(cdata) % fds.itemsize])
+            self.fds += fds
+            if len(self.fds) > MAX_FDS:
+                raise ProtocolError(f"more than {MAX_FDS} fds with one message")
+            if n == 0:
+                raise Disconnected()
+            if self.started is None:
+                self.started = time.monotonic()
+            if whole_hdr:
+                self.got += n
+            else:
+                self.hdr_got += n
+                if self.hdr_got < HDR.size:
+                    continue
+                req, flags, size = HDR.unpack(self.hdr)
+                if size > MAX_PAYLOAD:
+                    raise ProtocolError(f"request {req} announces a {size}-byte payload (at most {MAX_PAYLOAD})")
+                self.payload = bytearray(size)
+            if self.got == len(self.payload):
+                req, flags, _ = HDR.unpack(self.hdr)
+                msg = (req, flags, self.payload, self.fds)
+                self._next()                     # the message, its payload and fds are the caller's now
+                return msg
+
+    def send(self, *parts: bytes) -> None:
+        for part in parts:
+            self.out += part
+        if len(self.out) > MAX_UNSENT:
+            raise ProtocolError(f"the front end leaves {len(self.out)} bytes of replies unread")
+        self.flush()
+
+    def flush(self) -> None:
+        while self.out:
+            try:
+                n = self.sock.send(self.out)
+            except (BlockingIOError, InterruptedError):
+                if self.out_since is None:
+                    self.out_since = time.monotonic()
+                return
+            except (BrokenPipeError, ConnectionResetError):
+                raise Disconnected() from None
+            self.out[:n] = bytes(n)              # replies may carry key material: zero, then drop
+            del self.out[:n]
+            self.out_since = time.monotonic() if self.out else None
+
+    def deadline(self) -> float | None:
+        """When the oldest stalled thing (a partial message, an unsent reply) runs out of time."""
+        ts = [t + self.timeout for t in (self.started, self.out_since) if t is not None]
+        return min(ts) if ts else None
+
+    def check(self) -> None:
+        now = time.monotonic()
+        if self.started is not None and now - self.started > self.timeout:
+            have = self.hdr_got + self.got
+            need = HDR.size + (len(self.payload) if self.payload is not None else 0)
+            raise ProtocolError(f"a message stalled: {have} of {need if self.payload is not None else '>= 12'} "
+                                f"bytes in {self.timeout:g} s")
+        if self.out_since is not None and now - self.out_since > self.timeout:
+            raise ProtocolError(f"the front end has not read {len(self.out)} bytes of replies for {self.timeout:g} s")
+
+    def close(self) -> None:
+        """The connection ends: close the fds of a partial message, zero what is buffered."""
+        for fd in self.fds:
+            os.close(fd)
+        if self.payload is not None:
+            self.payload[:] = bytes(len(self.payload))
+        self.out[:] = bytes(len(self.out))
+        self.hdr[:] = bytes(HDR.size)
+        self.fds, self.payload = [], None
+
+
 class VhostUserBackend:
-    def __init__(self, socket_path: str, device):
+    def __init__(self, socket_path: str, device, allow_uids=(), allow_any_user: bool = False,
+                 msg_timeout: float = MSG_TIMEOUT):
         self.path = socket_path
         self.dev = device
+        self.allow_uids = set(allow_uids)
+        self.allow_any_user = allow_any_user
+        self.msg_timeout = msg_timeout
         self.listener: socket.socket | None = None
+        self.bound: tuple[int, int] | None = None     # (st_dev, st_ino) of the socket file we created
         self.stopping = False
         self.connections = 0
+        self.refused = 0
+        self._chan: _Channel | None = None
+        self._retired: list[mmap.mmap] = []            # maps of replaced memory tables still referenced
         self._reset_connection_state()
 
     def _reset_connection_state(self) -> None:
@@ -107,34 +253,127 @@ class VhostUserBackend:
         self.mem: RegionGuestMemory | None = None
 
     # -------------------------------------------------------------- socket
+    @property
+    def socket_mode(self) -> int:
+        return 0o666 if self.allow_any_user or self.allow_uids else SOCKET_MODE
+
     def listen(self) -> None:
-        if os.path.exists(self.path):
-            os.unlink(self.path)
-        self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.listener.bind(self.path)
-        self.listener.listen(1)
-        log.info("listening on %s", self.path)
+        """Bind the socket file: 0600 whatever the umask (0666 when other uids are allowed, the
+        peer check then decides). A stale socket at the path is replaced; anything else there
+        (a regular file, a directory, a socket someone listens on) is refused, not removed."""
+        self._clear_path()
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            old = os.umask(0o177)                 # the file is created 0600 at once: no window
+            try:
+                sock.bind(self.path)
+            finally:
+                os.umask(old)
+            st = os.lstat(self.path)
+            if not stat.S_ISSOCK(st.st_mode):
+                raise OSError(errno.EEXIST, f"{self.path} was replaced while binding")
+            self.bound = (st.st_dev, st.st_ino)
+            if stat.S_IMODE(st.st_mode) != self.socket_mode:
+                os.chmod(self.path, self.socket_mode)
+                st = os.lstat(self.path)
+                if (st.st_dev, st.st_ino) != self.bound or stat.S_IMODE(st.st_mode) != self.socket_mode:
+                    raise OSError(errno.EPERM, f"{self.path}: cannot set mode {self.socket_mode:o}")
+            sock.listen(1)
+        except BaseException:
+            sock.close()
+            self._unlink_ours()
+            raise
+        self.listener = sock
+        log.info("listening on %s (mode %o%s)", self.path, self.socket_mode,
+                 ", any user" if self.allow_any_user else
+                 f", uids {sorted(self.allow_uids | {os.geteuid()})}" if self.allow_uids else "")
+
+    def _clear_path(self) -> None:
+        try:
+            st = os.lstat(self.path)
+        except FileNotFoundError:
+            return
+        if not stat.S_ISSOCK(st.st_mode):
+            raise OSError(errno.EEXIST, f"{self.path} exists and is not a socket; not removing it")
+        probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        probe.settimeout(1.0)
+        try:
+            probe.connect(self.path)
+        except ConnectionRefusedError:            # nobody listens: a stale socket, ours to replace
+            log.info("removing the stale socket %s", self.path)
+            try:
+                os.unlink(self.path)
+            except FileNotFoundError:
+                pass
+            return
+        except FileNotFoundError:
+            return
+        except OSError as e:
+            raise OSError(errno.EADDRINUSE, f"{self.path}: cannot tell whether something listens on it ({e}); "
+                                            "not removing it") from None
+        finally:
+            probe.close()
+        raise OSError(errno.EADDRINUSE, f"{self.path}: another process is listening on it")
+
+    def _unlink_ours(self) -> None:
+        """Remove the socket file only if the path still is the socket this backend bound."""
+        if self.bound is None:
+            return
+        try:
+            st = os.lstat(self.path)
+            if stat.S_ISSOCK(st.st_mode) and (st.st_dev, st.st_ino) == self.bound:
+                os.unlink(self.path)
+            else:
+                log.warning("%s is no longer the socket this backend created: left in place", self.path)
+        except FileNotFoundError:
+            pass
+        except OSError as e:
+            log.warning("cannot remove %s: %s", self.path, e)
+        self.bound = None
+
+    def _peer_allowed(self, conn: socket.socket) -> bool:
+        if self.allow_any_user:
+            return True
+        try:
+            pid, uid, _ = peer_credentials(conn)
+        except OSError as e:
+            log.error("cannot read the front end's credentials (%s): refused", e)
+            return False
+        if uid == os.geteuid() or uid in self.allow_uids:
+            return True
+        log.error("refused a front end of uid %d (pid %d): only uid %d%s may connect (--allow-uid, --allow-any-user)",
+                  uid, pid, os.geteuid(), "".join(f", {u}" for u in sorted(self.allow_uids)))
+        return False
 
     def serve_forever(self) -> None:
         if self.listener is None:
             self.listen()
         try:
             while not self.stopping:
-                self.listener.settimeout(0.5)
+                self.listener.settimeout(IDLE_WAIT)
                 try:
                     conn, _ = self.listener.accept()
                 except socket.timeout:
+                    continue
+                if not self._peer_allowed(conn):
+                    self.refused += 1
+                    conn.close()
                     continue
                 self.connections += 1
                 log.info("front end connected (#%d)", self.connections)
                 try:
                     self._serve(conn)
+                except Stopping:
+                    log.info("stopping: connection closed")
                 except Disconnected:
                     log.info("front end disconnected")
                 except ProtocolError as e:
                     log.error("bad vhost-user message: %s; closing the connection", e)
-                except Exception:      # a bug, not the front end's fault: still never take the backend down
-                    log.exception("internal error serving the front end; closing the connection")
+                except Exception as e:
+                    if self.stopping:  # a wait the stop signal interrupted (e.g. the accelerator's irq semaphore)
+                        log.info("stopping: connection closed (%s: %s)", type(e).__name__, e)
+                    else:              # a bug, not the front end's fault: still never take the backend down
+                        log.exception("internal error serving the front end; closing the connection")
                 finally:
                     conn.close()
                     self._disconnect()
@@ -145,8 +384,7 @@ class VhostUserBackend:
         if self.listener is not None:
             self.listener.close()
             self.listener = None
-            if os.path.exists(self.path):
-                os.unlink(self.path)
+        self._unlink_ours()
 
     def _disconnect(self) -> None:
         """QEMU went away: drop its sessions and guest memory; keep the datapath."""
@@ -157,80 +395,61 @@ class VhostUserBackend:
         self.dev.reset()
         self.dev.mem = None                  # drop the views of guest memory, so the maps can close
         self.mem = None
-        for m in self.maps:
+        self._unmap(self.maps + self._retired)
+        self._retired = []
+        self._reset_connection_state()
+
+    def _unmap(self, maps: list[mmap.mmap]) -> None:
+        """Unmap guest-memory maps nothing references any more; the others are kept (retired)
+        and unmapped later (at the latest when their last view goes)."""
+        for m in maps:
             try:
                 m.close()
             except BufferError:
-                pass
-        self._reset_connection_state()
-
-    def _recv(self, conn: socket.socket) -> tuple[int, int, bytes, list[int]]:
-        fds = array.array("i")
-        data, anc, _, _ = conn.recvmsg(HDR.size, socket.CMSG_LEN(MAX_FDS * fds.itemsize))
-        for level, kind, cdata in anc:
-            if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
-                fds.frombytes(cdata[: len(cdata) - len(cdata) % fds.itemsize])
-        try:
-            if not data:
-                raise Disconnected()
-            if len(data) < HDR.size:
-                data += self._read_exact(conn, HDR.size - len(data))
-            req, flags, size = HDR.unpack(data)
-            if size > MAX_PAYLOAD:
-                raise ProtocolError(f"request {req} announces a {size}-byte payload (at most {MAX_PAYLOAD})")
-            payload = self._read_exact(conn, size) if size else b""
-        except BaseException:
-            for fd in fds:
-                os.close(fd)
-            raise
-        return req, flags, payload, list(fds)
-
-    def _read_exact(self, conn: socket.socket, n: int) -> bytes:
-        buf = b""
-        while len(buf) < n:
-            chunk = conn.recv(n - len(buf))
-            if not chunk:
-                raise Disconnected()
-            buf += chunk
-        return buf
+                self._retired.append(m)
 
     def _reply(self, conn: socket.socket, req: int, payload: bytes) -> None:
-        conn.sendall(HDR.pack(req, FLAG_VERSION | FLAG_REPLY, len(payload)) + payload)
+        self._chan.send(HDR.pack(req, FLAG_VERSION | FLAG_REPLY, len(payload)), payload)
 
     # -------------------------------------------------------------- main loop
     def _serve(self, conn: socket.socket) -> None:
-        with selectors.DefaultSelector() as sel:       # its epoll fd closes with the connection
-            self._serve_loop(conn, sel)
+        self._chan = _Channel(conn, self.msg_timeout)
+        try:
+            with selectors.DefaultSelector() as sel:       # its epoll fd closes with the connection
+                self._serve_loop(conn, sel)
+        finally:
+            self._chan.close()
+            self._chan = None
 
     def _serve_loop(self, conn: socket.socket, sel: selectors.BaseSelector) -> None:
+        chan = self._chan
         sel.register(conn, selectors.EVENT_READ, "conn")
+        mask = selectors.EVENT_READ
         kicks: dict[int, int] = {}
         while not self.stopping:
             busy = self.dev.busy()
+            wait = 0.0 if busy else IDLE_WAIT
+            deadline = chan.deadline()
+            if deadline is not None:
+                wait = max(0.0, min(wait, deadline - time.monotonic()))
+            want = selectors.EVENT_READ | (selectors.EVENT_WRITE if chan.out else 0)
+            if want != mask:
+                sel.modify(conn, want, "conn")
+                mask = want
             # messages before kicks: a session QEMU closed must be gone before the data that
             # follows it in the guest's order is served
-            events = sorted(sel.select(0 if busy else 0.2), key=lambda e: e[0].data != "conn")
-            for key, _ in events:
+            events = sorted(sel.select(wait), key=lambda e: e[0].data != "conn")
+            for key, ev in events:
                 if key.data == "conn":
-                    self._handle(conn, *self._recv(conn))
-                    # (re-)register kick eventfds that appeared or changed
-                    for i, v in enumerate(self.vrings):
-                        if v.kick >= 0 and kicks.get(i) != v.kick:
-                            if i in kicks:
-                                try:
-                                    sel.unregister(kicks.pop(i))
-                                except (KeyError, ValueError):
-                                    pass
-                            try:
-                                sel.register(v.kick, selectors.EVENT_READ, i)
-                            except (OSError, ValueError) as e:
-                                raise ProtocolError(f"vring {i}: kick fd {v.kick} cannot be polled: {e}") from None
-                            kicks[i] = v.kick
-                        elif v.kick < 0 and i in kicks:
-                            try:
-                                sel.unregister(kicks.pop(i))
-                            except (KeyError, ValueError):
-                                pass
+                    if ev & selectors.EVENT_WRITE:
+                        chan.flush()
+                    if not ev & selectors.EVENT_READ:
+                        continue
+                    msg = chan.read()
+                    if msg is None:
+                        continue
+                    self._handle(conn, *msg)
+                    self._watch_kicks(sel, kicks)
                 else:
                     q = key.data
                     if self.vrings[q].kick != key.fd:
@@ -243,8 +462,46 @@ class VhostUserBackend:
                         raise ProtocolError(f"vring {q}: kick fd cannot be read: {e}") from None
                     self._kick(q)
                     self.dev.poll(0)
-            if busy:
+            chan.check()
+            if busy:                       # requests in flight or chains deferred: keep polling
                 self.dev.poll(0.002)
+
+    def _watch_kicks(self, sel: selectors.BaseSelector, kicks: dict[int, int]) -> None:
+        """(Re-)register the kick eventfds that appeared or changed."""
+        for i, v in enumerate(self.vrings):
+            if v.kick >= 0 and kicks.get(i) != v.kick:
+                if i in kicks:
+                    try:
+                        sel.unregister(kicks.pop(i))
+                    except (KeyError, ValueError):
+                        pass
+                try:
+                    sel.register(v.kick, selectors.EVENT_READ, i)
+                except (OSError, ValueError) as e:
+                    raise ProtocolError(f"vring {i}: kick fd {v.kick} cannot be polled: {e}") from None
+                kicks[i] = v.kick
+            elif v.kick < 0 and i in kicks:
+                try:
+                    sel.unregister(kicks.pop(i))
+                except (KeyError, ValueError):
+                    pass
+
+    def _drain(self, why: str) -> None:
+        """Let the datapath finish every request in flight (their results go to the used rings
+        through the memory table they were parsed with). Kicks wait; chains a spent budget left
+        on a ring stay there. Bounded by the datapath (a hung accelerator is failed after its
+        hang timeout); a stop request (SIGTERM) ends it at once."""
+        if self.dev.dp.inflight():
+            log.info("%s: waiting for %d requests in flight", why, self.dev.dp.inflight())
+        while self.dev.dp.inflight():
+            if self.stopping:
+                raise Stopping()
+            try:
+                self.dev.dp.poll(0.01)
+            except Exception:
+                if self.stopping:      # the stop signal interrupted the datapath's wait
+                    raise Stopping() from None
+                raise
 
     def _kick(self, q: int) -> None:
         v = self.vrings[q]
@@ -261,11 +518,12 @@ class VhostUserBackend:
             except OSError as e:       # not a writable eventfd: the guest is not told, the backend goes on
                 log.error("vring %d: cannot signal the call fd: %s", q, str(e))
 
-    def _gpa(self, uaddr: int) -> int:
-        if self.mem is None:
+    def _gpa(self, uaddr: int, mem: RegionGuestMemory | None = None) -> int:
+        mem = mem or self.mem
+        if mem is None:
             raise ProtocolError("vring address before a memory table")
         try:
-            return self.mem.uaddr_to_gpa(uaddr)
+            return mem.uaddr_to_gpa(uaddr)
         except GuestMemoryError as e:
             raise ProtocolError(str(e)) from None
 
@@ -279,6 +537,8 @@ class VhostUserBackend:
         if self.mem is None or not v.num:
             log.error("vring %d kicked before memory or size were set", q)
             return
+        if v.uaddrs is not None:       # through the memory table in force now
+            v.desc, v.avail, v.used = (self._gpa(u) for u in v.uaddrs)
         d = self.dev
         d.mem = self.mem
         d.on_notify = self._notify
@@ -298,7 +558,7 @@ class VhostUserBackend:
         log.info("vring %d started: %d entries, avail base %d", q, v.num, v.base)
         self._kick(q)
 
-    def _handle(self, conn: socket.socket, req: int, flags: int, p: bytes, fds: list[int]) -> None:
+    def _handle(self, conn: socket.socket, req: int, flags: int, p: bytearray, fds: list[int]) -> None:
         fds = list(fds)
         try:
             if len(p) < MIN_PAYLOAD.get(req, 0):
@@ -307,8 +567,10 @@ class VhostUserBackend:
         finally:
             for fd in fds:             # whatever the handler did not take
                 os.close(fd)
+            if isinstance(p, bytearray):
+                p[:] = bytes(len(p))   # the payload may carry session keys (CREATE_CRYPTO_SESSION)
 
-    def _dispatch(self, conn: socket.socket, req: int, flags: int, p: bytes, fds: list[int]) -> None:
+    def _dispatch(self, conn: socket.socket, req: int, flags: int, p: bytearray, fds: list[int]) -> None:
         acked = False
         known = True
         if req == GET_FEATURES:
@@ -336,16 +598,20 @@ class VhostUserBackend:
             i, _, desc, used, avail, _ = struct.unpack("<IIQQQQ", p[:40])
             v = self._vring(i)
             v.desc, v.used, v.avail = self._gpa(desc), self._gpa(used), self._gpa(avail)
+            v.uaddrs = (desc, avail, used)
         elif req == SET_VRING_BASE:
             i, base = struct.unpack("<II", p[:8])
             self._vring(i).base = base & 0xFFFF
         elif req == GET_VRING_BASE:
             i = struct.unpack("<I", p[:4])[0]
             v = self._vring(i)
-            while self.dev.dp.inflight():          # finish what is in flight, then stop the ring
-                self.dev.poll(0.01)
-            base = self.dev.queues[i].last_avail if v.started and self.dev.queues[i] else v.base
+            self._drain("GET_VRING_BASE")          # finish what is in flight, then stop the ring
+            vq = self.dev.queues[i] if v.started else None
+            base = vq.last_avail if vq is not None else v.base
+            if vq is not None:
+                self.dev.queues[i] = None          # stopped: the device does not touch it again
             v.started = False
+            v.base = base
             if v.kick >= 0:
                 os.close(v.kick)
                 v.kick = -1
@@ -362,7 +628,10 @@ class VhostUserBackend:
                 v.kick = fd
                 if fd >= 0:
                     os.set_blocking(fd, False)
-                    self._start_ring(i)
+                    if v.started:
+                        self._kick(i)              # a new kick fd for a running ring: keep its state
+                    else:
+                        self._start_ring(i)
                 else:
                     log.error("vring %d: polling mode (no kick fd) is not supported", i)
             elif req == SET_VRING_CALL:
@@ -392,7 +661,7 @@ class VhostUserBackend:
         if flags & FLAG_NEED_REPLY and not acked and self.protocol_features & (1 << PROTOCOL_F_REPLY_ACK):
             self._reply(conn, req, struct.pack("<Q", 0 if known else 1))     # REPLY_ACK: non-zero = failure
 
-    def _set_mem_table(self, p: bytes, fds: list[int]) -> None:
+    def _set_mem_table(self, p: bytearray, fds: list[int]) -> None:
         n = struct.unpack("<I", p[:4])[0]
         if not 0 < n <= MAX_REGIONS or len(p) < 8 + 32 * n or len(fds) < n:
             raise ProtocolError(f"memory table of {n} regions, {len(p)} bytes, {len(fds)} fds")
@@ -411,15 +680,52 @@ class VhostUserBackend:
             raise ProtocolError(f"memory table: region {len(maps)} cannot be mapped: {e}") from None
         finally:
             if len(maps) < n:          # failed: unmap what was mapped (the fds are closed by _handle)
+                for r in regions:
+                    r.mem.release()
                 regions.clear()
-                for m in maps:
-                    try:
-                        m.close()
-                    except BufferError:
-                        pass
-        self.maps += maps
-        self.mem = RegionGuestMemory(regions)
+                self._unmap(maps)
+        new = RegionGuestMemory(regions)
+        try:
+            self._switch_memory(new)
+        except BaseException:          # refused: the old table stays in force, the new one goes
+            for r in regions:
+                r.mem.release()
+            del new, regions
+            self._unmap(maps)
+            raise
+        old_maps, self.maps = self.maps, maps
+        self._unmap(old_maps)
         log.info("guest memory: %s", ", ".join(f"[0x{r.gpa:x}, +{r.size >> 20} MiB)" for r in regions))
+
+    def _switch_memory(self, new: RegionGuestMemory) -> None:
+        """Put a new memory table in force, for the device and every running ring at once: the
+        rings' front-end addresses are translated through the new table first (a running ring
+        it does not hold is a ProtocolError, and nothing changes: libvhost-user treats it as
+        fatal too), then the requests in flight finish through the old table, then the device
+        and each running queue (re-created on the new table, keeping its indices) switch."""
+        running: dict[int, tuple[int, int, int]] = {}
+        for i, v in enumerate(self.vrings):
+            if not v.started:
+                continue
+            gpas = tuple(self._gpa(u, new) for u in v.uaddrs) if v.uaddrs is not None else (v.desc, v.avail, v.used)
+            vq = self.dev.queues[i]
+            probe = DeviceVirtqueue(new, v.num, gpas[0], gpas[1], gpas[2], vq.event_idx if vq else True)
+            if probe.broken:
+                raise ProtocolError(f"new memory table: running vring {i}: {probe.broken}")
+            running[i] = gpas
+        if self.mem is not None:
+            self._drain("SET_MEM_TABLE")
+        self.mem = new
+        if self.dev.mem is not None or running:
+            self.dev.mem = new
+        for i, (desc, avail, used) in running.items():
+            v, old = self.vrings[i], self.dev.queues[i]
+            v.desc, v.avail, v.used = desc, avail, used
+            self.dev.setup_queue(i, v.num, desc, avail, used)
+            vq = self.dev.queues[i]
+            if old is not None:
+                vq.last_avail, vq.used_idx, vq.signalled_used = old.last_avail, old.used_idx, old.signalled_used
+            log.info("vring %d: now through the new memory table (avail base %d)", i, vq.last_avail)
 
     def _create_session(self, p: bytes) -> bytes:
         if len(p) != SESSION_72.size:
