@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from sim.cocotb_run import ROOT, rtl_sources
+from rtl.filelists import ROOT, rtl_sources
 
 # rtl/ holds no Python package; load the lint script by path.
 _spec = importlib.util.spec_from_file_location("rtl_lint", ROOT / "rtl" / "lint" / "lint.py")

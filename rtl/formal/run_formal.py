@@ -25,6 +25,9 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
+sys.path.insert(0, str(ROOT))
+from rtl.filelists import rtl_sources  # noqa: E402  (file lists from the FuseSoC cores)
+
 BUILD = ROOT / "build" / "formal"
 TIMEOUT = 600          # seconds per job; a job over it counts as TIMEOUT (a failure)
 
@@ -109,14 +112,20 @@ def prepare(job: Job) -> tuple[Path, str, int]:
     text = re.sub(r"^depth \d+$", f"depth {depth}", text, flags=re.M)
     files_at = text.index("[files]")
     head, files = text[:files_at], text[files_at:].splitlines()
+    # `core:NAME` in [files] stands for the sources of FuseSoC core NAME (rtl/filelists.py: the
+    # one file list of the RTL), `{core:NAME}` in [script] for their file names, in order.
+    expanded: list[Path] = []
+    for ln in files[1:]:
+        if ln.strip().startswith("core:"):
+            srcs = rtl_sources(ln.strip()[5:])
+            head = head.replace("{" + ln.strip() + "}", " ".join(s.name for s in srcs))
+            expanded += srcs
+        elif ln.strip():
+            expanded.append((HERE / ln.strip()).resolve())
     out = [files[0]]
     jobdir = BUILD / job.name
     jobdir.mkdir(parents=True, exist_ok=True)
-    for ln in files[1:]:
-        if not ln.strip():
-            out.append(ln)
-            continue
-        src = (HERE / ln.strip()).resolve()
+    for src in expanded:
         if job.mutate and src == (ROOT / job.mutate[0]).resolve():
             orig = src.read_text()
             n = orig.count(job.mutate[1])

@@ -1,4 +1,5 @@
-"""`make lint`: Verilator -Wall lint of every RTL top level (file lists rtl/**/<top>.f).
+"""`make lint`: Verilator -Wall lint of every RTL top level (every FuseSoC core with a `lint`
+target; file lists from the cores via rtl/filelists.py, the same the cores' `lint` targets use).
 
 Waivers, if ever needed, go in rtl/lint/waivers.vlt, each with a comment saying why.
 Exit status is non-zero on any warning.
@@ -11,11 +12,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
-from sim.cocotb_run import rtl_sources  # noqa: E402
-
-
-def tops() -> list[str]:
-    return sorted(p.stem for p in (ROOT / "rtl").rglob("*.f"))
+from rtl.filelists import rtl_sources, tops  # noqa: E402,F401
 
 
 def lint(top: str) -> tuple[bool, str]:

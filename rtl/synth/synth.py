@@ -36,11 +36,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
-from sim.cocotb_run import rtl_sources  # noqa: E402  (the one reader of rtl/**/<top>.f)
+from rtl.filelists import rtl_sources  # noqa: E402  (file lists from the FuseSoC cores)
 
 # ------------------------------------------------------------------------------ designs
 # One entry per block to synthesise; its sources come from the block's file list
-# rtl/**/<top>.f (compile order, shared with simulation and lint) and are read with
+# FuseSoC core (rtl/**/<top>.core via rtl/filelists.py, shared with simulation and lint) and are read with
 # `read_verilog -sv`.  `clock` / `reset` name the ports the wrapper drives straight from pins
 # (every other port goes through the wrapper's registers).
 
