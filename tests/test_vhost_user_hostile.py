@@ -168,7 +168,9 @@ def _rtl_requests_in_flight(sock: str, n: int = 64, get_vring_base: bool = False
     return fe
 
 
-STATES = ["idle", "connected", "mid_message", "rtl_requests_in_flight", "rtl_get_vring_base_draining"]
+STATES = ["idle", "connected", "mid_message"] + [
+    pytest.param(s, marks=pytest.mark.xdist_group("accel")) for s in ("rtl_requests_in_flight",
+                                                                      "rtl_get_vring_base_draining")]
 
 
 @pytest.mark.parametrize("state", STATES)
