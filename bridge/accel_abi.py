@@ -5,20 +5,28 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bridge import abi
-from bridge.sha2_state import hmac_states
+from bridge.sha2_state import hmac_states_into
 
 DIGEST_BYTES = {abi.HASH_ALG_SHA_224: 28, abi.HASH_ALG_SHA_256: 32}
 HASH_BITS = {abi.HASH_ALG_SHA_224: 224, abi.HASH_ALG_SHA_256: 256}
 
 
-def _pack(size: int, layout: dict[str, tuple[int, int]], **values) -> bytes:
-    buf = bytearray(size)
+def _pack_into(buf, layout: dict[str, tuple[int, int]], **values) -> None:
+    """Write fields into a zeroed writable buffer (bytearray, or a memoryview of shared memory);
+    bytes-like values are copied straight in, never through an immutable intermediate."""
     for name, value in values.items():
         off, n = layout[name]
-        raw = value if isinstance(value, (bytes, bytearray)) else int(value).to_bytes(n, "little")
-        if len(raw) > n:
-            raise ValueError(f"{name}: {len(raw)} bytes do not fit in {n}")
-        buf[off:off + len(raw)] = raw
+        if isinstance(value, (bytes, bytearray, memoryview)):
+            if len(value) > n:
+                raise ValueError(f"{name}: {len(value)} bytes do not fit in {n}")
+            buf[off:off + len(value)] = value
+        else:
+            buf[off:off + n] = int(value).to_bytes(n, "little")
+
+
+def _pack(size: int, layout: dict[str, tuple[int, int]], **values) -> bytes:
+    buf = bytearray(size)
+    _pack_into(buf, layout, **values)
     return bytes(buf)
 
 
@@ -36,23 +44,39 @@ def encode_sqe(opcode: int, cookie: int, ctx_addr: int, src_addr: int, src_len: 
 
 @dataclass(frozen=True)
 class Session:
-    """What a session context holds; `hmac_key` is turned into inner/outer states here."""
+    """What a session context holds; `hmac_key` is turned into inner/outer states here.
+
+    `key` and `hmac_key` are kept by reference, not copied: pass the session's own bytearrays
+    and wipe them when the context is written (the rtl datapath does)."""
     cipher_alg: int = abi.CIPHER_ALG_NONE
     decrypt: bool = False
-    key: bytes = b""
+    key: bytes | bytearray | memoryview = b""
     hash_alg: int = abi.HASH_ALG_NONE
     digest_len: int = 0
     chain_order: int = 0
-    hmac_key: bytes | None = None
+    hmac_key: bytes | bytearray | memoryview | None = None
 
-    def context(self) -> bytes:
-        inner = outer = b""
-        if self.hmac_key is not None and self.hash_alg in HASH_BITS:
-            inner, outer = hmac_states(self.hmac_key, HASH_BITS[self.hash_alg])
-        return _pack(abi.CTX_BYTES, abi.CTX_FIELDS, cipher_alg=self.cipher_alg,
-                     cipher_dir=int(self.decrypt), key_len=len(self.key), hash_alg=self.hash_alg,
-                     digest_len=self.digest_len, chain_order=self.chain_order, key=self.key,
-                     inner_state=inner, outer_state=outer)
+    def write_context(self, dst) -> None:
+        """Encode the context into `dst`, a writable buffer of CTX_BYTES (a bytearray, or a
+        memoryview of the context's slot in shared memory): zeroed first, the key copied in, the
+        HMAC states computed straight into their slots. Nothing secret is left elsewhere."""
+        with memoryview(dst) as m:
+            if m.nbytes != abi.CTX_BYTES:
+                raise ValueError(f"a context is {abi.CTX_BYTES} bytes, not {m.nbytes}")
+            m[:] = bytes(abi.CTX_BYTES)
+            _pack_into(m, abi.CTX_FIELDS, cipher_alg=self.cipher_alg, cipher_dir=int(self.decrypt),
+                       key_len=len(self.key), hash_alg=self.hash_alg, digest_len=self.digest_len,
+                       chain_order=self.chain_order, key=self.key)
+            if self.hmac_key is not None and self.hash_alg in HASH_BITS:
+                (i_off, i_n), (o_off, o_n) = abi.CTX_FIELDS["inner_state"], abi.CTX_FIELDS["outer_state"]
+                with m[i_off:i_off + i_n] as inner, m[o_off:o_off + o_n] as outer:
+                    hmac_states_into(self.hmac_key, HASH_BITS[self.hash_alg], inner, outer)
+
+    def context(self) -> bytearray:
+        """The encoded context in a new bytearray, which the caller zeroes after use."""
+        buf = bytearray(abi.CTX_BYTES)
+        self.write_context(buf)
+        return buf
 
 
 @dataclass(frozen=True)

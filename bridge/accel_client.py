@@ -108,6 +108,7 @@ class AccelClient:
         self.sq_log2, self.cq_log2 = sq_log2, cq_log2
         self.next_cookie = 1
         self.pending: dict[int, Request] = {}
+        self._zeros = memoryview(bytes(abi.DEV_MAX_REQUEST_BYTES + 16))    # source of free()'s zeroing
         self._init_device()
 
     # -------------------------------------------------------------- MMIO (mailbox)
@@ -196,7 +197,16 @@ class AccelClient:
         return bytes(self.mem[off:off + n])
 
     def create_context(self, session: Session) -> int:
-        return self.load_context(session.context())
+        """Encode a session's context straight into a new block of the segment (no copy of its
+        key or HMAC states is made on the way)."""
+        off = self.heap.alloc(abi.CTX_BYTES)
+        try:
+            with memoryview(self.mem) as view, view[off:off + abi.CTX_BYTES] as dst:
+                session.write_context(dst)
+        except BaseException:
+            self.free(off)
+            raise
+        return off
 
     def load_context(self, raw: bytes | bytearray) -> int:
         """Place an encoded context (e.g. one saved from a previous accelerator) in the segment."""
@@ -209,15 +219,26 @@ class AccelClient:
         with memoryview(self.mem) as view:
             return bytearray(view[off:off + abi.CTX_BYTES])
 
+    def _zero(self, off: int, n: int) -> None:
+        """Zero [off, off + n) of the segment: one slice assignment from a shared zero buffer."""
+        if n > len(self._zeros):
+            self._zeros = memoryview(bytes(n))
+        self.mem[off:off + n] = self._zeros[:n]
+
+    def free(self, off: int) -> None:
+        """Zero a block (context, source, destination or digest) and give it back: nothing a
+        request or session left in shared memory outlives its block."""
+        self._zero(off, self.heap.used[off])
+        self.heap.release(off)
+
     def wipe_allocations(self) -> None:
         """Zero every allocated block: contexts (keys, HMAC states) and in-flight data buffers."""
         for off, n in self.heap.used.items():
-            self.mem[off:off + n] = bytes(n)
+            self._zero(off, n)
 
     def destroy_context(self, off: int) -> None:
         """Wipe the key material and give the memory back."""
-        self.write(off, bytes(abi.CTX_BYTES))
-        self.heap.release(off)
+        self.free(off)
 
     # -------------------------------------------------------------- key hygiene
     def scrub(self) -> None:
@@ -289,7 +310,7 @@ class AccelClient:
                     if req.opcode != abi.OPCODE_CIPHER:
                         req.digest = self.read(req.dig_off, req.digest_len)
                 for off in (req.src_off, req.dst_off, req.dig_off):
-                    self.heap.release(off)
+                    self.free(off)             # zeroed: no plaintext, result or digest stays behind
                 qs.inflight -= 1
                 qs.head = (qs.head + 1) % (1 << self.cq_log2)
                 if qs.head == 0:

@@ -173,7 +173,7 @@ def soft_compute(p: SessionParams, op: CryptoOp) -> OpResult:
     if op.kind in ("cipher", "chain"):
         decrypt = p.cipher_op == vc.OP_DECRYPT
         start, n = (op.cipher_start, op.len_to_cipher) if op.kind == "chain" else (0, len(op.src))
-        c = Cipher(algorithms.AES(bytes(p.cipher_key)), aes_mode(p.cipher_algo, op.iv))
+        c = Cipher(algorithms.AES(p.cipher_key), aes_mode(p.cipher_algo, op.iv))
         ctx = c.decryptor() if decrypt else c.encryptor()
         out = op.src[:start] + ctx.update(op.src[start:start + n]) + ctx.finalize() + op.src[start + n:]
         if op.kind == "cipher":
@@ -181,14 +181,14 @@ def soft_compute(p: SessionParams, op: CryptoOp) -> OpResult:
         hs, hn = op.hash_start, op.len_to_hash
         hashed = op.aad + (out if p.chain_order == vc.ALG_CHAIN_CIPHER_THEN_HASH else op.src)[hs:hs + hn]
         if p.hash_mode == vc.SYM_HASH_MODE_AUTH:
-            digest = std_hmac.new(bytes(p.auth_key), hashed, MAC_NAME[p.hash_algo]).digest()
+            digest = std_hmac.new(p.auth_key, hashed, MAC_NAME[p.hash_algo]).digest()
         else:
             digest = hashlib.new(HASH_NAME[p.hash_algo], hashed).digest()
         return OpResult(vc.OK, out, digest[: p.hash_result_len])
     if op.kind == "hash":
         return OpResult(vc.OK, b"", hashlib.new(HASH_NAME[p.hash_algo], op.src).digest()[: p.hash_result_len])
     if op.kind == "mac":
-        d = std_hmac.new(bytes(p.auth_key), op.src, MAC_NAME[p.hash_algo]).digest()
+        d = std_hmac.new(p.auth_key, op.src, MAC_NAME[p.hash_algo]).digest()
         return OpResult(vc.OK, b"", d[: p.hash_result_len])
     if op.kind == "aead":
         # GCM through the mode object, not AESGCM: it verifies truncated tags (4, 8, 12-16 bytes)

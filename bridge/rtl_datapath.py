@@ -72,21 +72,24 @@ class RtlDatapath:
         st = session_supported(self.capabilities, p)
         if st != vc.OK:
             return st, 0
+        # the Session refers to the params' own bytearrays (no copy): the context is encoded
+        # straight into shared memory, then the params are wiped
         if p.service == vc.SERVICE_CIPHER and not p.chaining:
             s, op = Session(cipher_alg=CIPHER[p.cipher_algo], decrypt=p.cipher_op == vc.OP_DECRYPT,
-                            key=bytes(p.cipher_key)), abi.OPCODE_CIPHER
+                            key=p.cipher_key), abi.OPCODE_CIPHER
         elif p.service == vc.SERVICE_CIPHER:
             s, op = Session(cipher_alg=CIPHER[p.cipher_algo], decrypt=p.cipher_op == vc.OP_DECRYPT,
-                            key=bytes(p.cipher_key), hash_alg=MAC[p.hash_algo], digest_len=p.hash_result_len,
-                            chain_order=ORDER[p.chain_order], hmac_key=bytes(p.auth_key)), abi.OPCODE_CHAIN
+                            key=p.cipher_key, hash_alg=MAC[p.hash_algo], digest_len=p.hash_result_len,
+                            chain_order=ORDER[p.chain_order], hmac_key=p.auth_key), abi.OPCODE_CHAIN
         elif p.service == vc.SERVICE_HASH:
             s, op = Session(hash_alg=HASH[p.hash_algo], digest_len=p.hash_result_len), abi.OPCODE_HASH
         else:
             s, op = Session(hash_alg=MAC[p.hash_algo], digest_len=p.hash_result_len,
-                            hmac_key=bytes(p.auth_key)), abi.OPCODE_MAC
+                            hmac_key=p.auth_key), abi.OPCODE_MAC
         try:
             ctx = self.client.create_context(s)
         except OutOfMemory:
+            p.wipe()
             return vc.ERR, 0
         h = self.next_handle
         self.next_handle += 1

@@ -62,11 +62,54 @@ def pad(message: bytes, prefix_len: int = 0) -> bytes:
     return message + b"\x80" + b"\0" * zeros + struct.pack(">Q", bits)
 
 
+def _digest_into(data, bits: int, out) -> None:
+    """H(data) (SHA-224/256) into out[:bits // 8], with the padded tail in a bytearray that is
+    zeroed: for K0 = H(key) of a key longer than a block, which is as secret as the key."""
+    n = len(data)
+    full = n - n % BLOCK
+    st = IV[bits]
+    tail = bytearray(2 * BLOCK)
+    with memoryview(data) as m:
+        for i in range(0, full, BLOCK):
+            st = compress(st, m[i:i + BLOCK])
+        tail[:n - full] = m[full:]
+    try:
+        tail[n - full] = 0x80
+        end = BLOCK if n - full < BLOCK - 8 else 2 * BLOCK
+        struct.pack_into(">Q", tail, end - 8, 8 * n)
+        with memoryview(tail) as t:
+            for i in range(0, end, BLOCK):
+                st = compress(st, t[i:i + BLOCK])
+        struct.pack_into(f">{bits // 32}I", out, 0, *st[: bits // 32])
+    finally:
+        tail[:] = bytes(len(tail))
+
+
+def hmac_states_into(key, bits: int, inner, outer) -> None:
+    """The inner and outer chaining states of HMAC-SHA-224/256 for `key` (RFC 2104), written
+    straight into two writable 32-byte buffers (e.g. the state slots of a context in shared
+    memory). `key` is any bytes-like object and is not copied into an immutable object: K0 and
+    K0 ^ ipad/opad live in one bytearray that is zeroed before returning."""
+    k0 = bytearray(2 * BLOCK)           # K0, then K0 ^ pad
+    try:
+        if len(key) > BLOCK:
+            _digest_into(key, bits, k0)
+        else:
+            k0[:len(key)] = key
+        for out, pad_byte in ((inner, 0x36), (outer, 0x5C)):
+            for i in range(BLOCK):
+                k0[BLOCK + i] = k0[i] ^ pad_byte
+            with memoryview(k0) as m, m[BLOCK:] as block:
+                struct.pack_into(">8I", out, 0, *compress(IV[bits], block))
+    finally:
+        k0[:] = bytes(len(k0))
+
+
 def hmac_states(key: bytes, bits: int) -> tuple[bytes, bytes]:
-    """(inner, outer) 32-byte chaining states of HMAC-SHA-224/256 for `key` (RFC 2104)."""
-    if len(key) > BLOCK:
-        key = hashlib.new(f"sha{bits}", key).digest()
-    k0 = key.ljust(BLOCK, b"\0")
-    inner = compress(IV[bits], bytes(b ^ 0x36 for b in k0))
-    outer = compress(IV[bits], bytes(b ^ 0x5C for b in k0))
-    return state_bytes(inner), state_bytes(outer)
+    """(inner, outer) 32-byte chaining states of HMAC-SHA-224/256 for `key` (RFC 2104), as
+    bytes: for tools and tests (`vcrypto hmac-states`). The datapath uses hmac_states_into, which
+    leaves no immutable copy behind."""
+    states = bytearray(64)
+    with memoryview(states) as m, m[:32] as inner, m[32:] as outer:
+        hmac_states_into(key, bits, inner, outer)
+    return bytes(states[:32]), bytes(states[32:])
