@@ -96,20 +96,34 @@ class Vring:
     started: bool = False
 
 
-def parse_session_72(raw: bytes) -> SessionParams | None:
+# the fields before the keys; the keys are read out of the payload as bytearray slices, never
+# unpacked into bytes (an immutable copy of a key could not be wiped)
+SESSION_72_HEAD = struct.Struct("<qIIIIIIBBBB4xQQ")
+SESSION_72_KEY, SESSION_72_AUTH_KEY = SESSION_72_HEAD.size, SESSION_72_HEAD.size + 64
+
+
+def parse_session_72(raw: bytes | bytearray | memoryview) -> SessionParams | None:
+    """The session of a CREATE_CRYPTO_SESSION payload (632 bytes; bytes, bytearray or
+    memoryview). The keys are copied straight from the payload into the SessionParams'
+    bytearrays, which the device wipes when the session ends; the payload itself is the
+    caller's to wipe."""
+    if len(raw) != SESSION_72.size:
+        raise struct.error(f"a QEMU 7.2 session is {SESSION_72.size} bytes, not {len(raw)}")
     (_, cipher_alg, key_len, hash_alg, hash_result_len, auth_key_len, aad_len, op_type, direction, hash_mode,
-     order, _, _, key, auth_key) = SESSION_72.unpack(raw)
+     order, _, _) = SESSION_72_HEAD.unpack_from(raw, 0)
     if key_len > 64 or auth_key_len > 512:
         return None
-    if op_type == vc.SYM_OP_CIPHER:
-        return SessionParams(vc.SERVICE_CIPHER, cipher_algo=cipher_alg, cipher_key=bytearray(key[:key_len]),
-                             cipher_op=direction)
-    if op_type == vc.SYM_OP_ALGORITHM_CHAINING:
-        return SessionParams(vc.SERVICE_CIPHER, cipher_algo=cipher_alg, cipher_key=bytearray(key[:key_len]),
+    if op_type not in (vc.SYM_OP_CIPHER, vc.SYM_OP_ALGORITHM_CHAINING):
+        return None
+    with memoryview(raw) as m:
+        key = bytearray(m[SESSION_72_KEY:SESSION_72_KEY + key_len])
+        if op_type == vc.SYM_OP_CIPHER:
+            return SessionParams(vc.SERVICE_CIPHER, cipher_algo=cipher_alg, cipher_key=key, cipher_op=direction)
+        return SessionParams(vc.SERVICE_CIPHER, cipher_algo=cipher_alg, cipher_key=key,
                              cipher_op=direction, chaining=True, chain_order=order, hash_mode=hash_mode,
                              hash_algo=hash_alg, hash_result_len=hash_result_len,
-                             auth_key=bytearray(auth_key[:auth_key_len]), aad_len=aad_len)
-    return None
+                             auth_key=bytearray(m[SESSION_72_AUTH_KEY:SESSION_72_AUTH_KEY + auth_key_len]),
+                             aad_len=aad_len)
 
 
 def peer_credentials(conn: socket.socket) -> tuple[int, int, int]:
@@ -727,14 +741,17 @@ class VhostUserBackend:
                 vq.last_avail, vq.used_idx, vq.signalled_used = old.last_avail, old.used_idx, old.signalled_used
             log.info("vring %d: now through the new memory table (avail base %d)", i, vq.last_avail)
 
-    def _create_session(self, p: bytes) -> bytes:
+    def _create_session(self, p: bytes | bytearray | memoryview) -> bytes:
+        """The reply: the session id (or -1), then zeros to the payload's length. QEMU reads only
+        the id; echoing the rest would send the keys back and leave one more copy of them here."""
+        reply = struct.pack("<q", -1) + bytes(max(len(p) - 8, 0))
         if len(p) != SESSION_72.size:
             log.error("CREATE_CRYPTO_SESSION payload of %d bytes: not the QEMU 7.1/7.2 layout (632); refused",
                       len(p))
-            return struct.pack("<q", -1) + p[8:]
+            return reply
         params = parse_session_72(p)
         status, sid = (vc.NOTSUPP, 0) if params is None else self.dev.open_session(params)
         if status != vc.OK:
             log.info("crypto session refused: status %d", status)
-            sid = -1
-        return struct.pack("<q", sid) + p[8:]
+            return reply
+        return struct.pack("<q", sid) + reply[8:]
