@@ -27,6 +27,11 @@
 // roots beta, checked all 256 inputs in both directions against FIPS-197, and synthesised
 // each candidate with yosys synth_ice40; this was the smallest. Matrix packing: row i
 // (output bit i) in bits [8i+7:8i], bit j of a row = coefficient of input bit j.
+//
+// Views: this inverter is what synthesis, lint, coverage, formal and the cocotb regressions
+// see. The accelerator process (sim/accel_process.py) defines VCRYPTO_SBOX_TABLE and adds
+// aes_sbox_table.sv, the same function as a 512-entry table, which simulates several times
+// faster; tests/test_sbox_views.py proves the two equal for every input.
 `default_nettype none
 
 module aes_sbox (
@@ -35,6 +40,9 @@ module aes_sbox (
   output logic [7:0] out_o
 );
 
+`ifdef VCRYPTO_SBOX_TABLE
+  aes_sbox_table u_table (.in_i, .inv_i, .out_o);
+`else
   localparam logic [1:0]  PHI       = 2'b11;    // W + 1
   localparam logic [3:0]  LAM       = 4'b1100;  // W^2 * Z^4
   localparam logic [63:0] M_IN_ENC  = 64'h5cc33437f0c1384b;
@@ -89,6 +97,7 @@ module aes_sbox (
   assign t     = inv_i ? (mat8(M_IN_DEC, in_i) ^ C_IN_DEC) : mat8(M_IN_ENC, in_i);
   assign y     = gf256_inv(t);
   assign out_o = inv_i ? mat8(M_OUT_DEC, y) : (mat8(M_OUT_ENC, y) ^ C_OUT_ENC);
+`endif
 
 endmodule
 
