@@ -8,13 +8,25 @@ DMA memory and an interrupt.
 from __future__ import annotations
 
 import bisect
+import mmap
 import time
 from dataclasses import dataclass, field
-
-import posix_ipc
+from typing import Protocol
 
 from bridge import abi
 from bridge.accel_abi import Completion, Session, decode_cqe, encode_sqe
+
+
+class Transport(Protocol):
+    """How the host reaches the accelerator, as a driver reaches a PCIe card: a shared segment
+    (BAR + DMA memory in one), a doorbell it rings after queueing MMIO accesses, and an
+    interrupt line it can wait on. `sim.accel_process` implements it over POSIX objects."""
+    mem: mmap.mmap
+    size: int
+
+    def ring_doorbell(self) -> None: ...
+    def wait_irq(self, timeout: float) -> bool: ...      # False: timed out
+    def alive(self) -> bool: ...
 
 
 class AccelTimeout(TimeoutError):
@@ -88,7 +100,7 @@ class Request:
 
 
 class AccelClient:
-    def __init__(self, transport, sq_log2: int = 8, cq_log2: int = 8, mmio_timeout: float = 5.0):
+    def __init__(self, transport: Transport, sq_log2: int = 8, cq_log2: int = 8, mmio_timeout: float = 5.0):
         self.t = transport
         self.mmio_timeout = mmio_timeout     # an MMIO access not executed by then: AccelTimeout
         self.mem = transport.mem
@@ -125,7 +137,7 @@ class AccelClient:
         self.mmio_head = idx + 1
         off, n = abi.SHM_FIELDS["mmio_head"]
         self.mem[off:off + n] = self.mmio_head.to_bytes(n, "little")
-        self.t.doorbell.release()
+        self.t.ring_doorbell()
         return idx
 
     def _field(self, name: str) -> int:
@@ -324,9 +336,7 @@ class AccelClient:
     def wait_interrupt(self, timeout: float) -> bool:
         """Sleep until the interrupt line rises (or timeout); acknowledge it first so a
         completion that lands while reaping raises a new edge."""
-        try:
-            self.t.irq.acquire(timeout)
-        except posix_ipc.BusyError:
+        if not self.t.wait_irq(timeout):
             self._check_alive()
             return False
         self.mmio_write(abi.CSR_INT_STATUS, (1 << len(self.queues)) - 1)

@@ -107,8 +107,8 @@ def _serve(args) -> int:
                         format="vcrypto serve: %(message)s", stream=sys.stderr)
     try:
         if args.datapath == "rtl":
-            from bridge.rtl_datapath import RtlDatapath
-            dp = RtlDatapath(hang_timeout=args.hang_timeout)
+            from sim.accel_process import rtl_datapath
+            dp = rtl_datapath(hang_timeout=args.hang_timeout)
         else:
             dp = SoftDatapath()
     except Exception as e:

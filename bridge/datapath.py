@@ -12,7 +12,7 @@ import hashlib
 import hmac as std_hmac
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Protocol
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
@@ -89,6 +89,23 @@ class OpResult:
 
 
 Done = Callable[[OpResult], None]
+
+
+class Datapath(Protocol):
+    """What the device needs of a datapath (`SoftDatapath`, `RtlDatapath`, `FailingDatapath`).
+    The device has already checked a request's layout, session and fields (`check_request`);
+    the datapath computes and answers each request exactly once through its `done` callback,
+    from `submit()` or a later `poll()`, never from another thread."""
+    name: str
+    capabilities: Capabilities            # exactly what it implements (advertised in config space)
+
+    def create_session(self, p: SessionParams) -> tuple[int, int]: ...     # (status, handle)
+    def destroy_session(self, handle: int) -> None: ...      # keys wiped once no request uses them
+    def submit(self, handle: int, op: CryptoOp, done: Done) -> None: ...
+    def inflight(self) -> int: ...                           # requests not answered yet
+    def poll(self, timeout: float = 0.0) -> int: ...         # answer what is finished; may wait
+    def stats(self) -> dict: ...
+    def close(self) -> None: ...
 
 HASH_NAME = {vc.HASH_SHA_224: "sha224", vc.HASH_SHA_256: "sha256"}
 MAC_NAME = {vc.MAC_HMAC_SHA_224: "sha224", vc.MAC_HMAC_SHA_256: "sha256"}

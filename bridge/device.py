@@ -21,7 +21,7 @@ import struct
 from dataclasses import dataclass
 
 from bridge import virtio_crypto as vc
-from bridge.datapath import CryptoOp, OpResult, SessionParams, check_request
+from bridge.datapath import CryptoOp, Datapath, OpResult, SessionParams, check_request
 from bridge.guest_log import GuestLog
 from bridge.virtqueue import Chain, ChainError, ChainReader, ChainWriter, DeviceVirtqueue
 
@@ -70,7 +70,7 @@ class _Session:
 
 
 class VirtioCryptoDevice:
-    def __init__(self, datapath, num_dataqueues: int = 1, max_sessions: int = 256,
+    def __init__(self, datapath: Datapath, num_dataqueues: int = 1, max_sessions: int = 256,
                  strict_qemu: bool = False, offer_revision_1: bool = True, limits: Limits | None = None):
         if not 1 <= num_dataqueues <= 65535:
             raise ValueError("max_dataqueues must be in 1..65535")

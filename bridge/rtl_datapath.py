@@ -8,17 +8,23 @@ wedges: the process exiting (any signal) is noticed on the next poll, no complet
 request the datapath holds completes with VIRTIO_CRYPTO_ERR, the old process is killed and its
 segment wiped and removed, a new process is started and every live session's context (which
 lives in host memory, as on a real card) is loaded into it. Sessions keep their handles.
+
+Who wires this datapath gives it `start`, a function that starts an accelerator and returns
+it (`Accelerator` below); it is called once at creation and again after each fault. The
+simulated card is `sim.accel_process.AcceleratorProcess` (`sim.accel_process.rtl_datapath()`
+wires the two); this module knows nothing of how the card is made.
 """
 from __future__ import annotations
 
 import logging
 import time
 from collections import deque
+from typing import Callable, Protocol
 
 from bridge import abi
 from bridge import virtio_crypto as vc
 from bridge.accel_abi import Session
-from bridge.accel_client import AccelClient, AccelTimeout, OutOfMemory, Request
+from bridge.accel_client import AccelClient, AccelTimeout, OutOfMemory, Request, Transport
 from bridge.datapath import Capabilities, CryptoOp, Done, OpResult, SessionParams, session_supported
 
 log = logging.getLogger("vcrypto.rtl")
@@ -42,15 +48,31 @@ class AcceleratorHung(AccelTimeout):
     pass
 
 
+class Accelerator(Protocol):
+    """One running accelerator, as its host driver sees the card: a transport to talk to it,
+    whether it is alive, and the means to stop or kill it."""
+    pid: int | None
+
+    def transport(self) -> Transport: ...
+    def alive(self) -> bool: ...
+    def exit_status(self) -> int | None: ...
+    def stats(self) -> dict[str, int]: ...
+    def kill(self) -> None: ...
+    def stop(self) -> None: ...
+
+
+StartAccelerator = Callable[[], Accelerator]
+
+
 class RtlDatapath:
     name = "rtl"
 
-    def __init__(self, mem_bytes: int = 256 << 20, accel=None, hang_timeout: float = 5.0):
-        self.mem_bytes = mem_bytes
+    def __init__(self, start: StartAccelerator, hang_timeout: float = 5.0):
+        self.start_accelerator = start
         self.hang_timeout = hang_timeout     # seconds without a completion while busy: a hang
         self.restarts = 0
         self.faults: list[str] = []          # why each restart happened
-        self._start(accel)
+        self._start()
         self.capabilities = Capabilities(
             cipher=set(CIPHER), hash=set(HASH), mac=set(MAC), aead=set(),
             chain_hash_modes={vc.SYM_HASH_MODE_AUTH}, max_size=abi.DEV_MAX_REQUEST_BYTES)
@@ -62,9 +84,8 @@ class RtlDatapath:
         self._progress = time.monotonic()    # last completion (or start of being busy)
         self._next_alive_check = 0.0
 
-    def _start(self, accel=None) -> None:
-        from sim.accel_process import AcceleratorProcess     # the simulator side, on demand
-        self.accel = accel or AcceleratorProcess(mem_bytes=self.mem_bytes).start()
+    def _start(self) -> None:
+        self.accel: Accelerator = self.start_accelerator()
         self.client = AccelClient(self.accel.transport(), mmio_timeout=max(self.hang_timeout, 0.5))
 
     # -------------------------------------------------------------- sessions
@@ -211,7 +232,7 @@ class RtlDatapath:
         if now >= self._next_alive_check:          # a waitpid and a shared-memory read
             self._next_alive_check = now + 0.02
             if not self.accel.alive():
-                raise ConnectionError(f"the accelerator process is gone (exit status {self.accel.proc.poll()})")
+                raise ConnectionError(f"the accelerator process is gone (exit status {self.accel.exit_status()})")
         if now - self._progress > self.hang_timeout:
             raise AcceleratorHung(f"no completion for {now - self._progress:.1f} s with "
                                   f"{len(self.waiting)} requests outstanding")
@@ -248,7 +269,8 @@ class RtlDatapath:
         self.sessions.clear()
         try:
             self.client.scrub()
-            self.client.flush()
+            self.client.flush(timeout=min(self.hang_timeout, 0.5))
         except (ConnectionError, AccelTimeout):
-            pass                                    # a dead accelerator holds no key any more
+            self.accel.kill()                       # dead or hung: killed, it holds no key any more
+            return
         self.accel.stop()

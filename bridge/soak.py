@@ -76,8 +76,8 @@ def run(datapath="soft", requests: int = 10_000, queues: int = 4, seed: int = 1,
     if not isinstance(datapath, str):          # a datapath object (tests: fault-injecting wrappers)
         dp, datapath = datapath, datapath.name
     elif datapath == "rtl":
-        from bridge.rtl_datapath import RtlDatapath
-        dp = RtlDatapath(mem_bytes=64 << 20)
+        from sim.accel_process import rtl_datapath
+        dp = rtl_datapath(mem_bytes=64 << 20)
     elif datapath == "soft":
         if kill_every:
             raise ValueError("--kill-every needs the rtl datapath (it kills the accelerator process)")
@@ -189,7 +189,7 @@ def run(datapath="soft", requests: int = 10_000, queues: int = 4, seed: int = 1,
         if datapath == "rtl":
             books.restarts = dp.restarts
             heap = dp.client.heap
-            books.segment = {"bytes": dp.mem_bytes, "allocated_after": sum(heap.used.values()),
+            books.segment = {"bytes": dp.client.t.size, "allocated_after": sum(heap.used.values()),
                              "free_blocks_after": len(heap.free)}
         else:
             books.segment = {"allocated_after": 0}

@@ -158,8 +158,8 @@ def expected_result(t) -> bytes:
 def run(datapath: str = "rtl", queues: int = 4, seconds: float = 10.0, seed: int = 1, max_len: int = 65536,
         inflight: int = 8, progress=sys.stderr) -> Outcome:
     if datapath == "rtl":
-        from bridge.rtl_datapath import RtlDatapath
-        dp = RtlDatapath()
+        from sim.accel_process import rtl_datapath
+        dp = rtl_datapath()
     elif datapath == "soft":
         dp = SoftDatapath()
     else:

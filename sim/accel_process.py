@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 from bridge import abi  # noqa: E402
+from bridge.rtl_datapath import RtlDatapath  # noqa: E402
 from sim.cocotb_run import rtl_sources  # noqa: E402
 
 BUILD = ROOT / "build" / "accel"
@@ -74,12 +75,23 @@ def bench_idle(cycles: int = 2_000_000) -> dict:
 
 @dataclass
 class Transport:
-    """What the bridge needs to talk to the accelerator: the segment, the two semaphores."""
+    """bridge.accel_client.Transport over POSIX objects: the segment, and a semaphore each for
+    the doorbell and the interrupt line."""
     mem: mmap.mmap
     doorbell: posix_ipc.Semaphore
     irq: posix_ipc.Semaphore
     size: int
     alive: "callable"
+
+    def ring_doorbell(self) -> None:
+        self.doorbell.release()
+
+    def wait_irq(self, timeout: float) -> bool:
+        try:
+            self.irq.acquire(timeout)
+        except (posix_ipc.BusyError, posix_ipc.SignalError):
+            return False        # timed out, or a signal (SIGTERM) arrived: the caller decides
+        return True
 
 
 def _put(mem, name: str, value: int) -> None:
@@ -153,6 +165,9 @@ class AcceleratorProcess:
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None and _get(self.mem, "state") == 1
 
+    def exit_status(self) -> int | None:
+        return self.proc.poll() if self.proc is not None else None
+
     def transport(self) -> Transport:
         return Transport(self.mem, self.doorbell, self.irq, self.mem_bytes, self.alive)
 
@@ -206,3 +221,9 @@ class AcceleratorProcess:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+def rtl_datapath(mem_bytes: int = 256 << 20, hang_timeout: float = 5.0):
+    """The `rtl` datapath wired to simulated accelerators: a new AcceleratorProcess with a
+    `mem_bytes` segment at creation and after every fault."""
+    return RtlDatapath(lambda: AcceleratorProcess(mem_bytes=mem_bytes).start(), hang_timeout=hang_timeout)

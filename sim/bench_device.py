@@ -21,7 +21,7 @@ from bridge import virtio_crypto as vc  # noqa: E402
 from bridge.datapath import SoftDatapath  # noqa: E402
 from bridge.device import VirtioCryptoDevice  # noqa: E402
 from bridge.driver import VirtioCryptoDriver  # noqa: E402
-from bridge.rtl_datapath import RtlDatapath  # noqa: E402
+from sim.accel_process import rtl_datapath  # noqa: E402
 from sim.cocotb_run import ROOT  # noqa: E402
 
 SIZES = (64, 4096, 65536)
@@ -77,7 +77,7 @@ def main() -> int:
     seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 2.0
     out: dict = {"queues": QUEUES, "inflight_per_queue": INFLIGHT}
     for name in ("soft", "rtl"):
-        dp = SoftDatapath() if name == "soft" else RtlDatapath()
+        dp = SoftDatapath() if name == "soft" else rtl_datapath()
         dev = VirtioCryptoDevice(dp, num_dataqueues=QUEUES)
         drv = VirtioCryptoDriver(dev, mem_bytes=256 << 20)
         try:

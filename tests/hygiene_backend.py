@@ -130,8 +130,8 @@ def main() -> int:
     datapath, path = sys.argv[1], sys.argv[2]
     key_sets = [{name: bytearray.fromhex(h) for name, h in ks.items()} for ks in json.loads(sys.stdin.readline())]
     if datapath == "rtl":
-        from bridge.rtl_datapath import RtlDatapath
-        dp = RtlDatapath(mem_bytes=16 << 20)
+        from sim.accel_process import rtl_datapath
+        dp = rtl_datapath(mem_bytes=16 << 20)
     else:
         from bridge.datapath import SoftDatapath
         dp = SoftDatapath()

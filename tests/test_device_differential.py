@@ -12,14 +12,14 @@ from bridge import virtio_crypto as vc
 from bridge.datapath import SoftDatapath
 from bridge.device import VirtioCryptoDevice
 from bridge.driver import LAYOUTS, VirtioCryptoDriver
-from bridge.rtl_datapath import RtlDatapath
+from sim.accel_process import rtl_datapath
 
 pytestmark = pytest.mark.xdist_group("accel")
 
 
 @pytest.fixture(scope="module")
 def pair():
-    rtl = RtlDatapath(mem_bytes=64 << 20)
+    rtl = rtl_datapath(mem_bytes=64 << 20)
     devs = [VirtioCryptoDevice(SoftDatapath(), num_dataqueues=4), VirtioCryptoDevice(rtl, num_dataqueues=4)]
     drivers = [VirtioCryptoDriver(d, seed=5) for d in devs]
     yield drivers

@@ -17,7 +17,7 @@ from bridge import abi
 from bridge import virtio_crypto as vc
 from bridge.device import VirtioCryptoDevice
 from bridge.driver import VirtioCryptoDriver
-from bridge.rtl_datapath import RtlDatapath
+from sim.accel_process import rtl_datapath
 from sim.accel_process import posix_objects_left
 
 pytestmark = pytest.mark.xdist_group("accel")
@@ -39,7 +39,7 @@ def hmac256(key: bytes, data: bytes) -> bytes:
 
 @pytest.fixture
 def rig():
-    dp = RtlDatapath(mem_bytes=64 << 20, hang_timeout=0.5)
+    dp = rtl_datapath(mem_bytes=64 << 20, hang_timeout=0.5)
     dev = VirtioCryptoDevice(dp, num_dataqueues=QUEUES)
     drv = VirtioCryptoDriver(dev, seed=3)
     st, aes_sid = drv.create_cipher_session(vc.CIPHER_AES_CBC, KEY, vc.OP_ENCRYPT)
@@ -176,7 +176,7 @@ def test_vhost_user_backend_survives_an_accelerator_kill(tmp_path):
 
     from bridge import vhost_user as vu
     from tests.test_vhost_user import FrontEnd, ref
-    dp = RtlDatapath(mem_bytes=64 << 20, hang_timeout=0.5)
+    dp = rtl_datapath(mem_bytes=64 << 20, hang_timeout=0.5)
     dev = VirtioCryptoDevice(dp, num_dataqueues=1)
     b = vu.VhostUserBackend(str(tmp_path / "vhost.sock"), dev)
     b.listen()

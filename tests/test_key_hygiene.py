@@ -33,7 +33,7 @@ from bridge import vhost_user as vu
 from bridge import virtio_crypto as vc
 from bridge.device import VirtioCryptoDevice
 from bridge.driver import Pending, VirtioCryptoDriver
-from bridge.rtl_datapath import RtlDatapath
+from sim.accel_process import rtl_datapath
 from bridge.sha2_state import BLOCK, IV, compress, state_bytes
 from bridge.sha2_state import pad as sha2_pad
 from tests import memscan
@@ -45,7 +45,7 @@ pytestmark = pytest.mark.xdist_group("accel")
 
 @pytest.fixture
 def rig():
-    dp = RtlDatapath(mem_bytes=32 << 20)
+    dp = rtl_datapath(mem_bytes=32 << 20)
     dev = VirtioCryptoDevice(dp, num_dataqueues=2)
     yield dp, dev, VirtioCryptoDriver(dev, seed=4)
     dev.close()

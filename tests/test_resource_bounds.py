@@ -27,8 +27,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="module")
 def rtl_dp():
-    from bridge.rtl_datapath import RtlDatapath
-    dp = RtlDatapath(mem_bytes=64 << 20)
+    from sim.accel_process import rtl_datapath
+    dp = rtl_datapath(mem_bytes=64 << 20)
     yield dp
     dp.close()
 

@@ -170,7 +170,13 @@ def _rtl_requests_in_flight(sock: str, n: int = 64, get_vring_base: bool = False
 
 STATES = ["idle", "connected", "mid_message"] + [
     pytest.param(s, marks=pytest.mark.xdist_group("accel")) for s in ("rtl_requests_in_flight",
-                                                                      "rtl_get_vring_base_draining")]
+                                                                      "rtl_get_vring_base_draining",
+                                                                      "rtl_accelerator_hung")]
+
+
+def child_pids(pid: int) -> list[int]:
+    with open(f"/proc/{pid}/task/{pid}/children") as f:
+        return [int(c) for c in f.read().split()]
 
 
 @pytest.mark.parametrize("state", STATES)
@@ -180,7 +186,7 @@ def test_regression_vhost_user_sigterm_ends_serve_within_1s(tmp_path, state, rec
     with requests in flight on the rtl datapath, and while GET_VRING_BASE waits for them."""
     datapath = "rtl" if state.startswith("rtl") else "soft"
     with serve(tmp_path, datapath) as (proc, sock, log_path):
-        keep = []
+        keep: list = []
         if state == "connected":
             keep.append(get_features(sock, timeout=5)[0])
         elif state == "mid_message":
@@ -190,6 +196,10 @@ def test_regression_vhost_user_sigterm_ends_serve_within_1s(tmp_path, state, rec
             keep.append(_rtl_requests_in_flight(sock))
         elif state == "rtl_get_vring_base_draining":
             keep.append(_rtl_requests_in_flight(sock, get_vring_base=True))
+        elif state == "rtl_accelerator_hung":       # took 10 s: close() waited out two timeouts
+            keep.append(_rtl_requests_in_flight(sock))
+            for child in child_pids(proc.pid):      # the accelerator process: stopped, not dead
+                os.kill(child, signal.SIGSTOP)
         dt = sigterm_exit_time(proc)
         record_property("sigterm_exit_s", round(dt, 3))
         print(f"SIGTERM ({state}, {datapath}): exited in {dt:.3f} s")
