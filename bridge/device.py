@@ -295,7 +295,7 @@ class VirtioCryptoDevice:
                 algo, keylen, op, _ = vc.CIPHER_PARA.unpack_from(fixed, 0)
                 if keylen > c.max_cipher_key_len:
                     return vc.ERR, 0
-                p = SessionParams(svc, cipher_algo=algo, cipher_key=bytearray(r.read(keylen)), cipher_op=op)
+                p = SessionParams(svc, cipher_algo=algo, cipher_key=r.read_secret(keylen), cipher_op=op)
             elif op_type == vc.SYM_OP_ALGORITHM_CHAINING:
                 (order, hash_mode, algo, keylen, op, _, h_algo, h_len, auth_len, _, aad_len,
                  _) = vc.CHAIN_PARA.unpack_from(fixed, 0)
@@ -305,10 +305,10 @@ class VirtioCryptoDevice:
                     auth_len = 0
                 if keylen > c.max_cipher_key_len or auth_len > c.max_auth_key_len:
                     return vc.ERR, 0
-                key = bytearray(r.read(keylen))
+                key = r.read_secret(keylen)
                 p = SessionParams(svc, cipher_algo=algo, cipher_key=key, cipher_op=op, chaining=True,
                                   chain_order=order, hash_mode=hash_mode, hash_algo=h_algo, hash_result_len=h_len,
-                                  auth_key=bytearray(r.read(auth_len)), aad_len=aad_len)
+                                  auth_key=r.read_secret(auth_len), aad_len=aad_len)
             else:
                 return vc.NOTSUPP, 0
         elif svc == vc.SERVICE_HASH:
@@ -318,12 +318,12 @@ class VirtioCryptoDevice:
             algo, res_len, auth_len = vc.MAC_SESS.unpack_from(fixed, 0)
             if auth_len > c.max_auth_key_len:
                 return vc.ERR, 0
-            p = SessionParams(svc, hash_algo=algo, hash_result_len=res_len, auth_key=bytearray(r.read(auth_len)))
+            p = SessionParams(svc, hash_algo=algo, hash_result_len=res_len, auth_key=r.read_secret(auth_len))
         else:
             algo, keylen, tag_len, aad_len, op = vc.AEAD_SESS.unpack_from(fixed, 0)
             if keylen > c.max_cipher_key_len:
                 return vc.ERR, 0
-            p = SessionParams(svc, aead_algo=algo, aead_key=bytearray(r.read(keylen)), tag_len=tag_len,
+            p = SessionParams(svc, aead_algo=algo, aead_key=r.read_secret(keylen), tag_len=tag_len,
                               aad_len=aad_len, aead_op=op)
         return self.open_session(p)
 

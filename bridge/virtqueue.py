@@ -194,22 +194,30 @@ class ChainReader:
         return self.total - self.pos
 
     def read(self, n: int) -> bytes:
+        return bytes(self.read_secret(n))
+
+    def read_secret(self, n: int) -> bytearray:
+        """The next n bytes as one bytearray, copied straight from views of guest memory: no
+        intermediate `bytes` (which could not be wiped), so a key read this way exists only in
+        the returned buffer, which its owner zeroes."""
         if n > self.remaining():
             raise EOFError(f"need {n} readable bytes, {self.remaining()} left")
-        out = bytearray()
-        skip, want = self.pos, n
+        out = bytearray(n)
+        pos, skip = 0, self.pos
         for addr, length in self.segs:
             if skip >= length:
                 skip -= length
                 continue
-            take = min(length - skip, want)
-            out += self.mem.read(addr + skip, take)
-            want -= take
+            take = min(length - skip, n - pos)
+            if take:
+                with self.mem.view(addr + skip, take) as v:
+                    out[pos:pos + take] = v
+            pos += take
             skip = 0
-            if not want:
+            if pos == n:
                 break
         self.pos += n
-        return bytes(out)
+        return out
 
 
 class ChainWriter:
