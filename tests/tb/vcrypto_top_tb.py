@@ -1,6 +1,7 @@
 """cocotb testbench for rtl/top/vcrypto_top.sv: the accelerator with host memory modelled by
-cocotbext-axi (AxiRam on the DMA master, AxilMaster on the registers) and a small ring driver
-that programs the queues as a host driver would. Every result is checked byte for byte
+cocotbext-axi (AxiRam on the DMA master, AxilMaster on the registers) and the project's one
+ring driver (bridge.rings, also behind the accelerator client and the stepped model), its
+register writes performed over AXI4-Lite. Every result is checked byte for byte
 against bridge.accel_model (the `cryptography` package), and every byte of host memory
 outside the buffers a request may write is checked to be untouched.
 """
@@ -20,6 +21,7 @@ from cocotbext.axi import AxiBus, AxiLiteBus, AxiLiteMaster, AxiRam
 from bridge import abi
 from bridge.accel_abi import Completion, Session, decode_cqe, encode_sqe
 from bridge.accel_model import Outcome, run_request
+from bridge.rings import RingDriver, RingPair
 
 MEM = 4 << 20
 SQ_BASE, CQ_BASE, CTX_BASE, ARENA = 0x0000, 0x8000, 0x10000, 0x20000
@@ -51,16 +53,6 @@ class Req:
     poisoned: bool = False
 
 
-@dataclass
-class QueueState:
-    sq_log2: int
-    cq_log2: int
-    tail: int = 0
-    head: int = 0
-    phase: int = 1
-    inflight: dict[int, Req] = field(default_factory=dict)
-
-
 def _patch(raw: bytes, fields: dict[str, tuple[int, int]], patch: dict[str, int]) -> bytes:
     out = bytearray(raw)
     for name, value in patch.items():
@@ -83,7 +75,8 @@ class Host:
         self.rng = random.Random(seed)
         self.ram = AxiRam(AxiBus.from_prefix(dut, "m_axi"), dut.clk_i, dut.rst_ni, reset_active_level=False, size=MEM)
         self.axil = AxiLiteMaster(AxiLiteBus.from_prefix(dut, "s_axil"), dut.clk_i, dut.rst_ni, reset_active_level=False)
-        self.queues: list[QueueState] = []
+        self.rings: RingDriver | None = None
+        self.queues: list[RingPair] = []          # the ring driver's pairs (tail, head, phase, inflight)
         self.dev_base = dev_base
         self.sq_base = [SQ_BASE + q * 0x2000 for q in range(abi.DEV_NUM_QUEUES)]
         self.cq_base = [CQ_BASE + q * 0x2000 for q in range(abi.DEV_NUM_QUEUES)]
@@ -156,27 +149,14 @@ class Host:
         for (a, n), (b, _) in zip(spans, spans[1:]):
             assert a + n <= b <= MEM, f"layout overlaps: 0x{a:x}+0x{n:x} > 0x{b:x}"
         self.win = win
-        await self.csr_w(abi.CSR_WIN_BASE_LO, win[0] & 0xFFFFFFFF)
-        await self.csr_w(abi.CSR_WIN_BASE_HI, win[0] >> 32)
-        await self.csr_w(abi.CSR_WIN_SIZE_LO, win[1] & 0xFFFFFFFF)
-        await self.csr_w(abi.CSR_WIN_SIZE_HI, win[1] >> 32)
-        self.queues = []
-        for q in range(abi.DEV_NUM_QUEUES):
-            sq, cq = self.dev_base + self.sq_base[q], self.dev_base + self.cq_base[q]
-            await self.csr_w(abi.qcsr(q, abi.QCSR_SQ_BASE_LO), sq & 0xFFFFFFFF)
-            await self.csr_w(abi.qcsr(q, abi.QCSR_SQ_BASE_HI), sq >> 32)
-            await self.csr_w(abi.qcsr(q, abi.QCSR_CQ_BASE_LO), cq & 0xFFFFFFFF)
-            await self.csr_w(abi.qcsr(q, abi.QCSR_CQ_BASE_HI), cq >> 32)
-            await self.csr_w(abi.qcsr(q, abi.QCSR_SQ_SIZE_LOG2), sq_l[q])
-            await self.csr_w(abi.qcsr(q, abi.QCSR_CQ_SIZE_LOG2), cq_l[q])
-            self.ram.write(self.cq_base[q], bytes(16 << cq_l[q]))
-            self.queues.append(QueueState(sq_l[q], cq_l[q]))
-        await self.csr_w(abi.CSR_INT_MASK, (1 << abi.DEV_NUM_QUEUES) - 1)
-        await self.csr_w(abi.CSR_CTRL, 1)
+        self.rings = RingDriver(self.ram, [RingPair(self.sq_base[q], self.cq_base[q], sq_l[q], cq_l[q])
+                                           for q in range(nq)], self.dev_base)
+        self.queues = self.rings.pairs
+        for addr, value in self.rings.setup(*win):
+            await self.csr_w(addr, value)
 
     def space(self, q: int) -> int:
-        qs = self.queues[q]
-        return (1 << qs.sq_log2) - 1 - ((qs.tail - qs.head) % (1 << qs.sq_log2))
+        return self.rings.space(q)
 
     def place(self, reqs: list[Req]) -> None:
         """Lay out a batch in the arena (with random alignment), fill everything else with a
@@ -212,38 +192,25 @@ class Host:
             d = self.dev_base
             sqe = encode_sqe(r.opcode, r.cookie, d + ctx_addr, d + r.src_addr, len(r.src), d + r.dst_addr,
                              d + r.dig_addr, r.iv)
-            qs = self.queues[r.q]
-            self.ram.write(self.sq_base[r.q] + qs.tail * 64, _patch(sqe, abi.SQE_FIELDS, r.sqe_patch))
-            qs.tail = (qs.tail + 1) % (1 << qs.sq_log2)
-            qs.inflight[r.cookie] = r
+            self.rings.post(r.q, _patch(sqe, abi.SQE_FIELDS, r.sqe_patch), r.cookie, r)
 
     async def doorbells(self) -> None:
-        for q, qs in enumerate(self.queues):
-            await self.csr_w(abi.qcsr(q, abi.QCSR_SQ_TAIL), qs.tail)
+        for q in range(len(self.queues)):
+            await self.csr_w(*self.rings.doorbell(q))
 
     async def reap(self, update_head: bool = True) -> list[Req]:
         done = []
-        for q, qs in enumerate(self.queues):
-            moved = False
-            while True:
-                c = decode_cqe(self.ram.read(self.cq_base[q] + qs.head * 16, 16))
-                if c.phase != qs.phase:
-                    break
-                assert c.queue == q, f"completion for queue {c.queue} in ring {q}"
-                assert c.cookie in qs.inflight, f"unknown cookie {c.cookie} on queue {q}"
-                r = qs.inflight.pop(c.cookie)
+        for q in range(len(self.queues)):
+            got, head_write = self.rings.reap(q)       # RingError: wrong ring or unknown cookie
+            for c, r in got:
                 r.done = c
                 done.append(r)
-                qs.head = (qs.head + 1) % (1 << qs.cq_log2)
-                if qs.head == 0:
-                    qs.phase ^= 1
-                moved = True
-            if moved and update_head:
-                await self.csr_w(abi.qcsr(q, abi.QCSR_CQ_HEAD), qs.head)
+            if head_write and update_head:
+                await self.csr_w(*head_write)
         return done
 
     def outstanding(self) -> int:
-        return sum(len(qs.inflight) for qs in self.queues)
+        return self.rings.outstanding()
 
     async def run(self, reqs: list[Req], max_cycles: int) -> None:
         self.place(reqs)
