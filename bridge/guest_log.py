@@ -16,6 +16,9 @@ class GuestLog:
         self.suppressed = 0          # in the current window
         self.suppressed_total = 0
 
+    def info(self, msg: str, *args) -> None:
+        self._emit(logging.INFO, msg, args)
+
     def warning(self, msg: str, *args) -> None:
         self._emit(logging.WARNING, msg, args)
 

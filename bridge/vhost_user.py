@@ -38,6 +38,7 @@ from dataclasses import dataclass
 
 from bridge import virtio_crypto as vc
 from bridge.datapath import SessionParams
+from bridge.guest_log import GuestLog
 from bridge.guest_memory import GuestMemoryError, Region, RegionGuestMemory
 from bridge.virtqueue import DeviceVirtqueue
 
@@ -255,6 +256,7 @@ class VhostUserBackend:
         self.stopping = False
         self.connections = 0
         self.refused = 0
+        self.flog = GuestLog(log)        # what a front end (or a local peer) can make us log: rate-limited
         self._chan: _Channel | None = None
         self._retired: list[mmap.mmap] = []            # maps of replaced memory tables still referenced
         self._reset_connection_state()
@@ -351,11 +353,11 @@ class VhostUserBackend:
         try:
             pid, uid, _ = peer_credentials(conn)
         except OSError as e:
-            log.error("cannot read the front end's credentials (%s): refused", e)
+            self.flog.error("cannot read the front end's credentials (%s): refused", e)
             return False
         if uid == os.geteuid() or uid in self.allow_uids:
             return True
-        log.error("refused a front end of uid %d (pid %d): only uid %d%s may connect (--allow-uid, --allow-any-user)",
+        self.flog.error("refused a front end of uid %d (pid %d): only uid %d%s may connect (--allow-uid, --allow-any-user)",
                   uid, pid, os.geteuid(), "".join(f", {u}" for u in sorted(self.allow_uids)))
         return False
 
@@ -382,7 +384,7 @@ class VhostUserBackend:
                 except Disconnected:
                     log.info("front end disconnected")
                 except ProtocolError as e:
-                    log.error("bad vhost-user message: %s; closing the connection", e)
+                    self.flog.error("bad vhost-user message: %s; closing the connection", e)
                 except Exception as e:
                     if self.stopping:  # a wait the stop signal interrupted (e.g. the accelerator's irq semaphore)
                         log.info("stopping: connection closed (%s: %s)", type(e).__name__, e)
@@ -530,7 +532,7 @@ class VhostUserBackend:
             except BlockingIOError:
                 pass                   # an eventfd at its maximum count: already signalled
             except OSError as e:       # not a writable eventfd: the guest is not told, the backend goes on
-                log.error("vring %d: cannot signal the call fd: %s", q, str(e))
+                self.flog.error("vring %d: cannot signal the call fd: %s", q, str(e))
 
     def _gpa(self, uaddr: int, mem: RegionGuestMemory | None = None) -> int:
         mem = mem or self.mem
@@ -549,7 +551,7 @@ class VhostUserBackend:
     def _start_ring(self, q: int) -> None:
         v = self.vrings[q]
         if self.mem is None or not v.num:
-            log.error("vring %d kicked before memory or size were set", q)
+            self.flog.error("vring %d kicked before memory or size were set", q)
             return
         if v.uaddrs is not None:       # through the memory table in force now
             v.desc, v.avail, v.used = (self._gpa(u) for u in v.uaddrs)
@@ -563,7 +565,7 @@ class VhostUserBackend:
         d.setup_queue(q, v.num, v.desc, v.avail, v.used)
         vq = d.queues[q]
         if vq.broken:
-            log.error("vring %d: %s; not started (device needs reset)", q, vq.broken)
+            self.flog.error("vring %d: %s; not started (device needs reset)", q, vq.broken)
             return
         vq.last_avail = v.base
         vq.used_idx = struct.unpack("<H", self.mem.read(v.used + 2, 2))[0]
@@ -647,7 +649,7 @@ class VhostUserBackend:
                     else:
                         self._start_ring(i)
                 else:
-                    log.error("vring %d: polling mode (no kick fd) is not supported", i)
+                    self.flog.error("vring %d: polling mode (no kick fd) is not supported", i)
             elif req == SET_VRING_CALL:
                 if v.call >= 0:
                     os.close(v.call)
@@ -668,9 +670,9 @@ class VhostUserBackend:
         elif req == CLOSE_CRYPTO_SESSION:
             sid = struct.unpack("<q", p[:8])[0]
             if self.dev.close_session(sid) != vc.OK:
-                log.warning("close of unknown crypto session %d", sid)
+                self.flog.warning("close of unknown crypto session %d", sid)
         else:
-            log.warning("unsupported vhost-user request %d (%d bytes): ignored", req, len(p))
+            self.flog.warning("unsupported vhost-user request %d (%d bytes): ignored", req, len(p))
             known = False
         if flags & FLAG_NEED_REPLY and not acked and self.protocol_features & (1 << PROTOCOL_F_REPLY_ACK):
             self._reply(conn, req, struct.pack("<Q", 0 if known else 1))     # REPLY_ACK: non-zero = failure
@@ -746,12 +748,12 @@ class VhostUserBackend:
         the id; echoing the rest would send the keys back and leave one more copy of them here."""
         reply = struct.pack("<q", -1) + bytes(max(len(p) - 8, 0))
         if len(p) != SESSION_72.size:
-            log.error("CREATE_CRYPTO_SESSION payload of %d bytes: not the QEMU 7.1/7.2 layout (632); refused",
+            self.flog.error("CREATE_CRYPTO_SESSION payload of %d bytes: not the QEMU 7.1/7.2 layout (632); refused",
                       len(p))
             return reply
         params = parse_session_72(p)
         status, sid = (vc.NOTSUPP, 0) if params is None else self.dev.open_session(params)
         if status != vc.OK:
-            log.info("crypto session refused: status %d", status)
+            self.flog.info("crypto session refused: status %d", status)
             return reply
         return struct.pack("<q", sid) + reply[8:]

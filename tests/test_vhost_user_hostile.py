@@ -15,6 +15,7 @@ process group: the accelerator of an rtl backend is in it), also when a test fai
 """
 from __future__ import annotations
 
+import logging
 import os
 import select
 import signal
@@ -588,3 +589,16 @@ def test_vhost_user_loop_resumes_chains_a_spent_kick_budget_left(backend_on):
     sid = fe.create_session(vc.CIPHER_AES_CBC, bytes(16), vc.OP_ENCRYPT)
     check(fe, dq, bytes(16), submit(fe, dq, sid, bytes(16), 40, 0))
     fe.close()
+
+
+def test_regression_vhost_user_front_end_triggered_messages_are_rate_limited(caplog):
+    """A front end could make the backend log a line per message (an unknown request code, a
+    close of an unknown session), as a guest could per bad chain: the same GuestLog limit now
+    applies (the first few of each interval, then a count)."""
+    be = vu.VhostUserBackend("/nonexistent/vcrypto.sock", VirtioCryptoDevice(SoftDatapath(), num_dataqueues=1))
+    caplog.set_level(logging.INFO, logger="vcrypto")
+    for i in range(2000):
+        be._dispatch(None, 0x7777, 0, b"", [])                                      # unsupported request
+        be._dispatch(None, vu.CLOSE_CRYPTO_SESSION, 0, struct.pack("<q", 10_000 + i), [])
+    lines = [r for r in caplog.records if r.name == "vcrypto.vhost"]
+    assert len(lines) <= be.flog.burst + 1 and be.flog.suppressed_total >= 3990
