@@ -65,8 +65,9 @@ workload: setup ## the in-process device workload on the RTL datapath (vcrypto r
 guest: setup ## boot the Linux test guest against a backend: DATAPATH=rtl|soft|builtin|absent
 	$(VENV)/bin/vcrypto guest --datapath $(or $(DATAPATH),rtl)
 
-abi: ## regenerate the ABI files (SV package, C header, Python, Markdown) from firmware/abi.toml
-	python3 firmware/gen_abi.py
+abi: setup ## regenerate the register block, C headers, Python and Markdown from firmware/abi.toml and rtl/top/vcrypto_csr.rdl (PeakRDL)
+	$(PY) firmware/gen_csr.py
+	$(PY) firmware/gen_abi.py
 
 clean: ## remove build outputs (keeps .venv)
 	rm -rf build sim_build results.xml

@@ -10,14 +10,14 @@ DEV_DATA_BYTES = 0x10
 DEV_MAX_BURST_BEATS = 0x10
 DEV_MAX_REQUEST_BYTES = 0x100000
 
-CSR_ID = 0x000  # ro: device id, 0x56435259 ('VCRY')
-CSR_VERSION = 0x004  # ro: major << 16 | minor
-CSR_CAPS = 0x008  # ro: capability bits, see [caps]
+CSR_ID = 0x000  # ro: device id, 0x56435259 ('VCRY'; firmware/abi.toml device.id)
+CSR_VERSION = 0x004  # ro: major << 16 | minor (firmware/abi.toml device.version_major/minor)
+CSR_CAPS = 0x008  # ro: capability bits: bit n set for every name of firmware/abi.toml [caps] with value n
 CSR_GEOMETRY = 0x00c  # ro: num_queues[7:0] | max_ring_log2[15:8] | sqe_log2[19:16] | cqe_log2[23:20] | ctx_log2[27:24]
-CSR_CTRL = 0x010  # rw: bit 0 ENABLE: fetch submissions while set
-CSR_STATUS = 0x014  # ro: bit 0 IDLE: no request in flight; bit 1 SCRUB_BUSY: a scrub is requested or running; bit 2 KEYS_HELD: a key schedule or cached key is in the device; bits 11:8 ring fault per queue
-CSR_INT_STATUS = 0x018  # rw1c: bit q: completion posted on queue q; write 1 to clear
-CSR_INT_MASK = 0x01c  # rw: bit q: 1 enables the interrupt of queue q
+CSR_CTRL = 0x010  # rw: fetch submissions while set
+CSR_STATUS = 0x014  # ro: bit 0 IDLE: no request in flight; bit 1 SCRUB_BUSY: a scrub is requested or running; bit 2 KEYS_HELD: a key schedule or cached key is in the device; bits 11:8 RING_FAULT: bit q: queue q is not served, its next submission or completion slot lies outside the DMA window
+CSR_INT_STATUS = 0x018  # rw1c: bit q: a completion was posted on queue q. Write 1 to clear; a completion posted in the same clock as the clearing write keeps the bit set.
+CSR_INT_MASK = 0x01c  # rw: bit q: 1 enables the interrupt of queue q (irq_o is high while an enabled INT_STATUS bit is set)
 CSR_WIN_BASE_LO = 0x020  # rw: DMA window base [31:0]: the device touches only [base, base+size)
 CSR_WIN_BASE_HI = 0x024  # rw: DMA window base [63:32]
 CSR_WIN_SIZE_LO = 0x028  # rw: DMA window size [31:0] (0 = no access at all)
@@ -27,26 +27,59 @@ CSR_ERR_WINDOW = 0x034  # ro: count of requests with an address/length outside t
 CSR_ERR_NOTSUPP = 0x038  # ro: count of requests with an unknown opcode or unsupported algorithm
 CSR_ERR_LENGTH = 0x03c  # ro: count of requests with an invalid length
 CSR_REQ_DONE = 0x040  # ro: count of completions written
-CSR_SCRUB = 0x044  # rw: write bit 0 = 1: zero the key cache and the AES round-key memory once the request in flight completes (the driver does it when a session ends); read: count of scrubs completed
-CSR_CYCLES_LO = 0x048  # ro: free-running clock counter [31:0]
-CSR_CYCLES_HI = 0x04c  # ro: [63:32], latched when CYCLES_LO is read
+CSR_SCRUB = 0x044  # rw: Key hygiene. Write bit 0 = 1: zero the key cache and the AES round-key memory once the request in flight completes (the driver does it when a session ends). Read: count of scrubs completed.
+CSR_CYCLES_LO = 0x048  # ro: free-running clock counter [31:0]; reading it latches [63:32] into CYCLES_HI
+CSR_CYCLES_HI = 0x04c  # ro: clock counter [63:32] as latched by the last CYCLES_LO read
 CSR_QUEUE_BASE = 0x100
 CSR_QUEUE_STRIDE = 0x040
 QCSR_SQ_BASE_LO = 0x00  # rw: submission ring base [31:0] (64-byte aligned)
 QCSR_SQ_BASE_HI = 0x04  # rw: submission ring base [63:32]
-QCSR_SQ_SIZE_LOG2 = 0x08  # rw: ring holds 1 << n entries; 0 disables the queue (and resets its indices)
-QCSR_SQ_TAIL = 0x0c  # rw: doorbell: host's producer index (entries [head, tail) are posted)
+QCSR_SQ_SIZE_LOG2 = 0x08  # rw: ring holds 1 << n entries; 0 disables the queue; a write resets SQ_HEAD and SQ_TAIL; a value above 12 is taken as 0
+QCSR_SQ_TAIL = 0x0c  # rw: host's producer index (entries [head, tail) are posted); written modulo the ring size
 QCSR_SQ_HEAD = 0x10  # ro: device's consumer index
 QCSR_CQ_BASE_LO = 0x14  # rw: completion ring base [31:0] (16-byte aligned)
 QCSR_CQ_BASE_HI = 0x18  # rw: completion ring base [63:32]
-QCSR_CQ_SIZE_LOG2 = 0x1c  # rw: ring holds 1 << n entries; 0 disables the queue
-QCSR_CQ_HEAD = 0x20  # rw: host's consumer index: entries before it may be overwritten
+QCSR_CQ_SIZE_LOG2 = 0x1c  # rw: ring holds 1 << n entries; 0 disables the queue; a write resets CQ_HEAD, CQ_TAIL and the phase; a value above 12 is taken as 0
+QCSR_CQ_HEAD = 0x20  # rw: host's consumer index: entries before it may be overwritten; written modulo the ring size
 QCSR_CQ_TAIL = 0x24  # ro: device's producer index
 
 
 def qcsr(q: int, reg: int) -> int:
     return CSR_QUEUE_BASE + q * CSR_QUEUE_STRIDE + reg
 
+
+CSR_FIELDS = {  # register: {field: (lsb, width)} (rtl/top/vcrypto_csr.rdl)
+    'ID': {'VALUE': (0, 32)},
+    'VERSION': {'VALUE': (0, 32)},
+    'CAPS': {'VALUE': (0, 32)},
+    'GEOMETRY': {'VALUE': (0, 32)},
+    'CTRL': {'ENABLE': (0, 1)},
+    'STATUS': {'IDLE': (0, 1), 'SCRUB_BUSY': (1, 1), 'KEYS_HELD': (2, 1), 'RING_FAULT': (8, 4)},
+    'INT_STATUS': {'Q0': (0, 1), 'Q1': (1, 1), 'Q2': (2, 1), 'Q3': (3, 1)},
+    'INT_MASK': {'Q0': (0, 1), 'Q1': (1, 1), 'Q2': (2, 1), 'Q3': (3, 1)},
+    'WIN_BASE_LO': {'VALUE': (0, 32)},
+    'WIN_BASE_HI': {'VALUE': (0, 32)},
+    'WIN_SIZE_LO': {'VALUE': (0, 32)},
+    'WIN_SIZE_HI': {'VALUE': (0, 32)},
+    'ERR_AXI': {'COUNT': (0, 32)},
+    'ERR_WINDOW': {'COUNT': (0, 32)},
+    'ERR_NOTSUPP': {'COUNT': (0, 32)},
+    'ERR_LENGTH': {'COUNT': (0, 32)},
+    'REQ_DONE': {'COUNT': (0, 32)},
+    'SCRUB': {'REQ': (0, 1), 'COUNT': (0, 32)},
+    'CYCLES_LO': {'VALUE': (0, 32)},
+    'CYCLES_HI': {'VALUE': (0, 32)},
+    'SQ_BASE_LO': {'VALUE': (0, 32)},
+    'SQ_BASE_HI': {'VALUE': (0, 32)},
+    'SQ_SIZE_LOG2': {'LOG2': (0, 4)},
+    'SQ_TAIL': {'INDEX': (0, 16)},
+    'SQ_HEAD': {'INDEX': (0, 16)},
+    'CQ_BASE_LO': {'VALUE': (0, 32)},
+    'CQ_BASE_HI': {'VALUE': (0, 32)},
+    'CQ_SIZE_LOG2': {'LOG2': (0, 4)},
+    'CQ_HEAD': {'INDEX': (0, 16)},
+    'CQ_TAIL': {'INDEX': (0, 16)},
+}
 
 CAPS_AES_ECB = 0
 CAPS_AES_CBC = 1

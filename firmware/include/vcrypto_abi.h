@@ -11,14 +11,14 @@
 #define VCRYPTO_DEV_MAX_BURST_BEATS 0x10u
 #define VCRYPTO_DEV_MAX_REQUEST_BYTES 0x100000u
 
-#define VCRYPTO_CSR_ID 0x000u /* ro: device id, 0x56435259 ('VCRY') */
-#define VCRYPTO_CSR_VERSION 0x004u /* ro: major << 16 | minor */
-#define VCRYPTO_CSR_CAPS 0x008u /* ro: capability bits, see [caps] */
+#define VCRYPTO_CSR_ID 0x000u /* ro: device id, 0x56435259 ('VCRY'; firmware/abi.toml device.id) */
+#define VCRYPTO_CSR_VERSION 0x004u /* ro: major << 16 | minor (firmware/abi.toml device.version_major/minor) */
+#define VCRYPTO_CSR_CAPS 0x008u /* ro: capability bits: bit n set for every name of firmware/abi.toml [caps] with value n */
 #define VCRYPTO_CSR_GEOMETRY 0x00cu /* ro: num_queues[7:0] | max_ring_log2[15:8] | sqe_log2[19:16] | cqe_log2[23:20] | ctx_log2[27:24] */
-#define VCRYPTO_CSR_CTRL 0x010u /* rw: bit 0 ENABLE: fetch submissions while set */
-#define VCRYPTO_CSR_STATUS 0x014u /* ro: bit 0 IDLE: no request in flight; bit 1 SCRUB_BUSY: a scrub is requested or running; bit 2 KEYS_HELD: a key schedule or cached key is in the device; bits 11:8 ring fault per queue */
-#define VCRYPTO_CSR_INT_STATUS 0x018u /* rw1c: bit q: completion posted on queue q; write 1 to clear */
-#define VCRYPTO_CSR_INT_MASK 0x01cu /* rw: bit q: 1 enables the interrupt of queue q */
+#define VCRYPTO_CSR_CTRL 0x010u /* rw: fetch submissions while set */
+#define VCRYPTO_CSR_STATUS 0x014u /* ro: bit 0 IDLE: no request in flight; bit 1 SCRUB_BUSY: a scrub is requested or running; bit 2 KEYS_HELD: a key schedule or cached key is in the device; bits 11:8 RING_FAULT: bit q: queue q is not served, its next submission or completion slot lies outside the DMA window */
+#define VCRYPTO_CSR_INT_STATUS 0x018u /* rw1c: bit q: a completion was posted on queue q. Write 1 to clear; a completion posted in the same clock as the clearing write keeps the bit set. */
+#define VCRYPTO_CSR_INT_MASK 0x01cu /* rw: bit q: 1 enables the interrupt of queue q (irq_o is high while an enabled INT_STATUS bit is set) */
 #define VCRYPTO_CSR_WIN_BASE_LO 0x020u /* rw: DMA window base [31:0]: the device touches only [base, base+size) */
 #define VCRYPTO_CSR_WIN_BASE_HI 0x024u /* rw: DMA window base [63:32] */
 #define VCRYPTO_CSR_WIN_SIZE_LO 0x028u /* rw: DMA window size [31:0] (0 = no access at all) */
@@ -28,20 +28,20 @@
 #define VCRYPTO_CSR_ERR_NOTSUPP 0x038u /* ro: count of requests with an unknown opcode or unsupported algorithm */
 #define VCRYPTO_CSR_ERR_LENGTH 0x03cu /* ro: count of requests with an invalid length */
 #define VCRYPTO_CSR_REQ_DONE 0x040u /* ro: count of completions written */
-#define VCRYPTO_CSR_SCRUB 0x044u /* rw: write bit 0 = 1: zero the key cache and the AES round-key memory once the request in flight completes (the driver does it when a session ends); read: count of scrubs completed */
-#define VCRYPTO_CSR_CYCLES_LO 0x048u /* ro: free-running clock counter [31:0] */
-#define VCRYPTO_CSR_CYCLES_HI 0x04cu /* ro: [63:32], latched when CYCLES_LO is read */
+#define VCRYPTO_CSR_SCRUB 0x044u /* rw: Key hygiene. Write bit 0 = 1: zero the key cache and the AES round-key memory once the request in flight completes (the driver does it when a session ends). Read: count of scrubs completed. */
+#define VCRYPTO_CSR_CYCLES_LO 0x048u /* ro: free-running clock counter [31:0]; reading it latches [63:32] into CYCLES_HI */
+#define VCRYPTO_CSR_CYCLES_HI 0x04cu /* ro: clock counter [63:32] as latched by the last CYCLES_LO read */
 #define VCRYPTO_CSR_QUEUE_BASE 0x100u
 #define VCRYPTO_CSR_QUEUE_STRIDE 0x040u
 #define VCRYPTO_QCSR_SQ_BASE_LO 0x00u /* rw: submission ring base [31:0] (64-byte aligned) */
 #define VCRYPTO_QCSR_SQ_BASE_HI 0x04u /* rw: submission ring base [63:32] */
-#define VCRYPTO_QCSR_SQ_SIZE_LOG2 0x08u /* rw: ring holds 1 << n entries; 0 disables the queue (and resets its indices) */
-#define VCRYPTO_QCSR_SQ_TAIL 0x0cu /* rw: doorbell: host's producer index (entries [head, tail) are posted) */
+#define VCRYPTO_QCSR_SQ_SIZE_LOG2 0x08u /* rw: ring holds 1 << n entries; 0 disables the queue; a write resets SQ_HEAD and SQ_TAIL; a value above 12 is taken as 0 */
+#define VCRYPTO_QCSR_SQ_TAIL 0x0cu /* rw: host's producer index (entries [head, tail) are posted); written modulo the ring size */
 #define VCRYPTO_QCSR_SQ_HEAD 0x10u /* ro: device's consumer index */
 #define VCRYPTO_QCSR_CQ_BASE_LO 0x14u /* rw: completion ring base [31:0] (16-byte aligned) */
 #define VCRYPTO_QCSR_CQ_BASE_HI 0x18u /* rw: completion ring base [63:32] */
-#define VCRYPTO_QCSR_CQ_SIZE_LOG2 0x1cu /* rw: ring holds 1 << n entries; 0 disables the queue */
-#define VCRYPTO_QCSR_CQ_HEAD 0x20u /* rw: host's consumer index: entries before it may be overwritten */
+#define VCRYPTO_QCSR_CQ_SIZE_LOG2 0x1cu /* rw: ring holds 1 << n entries; 0 disables the queue; a write resets CQ_HEAD, CQ_TAIL and the phase; a value above 12 is taken as 0 */
+#define VCRYPTO_QCSR_CQ_HEAD 0x20u /* rw: host's consumer index: entries before it may be overwritten; written modulo the ring size */
 #define VCRYPTO_QCSR_CQ_TAIL 0x24u /* ro: device's producer index */
 #define VCRYPTO_QCSR(q, reg) (VCRYPTO_CSR_QUEUE_BASE + (q) * VCRYPTO_CSR_QUEUE_STRIDE + (reg))
 

@@ -1,4 +1,5 @@
-// Formal properties of vcrypto_csr (AXI4-Lite slave + ring indices). Bound into the DUT by
+// Formal properties of vcrypto_csr (AXI4-Lite slave of the generated register block + ring
+// indices). Bound into the DUT by
 // the `ifdef FORMAL` instance at the end of rtl/top/vcrypto_csr.sv (ports by name, .*).
 // Active only in the job that proves this module (FV_CSR); elsewhere it is empty.
 `default_nettype none
@@ -33,8 +34,11 @@ module vcrypto_csr_fv #(
   input logic [NQ*16-1:0] cq_tail_o,
   input logic [NQ-1:0]    sq_pop_i,
   input logic [NQ-1:0]    cq_push_i,
-  input logic             wr_fire,
-  input logic [11:0]      wa
+  // the wrapper's write strobes and data of the external ring registers
+  input logic [NQ-1:0]    sq_l2_wr,
+  input logic [NQ-1:0]    cq_l2_wr,
+  input logic [NQ-1:0]    cq_hd_wr,
+  input logic [NQ-1:0][31:0] cq_hd_wd
 );
 `ifdef FV_CSR
   reg f_init = 1'b1;
@@ -54,8 +58,11 @@ module vcrypto_csr_fv #(
     if ($past(s_axil_arvalid && !s_axil_arready)) assume (s_axil_arvalid && $stable(s_axil_araddr));
   end
 
-  // ------------------------------------------------------------------ ghost: transactions awaiting a response
-  reg [1:0] f_wr_out, f_rd_out;
+  // ------------------------------------------------------------------ ghost: requests awaiting a response
+  // The generated AXI4-Lite slave (peakrdl-regblock) takes AW, W and AR independently, holds
+  // one of each and has up to two transactions in its response buffer: at most 3 of each
+  // kind await a response.
+  reg [2:0] f_aw, f_w, f_ar;
   wire aw_fire = s_axil_awvalid && s_axil_awready;
   wire w_fire  = s_axil_wvalid && s_axil_wready;
   wire b_fire  = s_axil_bvalid && s_axil_bready;
@@ -63,22 +70,22 @@ module vcrypto_csr_fv #(
   wire r_fire  = s_axil_rvalid && s_axil_rready;
   always @(posedge clk_i) begin
     if (!rst_ni) begin
-      f_wr_out <= '0;
-      f_rd_out <= '0;
+      f_aw <= '0;
+      f_w  <= '0;
+      f_ar <= '0;
     end else begin
-      f_wr_out <= f_wr_out + {1'b0, aw_fire} - {1'b0, b_fire};
-      f_rd_out <= f_rd_out + {1'b0, ar_fire} - {1'b0, r_fire};
+      f_aw <= f_aw + {2'b0, aw_fire} - {2'b0, b_fire};
+      f_w  <= f_w + {2'b0, w_fire} - {2'b0, b_fire};
+      f_ar <= f_ar + {2'b0, ar_fire} - {2'b0, r_fire};
     end
   end
 
   // ------------------------------------------------------------------ AXI4-Lite slave rules
   always @(*) if (rst_ni) begin
-    // a write is taken whole: address and data in the same clock, only when both are offered
-    aw_w_together: assert (s_axil_awready == s_axil_wready && (!s_axil_awready || (s_axil_awvalid && s_axil_wvalid)));
-    wr_fire_def:   assert (wr_fire == aw_fire);
-    // exactly one response per request, never a response without one
-    b_one:    assert (f_wr_out <= 2'd1 && s_axil_bvalid == (f_wr_out == 2'd1));
-    r_one:    assert (f_rd_out <= 2'd1 && s_axil_rvalid == (f_rd_out == 2'd1));
+    // never a response without a request: B only after both its AW and its W, R after its AR
+    b_one:    assert (!s_axil_bvalid || (f_aw != 3'd0 && f_w != 3'd0));
+    r_one:    assert (!s_axil_rvalid || f_ar != 3'd0);
+    bounded:  assert (f_aw <= 3'd3 && f_w <= 3'd3 && f_ar <= 3'd3);
     b_okay:   assert (!s_axil_bvalid || s_axil_bresp == 2'b00);
     r_okay:   assert (!s_axil_rvalid || s_axil_rresp == 2'b00);
   end
@@ -99,23 +106,31 @@ module vcrypto_csr_fv #(
     wire [3:0]  sl = sq_log2_o[q*4 +: 4], cl = cq_log2_o[q*4 +: 4];
     wire [15:0] sh = sq_head_o[q*16 +: 16], st = sq_tail_o[q*16 +: 16];
     wire [15:0] ch = cq_head_o[q*16 +: 16], ct = cq_tail_o[q*16 +: 16];
-    wire [11:0] qbase = vcrypto_abi::CSR_QUEUE_BASE + 12'(q) * vcrypto_abi::CSR_QUEUE_STRIDE;
     always @(*) if (rst_ni) begin
       assert (sl <= 4'd12 && cl <= 4'd12 && (sh & ~rmask(sl)) == '0 && (st & ~rmask(sl)) == '0
                          && (ch & ~rmask(cl)) == '0 && (ct & ~rmask(cl)) == '0);
     end
     always @(posedge clk_i) if (f_run) begin
-      if ($past(wr_fire && wa == qbase + vcrypto_abi::QCSR_SQ_SIZE_LOG2)) assert (sh == '0 && st == '0);
+      if ($past(sq_l2_wr[q])) assert (sh == '0 && st == '0);
       else if ($past(sq_pop_i[q])) assert (sh == (($past(sh) + 16'd1) & rmask(sl)));
       else assert ($stable(sh));
-      if ($past(wr_fire && wa == qbase + vcrypto_abi::QCSR_CQ_SIZE_LOG2)) assert (ch == '0 && ct == '0);
+      if ($past(cq_l2_wr[q])) assert (ch == '0 && ct == '0);
       else if ($past(cq_push_i[q])) assert (ct == (($past(ct) + 16'd1) & rmask(cl)));
       else assert ($stable(ct));
     end
   end
 
-  always @(*) begin
-    c_wr_rd: cover (rst_ni && s_axil_bvalid && s_axil_rvalid);
+`endif
+
+`ifdef FV_QE
+  // Host assumption H2 of the queue-engine jobs (fv_queue_engine.sv), where the write takes
+  // effect: the host moves CQ_HEAD only forward over completions the device has posted.
+  for (genvar q = 0; q < NQ; q++) begin : g_h2
+    wire [3:0]  cl   = cq_log2_o[q*4 +: 4];
+    wire [15:0] m    = 16'((17'd1 << cl) - 17'd1);
+    wire [15:0] ch   = cq_head_o[q*16 +: 16], ct = cq_tail_o[q*16 +: 16];
+    wire [15:0] nh   = cq_hd_wd[q][15:0] & m;
+    always @(*) if (rst_ni && cq_hd_wr[q]) assume (((nh - ch) & m) <= ((ct - ch) & m));
   end
 `endif
 endmodule
