@@ -129,6 +129,11 @@ module fv_queue_engine (
 `define FV_RING_LOG2 2
 `endif
   always @(*) assume (!cfg_wr && sq_log2 == {NQ{4'(`FV_RING_LOG2)}} && cq_log2 == {NQ{4'(`FV_RING_LOG2)}});
+  // ... and where the writes land: the generated AXI4-Lite slave may hold an address it took
+  // before the window of an induction step, so H1 is also stated on the registers themselves.
+  reg f_h1 = 1'b0;
+  always @(posedge clk_i) f_h1 <= 1'b1;
+  always @(posedge clk_i) if (f_h1) assume ($stable(win_base) && $stable(win_size) && $stable(sq_base) && $stable(cq_base));
   // H2 is assumed in vcrypto_csr_fv.sv (FV_QE), at the CQ_HEAD register write itself: the
   // generated AXI4-Lite slave takes AW and W in separate clocks, so the write data is known there.
 

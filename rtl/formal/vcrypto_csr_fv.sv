@@ -38,7 +38,7 @@ module vcrypto_csr_fv #(
   input logic [NQ-1:0]    sq_l2_wr,
   input logic [NQ-1:0]    cq_l2_wr,
   input logic [NQ-1:0]    cq_hd_wr,
-  input logic [NQ-1:0][31:0] cq_hd_wd
+  input logic [NQ*32-1:0] cq_hd_wd
 );
 `ifdef FV_CSR
   reg f_init = 1'b1;
@@ -129,9 +129,12 @@ module vcrypto_csr_fv #(
     wire [3:0]  cl   = cq_log2_o[q*4 +: 4];
     wire [15:0] m    = 16'((17'd1 << cl) - 17'd1);
     wire [15:0] ch   = cq_head_o[q*16 +: 16], ct = cq_tail_o[q*16 +: 16];
-    wire [15:0] nh   = cq_hd_wd[q][15:0] & m;
+    wire [15:0] nh   = cq_hd_wd[q*32 +: 16] & m;
     always @(*) if (rst_ni && cq_hd_wr[q]) assume (((nh - ch) & m) <= ((ct - ch) & m));
   end
+  // H1 where the write lands: no ring is resized (a resize resets its indices even to the same
+  // size; the generated slave may hold such a write taken before an induction step's window)
+  always @(*) if (rst_ni) assume (sq_l2_wr == '0 && cq_l2_wr == '0);
 `endif
 endmodule
 

@@ -107,26 +107,26 @@ module vcrypto_csr
   // one by one: yosys 0.23 cannot read arrays of structs).
   logic [NQ-1:0] sq_l2_req, sq_tl_req, cq_l2_req, cq_hd_req;     // request (read or write)
   logic [NQ-1:0] sq_l2_wr, sq_tl_wr, cq_l2_wr, cq_hd_wr;         // write strobes (also seen by the formal checker)
-  logic [NQ-1:0][31:0] sq_l2_wd, sq_tl_wd, cq_l2_wd, cq_hd_wd;   // written word, unstrobed bytes zero
+  logic [NQ*32-1:0] sq_l2_wd, sq_tl_wd, cq_l2_wd, cq_hd_wd;      // written words (queue q at [q*32 +: 32]), unstrobed bytes zero
   logic          is_wr;
   assign is_wr = hwif_out.Q0.SQ_SIZE_LOG2.req_is_wr;            // the same decoded flag for every external register
   always_comb begin
-    sq_l2_req[0] = hwif_out.Q0.SQ_SIZE_LOG2.req; sq_l2_wd[0] = hwif_out.Q0.SQ_SIZE_LOG2.wr_data & hwif_out.Q0.SQ_SIZE_LOG2.wr_biten;
-    sq_tl_req[0] = hwif_out.Q0.SQ_TAIL.req;      sq_tl_wd[0] = hwif_out.Q0.SQ_TAIL.wr_data & hwif_out.Q0.SQ_TAIL.wr_biten;
-    cq_l2_req[0] = hwif_out.Q0.CQ_SIZE_LOG2.req; cq_l2_wd[0] = hwif_out.Q0.CQ_SIZE_LOG2.wr_data & hwif_out.Q0.CQ_SIZE_LOG2.wr_biten;
-    cq_hd_req[0] = hwif_out.Q0.CQ_HEAD.req;      cq_hd_wd[0] = hwif_out.Q0.CQ_HEAD.wr_data & hwif_out.Q0.CQ_HEAD.wr_biten;
-    sq_l2_req[1] = hwif_out.Q1.SQ_SIZE_LOG2.req; sq_l2_wd[1] = hwif_out.Q1.SQ_SIZE_LOG2.wr_data & hwif_out.Q1.SQ_SIZE_LOG2.wr_biten;
-    sq_tl_req[1] = hwif_out.Q1.SQ_TAIL.req;      sq_tl_wd[1] = hwif_out.Q1.SQ_TAIL.wr_data & hwif_out.Q1.SQ_TAIL.wr_biten;
-    cq_l2_req[1] = hwif_out.Q1.CQ_SIZE_LOG2.req; cq_l2_wd[1] = hwif_out.Q1.CQ_SIZE_LOG2.wr_data & hwif_out.Q1.CQ_SIZE_LOG2.wr_biten;
-    cq_hd_req[1] = hwif_out.Q1.CQ_HEAD.req;      cq_hd_wd[1] = hwif_out.Q1.CQ_HEAD.wr_data & hwif_out.Q1.CQ_HEAD.wr_biten;
-    sq_l2_req[2] = hwif_out.Q2.SQ_SIZE_LOG2.req; sq_l2_wd[2] = hwif_out.Q2.SQ_SIZE_LOG2.wr_data & hwif_out.Q2.SQ_SIZE_LOG2.wr_biten;
-    sq_tl_req[2] = hwif_out.Q2.SQ_TAIL.req;      sq_tl_wd[2] = hwif_out.Q2.SQ_TAIL.wr_data & hwif_out.Q2.SQ_TAIL.wr_biten;
-    cq_l2_req[2] = hwif_out.Q2.CQ_SIZE_LOG2.req; cq_l2_wd[2] = hwif_out.Q2.CQ_SIZE_LOG2.wr_data & hwif_out.Q2.CQ_SIZE_LOG2.wr_biten;
-    cq_hd_req[2] = hwif_out.Q2.CQ_HEAD.req;      cq_hd_wd[2] = hwif_out.Q2.CQ_HEAD.wr_data & hwif_out.Q2.CQ_HEAD.wr_biten;
-    sq_l2_req[3] = hwif_out.Q3.SQ_SIZE_LOG2.req; sq_l2_wd[3] = hwif_out.Q3.SQ_SIZE_LOG2.wr_data & hwif_out.Q3.SQ_SIZE_LOG2.wr_biten;
-    sq_tl_req[3] = hwif_out.Q3.SQ_TAIL.req;      sq_tl_wd[3] = hwif_out.Q3.SQ_TAIL.wr_data & hwif_out.Q3.SQ_TAIL.wr_biten;
-    cq_l2_req[3] = hwif_out.Q3.CQ_SIZE_LOG2.req; cq_l2_wd[3] = hwif_out.Q3.CQ_SIZE_LOG2.wr_data & hwif_out.Q3.CQ_SIZE_LOG2.wr_biten;
-    cq_hd_req[3] = hwif_out.Q3.CQ_HEAD.req;      cq_hd_wd[3] = hwif_out.Q3.CQ_HEAD.wr_data & hwif_out.Q3.CQ_HEAD.wr_biten;
+    sq_l2_req[0] = hwif_out.Q0.SQ_SIZE_LOG2.req; sq_l2_wd[0 +: 32] = hwif_out.Q0.SQ_SIZE_LOG2.wr_data & hwif_out.Q0.SQ_SIZE_LOG2.wr_biten;
+    sq_tl_req[0] = hwif_out.Q0.SQ_TAIL.req;      sq_tl_wd[0 +: 32] = hwif_out.Q0.SQ_TAIL.wr_data & hwif_out.Q0.SQ_TAIL.wr_biten;
+    cq_l2_req[0] = hwif_out.Q0.CQ_SIZE_LOG2.req; cq_l2_wd[0 +: 32] = hwif_out.Q0.CQ_SIZE_LOG2.wr_data & hwif_out.Q0.CQ_SIZE_LOG2.wr_biten;
+    cq_hd_req[0] = hwif_out.Q0.CQ_HEAD.req;      cq_hd_wd[0 +: 32] = hwif_out.Q0.CQ_HEAD.wr_data & hwif_out.Q0.CQ_HEAD.wr_biten;
+    sq_l2_req[1] = hwif_out.Q1.SQ_SIZE_LOG2.req; sq_l2_wd[32 +: 32] = hwif_out.Q1.SQ_SIZE_LOG2.wr_data & hwif_out.Q1.SQ_SIZE_LOG2.wr_biten;
+    sq_tl_req[1] = hwif_out.Q1.SQ_TAIL.req;      sq_tl_wd[32 +: 32] = hwif_out.Q1.SQ_TAIL.wr_data & hwif_out.Q1.SQ_TAIL.wr_biten;
+    cq_l2_req[1] = hwif_out.Q1.CQ_SIZE_LOG2.req; cq_l2_wd[32 +: 32] = hwif_out.Q1.CQ_SIZE_LOG2.wr_data & hwif_out.Q1.CQ_SIZE_LOG2.wr_biten;
+    cq_hd_req[1] = hwif_out.Q1.CQ_HEAD.req;      cq_hd_wd[32 +: 32] = hwif_out.Q1.CQ_HEAD.wr_data & hwif_out.Q1.CQ_HEAD.wr_biten;
+    sq_l2_req[2] = hwif_out.Q2.SQ_SIZE_LOG2.req; sq_l2_wd[64 +: 32] = hwif_out.Q2.SQ_SIZE_LOG2.wr_data & hwif_out.Q2.SQ_SIZE_LOG2.wr_biten;
+    sq_tl_req[2] = hwif_out.Q2.SQ_TAIL.req;      sq_tl_wd[64 +: 32] = hwif_out.Q2.SQ_TAIL.wr_data & hwif_out.Q2.SQ_TAIL.wr_biten;
+    cq_l2_req[2] = hwif_out.Q2.CQ_SIZE_LOG2.req; cq_l2_wd[64 +: 32] = hwif_out.Q2.CQ_SIZE_LOG2.wr_data & hwif_out.Q2.CQ_SIZE_LOG2.wr_biten;
+    cq_hd_req[2] = hwif_out.Q2.CQ_HEAD.req;      cq_hd_wd[64 +: 32] = hwif_out.Q2.CQ_HEAD.wr_data & hwif_out.Q2.CQ_HEAD.wr_biten;
+    sq_l2_req[3] = hwif_out.Q3.SQ_SIZE_LOG2.req; sq_l2_wd[96 +: 32] = hwif_out.Q3.SQ_SIZE_LOG2.wr_data & hwif_out.Q3.SQ_SIZE_LOG2.wr_biten;
+    sq_tl_req[3] = hwif_out.Q3.SQ_TAIL.req;      sq_tl_wd[96 +: 32] = hwif_out.Q3.SQ_TAIL.wr_data & hwif_out.Q3.SQ_TAIL.wr_biten;
+    cq_l2_req[3] = hwif_out.Q3.CQ_SIZE_LOG2.req; cq_l2_wd[96 +: 32] = hwif_out.Q3.CQ_SIZE_LOG2.wr_data & hwif_out.Q3.CQ_SIZE_LOG2.wr_biten;
+    cq_hd_req[3] = hwif_out.Q3.CQ_HEAD.req;      cq_hd_wd[96 +: 32] = hwif_out.Q3.CQ_HEAD.wr_data & hwif_out.Q3.CQ_HEAD.wr_biten;
   end
   assign sq_l2_wr = sq_l2_req & {NQ{is_wr}};
   assign sq_tl_wr = sq_tl_req & {NQ{is_wr}};
@@ -162,18 +162,18 @@ module vcrypto_csr
         end
         // host writes (one at a time; a resize wins over the engine's pulse)
         if (sq_l2_wr[q]) begin
-          sq_log2_q[q] <= (sq_l2_wd[q] > vcrypto_abi::DEV_MAX_RING_LOG2) ? 4'd0 : sq_l2_wd[q][3:0];
+          sq_log2_q[q] <= (sq_l2_wd[q*32 +: 32] > vcrypto_abi::DEV_MAX_RING_LOG2) ? 4'd0 : sq_l2_wd[q*32 +: 4];
           sq_head_q[q] <= '0;
           sq_tail_q[q] <= '0;
         end
         if (cq_l2_wr[q]) begin
-          cq_log2_q[q]  <= (cq_l2_wd[q] > vcrypto_abi::DEV_MAX_RING_LOG2) ? 4'd0 : cq_l2_wd[q][3:0];
+          cq_log2_q[q]  <= (cq_l2_wd[q*32 +: 32] > vcrypto_abi::DEV_MAX_RING_LOG2) ? 4'd0 : cq_l2_wd[q*32 +: 4];
           cq_head_q[q]  <= '0;
           cq_tail_q[q]  <= '0;
           cq_phase_q[q] <= 1'b1;
         end
-        if (sq_tl_wr[q]) sq_tail_q[q] <= sq_tl_wd[q][15:0] & ring_mask(sq_log2_q[q]);
-        if (cq_hd_wr[q]) cq_head_q[q] <= cq_hd_wd[q][15:0] & ring_mask(cq_log2_q[q]);
+        if (sq_tl_wr[q]) sq_tail_q[q] <= sq_tl_wd[q*32 +: 16] & ring_mask(sq_log2_q[q]);
+        if (cq_hd_wr[q]) cq_head_q[q] <= cq_hd_wd[q*32 +: 16] & ring_mask(cq_log2_q[q]);
       end
     end
   end
