@@ -72,8 +72,9 @@ def aes_cavp_records(mode: str, kind: str):
                    bytes.fromhex(rec["PLAINTEXT"]), bytes.fromhex(rec["CIPHERTEXT"]))
 
 
-def sha2_cavp_records(bits: int, kind: str):
-    """Yield (message, digest) from SHA{224,256}{Short,Long}Msg.rsp (byte-oriented)."""
+def sha2_cavp_records(bits: int | str, kind: str):
+    """Yield (message, digest) from SHA{bits}{Short,Long}Msg.rsp (byte-oriented); bits is 224,
+    256, 384, 512, "512_224" or "512_256"."""
     path = cryptography_vectors() / "hashes" / "SHA2" / f"SHA{bits}{kind}Msg.rsp"
     for _, rec in parse_rsp(path):
         if "MD" not in rec:
@@ -82,8 +83,44 @@ def sha2_cavp_records(bits: int, kind: str):
         yield bytes.fromhex(rec["MSG"])[:nbytes], bytes.fromhex(rec["MD"])
 
 
+def sha2_monte_records(bits: int | str) -> tuple[bytes, list[bytes]]:
+    """(seed, [MD of checkpoint 0, 1, ...]) from SHA{bits}Monte.rsp (SHAVS 6.4: each checkpoint
+    is 1000 chained hashes of MD[i-3] || MD[i-2] || MD[i-1], starting from the previous one)."""
+    path = cryptography_vectors() / "hashes" / "SHA2" / f"SHA{bits}Monte.rsp"
+    seed, mds = b"", []
+    for _, rec in parse_rsp(path):
+        if "SEED" in rec:
+            seed = bytes.fromhex(rec["SEED"])
+        if "MD" in rec:
+            assert int(rec["COUNT"]) == len(mds)
+            mds.append(bytes.fromhex(rec["MD"]))
+    return seed, mds
+
+
+def xts_cavp_records(key_bits: int):
+    """Yield (file, decrypt?, key1, key2, tweak, data unit length in bits, plaintext,
+    ciphertext) from the CAVP XTSGenAES{128,256}.rsp files of both tweak formats
+    (`tweak-128hexstr`: the 16-byte tweak; `tweak-dataunitseqno`: a data unit sequence number,
+    the tweak is its 16-byte little-endian encoding, IEEE 1619 5.1). Lengths are in bits and
+    not all multiples of 8: a partial last byte holds its bits in its most significant end."""
+    base = cryptography_vectors() / "ciphers" / "AES" / "XTS"
+    for fmt in ("tweak-128hexstr", "tweak-dataunitseqno"):
+        path = base / fmt / f"XTSGenAES{key_bits}.rsp"
+        for section, rec in parse_rsp(path):
+            if "KEY" not in rec:
+                continue
+            key = bytes.fromhex(rec["KEY"])
+            half = len(key) // 2
+            if "I" in rec:
+                tweak = bytes.fromhex(rec["I"])
+            else:
+                tweak = int(rec["DATAUNITSEQNUMBER"]).to_bytes(16, "little")
+            yield (f"{fmt}/{path.name}#{rec['COUNT']}", section == "DECRYPT", key[:half], key[half:],
+                   tweak, int(rec["DATAUNITLEN"]), bytes.fromhex(rec["PT"]), bytes.fromhex(rec["CT"]))
+
+
 def hmac_rfc4231_records(bits: int):
-    """Yield (key, message, mac) from RFC 4231 (HMAC-SHA-224/256), full-length MACs only."""
+    """Yield (key, message, mac) from RFC 4231 (HMAC-SHA-224/256/384/512), full-length MACs only."""
     path = cryptography_vectors() / "HMAC" / f"rfc-4231-sha{bits}.txt"
     for _, rec in parse_rsp(path):
         if {"KEY", "MSG", "MD"} <= rec.keys():
