@@ -14,6 +14,7 @@ from __future__ import annotations
 import fcntl
 import mmap
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -33,6 +34,19 @@ from sim.cocotb_run import rtl_sources  # noqa: E402
 BUILD = ROOT / "build" / "accel"
 BINARY = BUILD / "vcrypto_accel"
 HARNESS = ROOT / "sim" / "harness" / "accel_main.cpp"
+PUBLIC_VLT = ROOT / "sim" / "harness" / "accel_public.vlt"
+SBOX_TABLE = ROOT / "rtl" / "aes" / "aes_sbox_table.sv"
+SBOX_VIEWS = ("table", "tower")
+
+# The model is compiled at -O3 (Verilator's fast path; its -CFLAGS land after OPT_FAST on the
+# compiler line, so no -O may go there), the cold construction code at -O1 and Verilator's
+# runtime at -O2. No -march=native: it measured no faster here, and a binary built with it
+# dies with SIGILL wherever build/ is reused on an older CPU (a restored CI cache).
+MAKE_OPT = ("OPT_FAST=-O3", "OPT_SLOW=-O1", "OPT_GLOBAL=-O2")
+# GCC profile-guided optimisation: build instrumented, run _profile_workload, rebuild with
+# the profile. LTO measured no faster on top of it, so it is not used.
+PGO_GEN = "-fprofile-generate -fprofile-update=single"
+PGO_USE = "-fprofile-use -fprofile-partial-training -Wno-missing-profile -Wno-error=coverage-mismatch"
 
 
 class AcceleratorError(RuntimeError):
@@ -44,26 +58,159 @@ def _verilator() -> str:
     return str(exe) if exe.exists() else "verilator"
 
 
-def build(verbose: bool = False) -> Path:
-    """Build the accelerator binary if any input is newer (file lock: safe in parallel)."""
-    inputs = rtl_sources("vcrypto_top") + [HARNESS, ROOT / "firmware" / "include" / "vcrypto_abi.h",
-                                           Path(__file__)]
-    BUILD.mkdir(parents=True, exist_ok=True)
-    with open(BUILD / ".lock", "w") as lock:
+def accel_sources(sbox: str = "table", sources: list[Path] | None = None) -> list[Path]:
+    """The RTL of the accelerator process: vcrypto_top's file list (or `sources`), plus for the
+    "table" view of the AES S-box rtl/aes/aes_sbox_table.sv (selected in aes_sbox.sv by
+    +define+VCRYPTO_SBOX_TABLE). "tower" is the file list as synthesised."""
+    if sbox not in SBOX_VIEWS:
+        raise ValueError(f"sbox must be one of {SBOX_VIEWS}, not {sbox!r}")
+    srcs = list(rtl_sources("vcrypto_top") if sources is None else sources)
+    if sbox == "table":
+        i = next((i for i, p in enumerate(srcs) if p.name == "aes_sbox.sv"), None)
+        if i is None:
+            raise AcceleratorError("no aes_sbox.sv in the accelerator's sources")
+        srcs.insert(i, SBOX_TABLE)
+    return srcs
+
+
+def gcc_major() -> int | None:
+    """The major version of the C++ compiler Verilator's makefiles call (`c++`), if it is GCC."""
+    try:
+        r = subprocess.run(["c++", "--version"], capture_output=True, text=True, timeout=30)
+        v = subprocess.run(["c++", "-dumpversion"], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if r.returncode or "clang" in r.stdout.lower() or not any(k in r.stdout for k in ("GCC", "g++", "Free Software")):
+        return None
+    try:
+        return int(v.stdout.strip().split(".")[0])
+    except ValueError:
+        return None
+
+
+def default_pgo() -> bool:
+    """PGO unless VCRYPTO_ACCEL_PGO=0 or the compiler is not GCC >= 10 (partial training)."""
+    return os.environ.get("VCRYPTO_ACCEL_PGO", "1") != "0" and (gcc_major() or 0) >= 10
+
+
+def build_dir_for(sbox: str, trace: bool, pgo: bool) -> Path:
+    """build/accel for the process as served (table view, PGO); build/accel-<variant> else."""
+    parts = ([] if sbox == "table" else [sbox]) + (["fst"] if trace else []) + ([] if pgo or trace else ["nopgo"])
+    return ROOT / "build" / "-".join(["accel", *parts])
+
+
+def _run(cmd: list[str], what: str, verbose: bool, **kw) -> None:
+    r = subprocess.run(cmd, capture_output=not verbose, text=True, **kw)
+    if r.returncode != 0:
+        raise AcceleratorError(f"{what} failed:\n" + (r.stdout or "")[-4000:] + (r.stderr or "")[-4000:])
+
+
+def _make(obj: Path, verbose: bool, cppflags: str = "", ldflags: str = "") -> None:
+    _run(["make", "-C", str(obj), "-f", "Vvcrypto_top.mk", "-j", "2", *MAKE_OPT,
+          f"USER_CPPFLAGS={cppflags}", f"USER_LDFLAGS={ldflags}"], "compiling the accelerator", verbose)
+
+
+def _profile_workload(binary: Path) -> None:
+    """What the instrumented build runs to collect its profile: 4 KiB and short requests of
+    every operation the bridge sends (AES-CBC/CTR both ways and key sizes, SHA-256, HMAC,
+    chained) over several queues, with interrupts, reaping and doorbells."""
+    import random
+    from bridge.accel_abi import Context
+    from bridge.accel_client import AccelClient, Request
+    rng = random.Random(17)
+    sessions = [
+        (Context(cipher_alg=abi.CIPHER_ALG_AES_CBC, key=rng.randbytes(16)), abi.OPCODE_CIPHER),
+        (Context(cipher_alg=abi.CIPHER_ALG_AES_CBC, key=rng.randbytes(32), decrypt=True), abi.OPCODE_CIPHER),
+        (Context(cipher_alg=abi.CIPHER_ALG_AES_CTR, key=rng.randbytes(24)), abi.OPCODE_CIPHER),
+        (Context(hash_alg=abi.HASH_ALG_SHA_256, digest_len=32), abi.OPCODE_HASH),
+        (Context(hash_alg=abi.HASH_ALG_SHA_256, digest_len=32, hmac_key=rng.randbytes(32)), abi.OPCODE_MAC),
+        (Context(cipher_alg=abi.CIPHER_ALG_AES_CBC, key=rng.randbytes(16), hash_alg=abi.HASH_ALG_SHA_256,
+                 digest_len=32, chain_order=abi.CHAIN_ORDER_CIPHER_THEN_HASH, hmac_key=rng.randbytes(32)),
+         abi.OPCODE_CHAIN),
+    ]
+    with AcceleratorProcess(mem_bytes=32 << 20, binary=binary) as accel:
+        client = AccelClient(accel.transport())
+        reqs = []
+        for s, op in sessions:
+            ctx = client.create_context(s)
+            for n in (4096,) * 12 + (64, 256, 1024):
+                reqs.append(Request(op, ctx, rng.randbytes(n), iv=rng.randbytes(16), digest_len=s.digest_len))
+        rng.shuffle(reqs)
+        client.run(reqs, timeout=300)
+
+
+def build(verbose: bool = False, *, sbox: str | None = None, trace: bool = False, pgo: bool | None = None,
+          sources: list[Path] | None = None, build_dir: Path | None = None) -> Path:
+    """Build the accelerator binary if an input is newer or the configuration changed (file
+    lock: safe in parallel) and return its path.
+
+    sbox: "table" (default; VCRYPTO_ACCEL_SBOX) or "tower" (the synthesised S-box lane);
+    trace: FST waveform support (a separate, slower build, used for fst=);
+    pgo: GCC profile-guided optimisation (default: on with GCC >= 10 unless VCRYPTO_ACCEL_PGO=0;
+    if collecting the profile fails, the build goes on without it and says so);
+    sources/build_dir: another RTL file list (the benchmark builds main's RTL) and where to build.
+    """
+    import json
+    sbox = sbox or os.environ.get("VCRYPTO_ACCEL_SBOX", "table")
+    if pgo is None:
+        pgo = not trace and default_pgo()
+    srcs = accel_sources(sbox, sources)
+    out = Path(build_dir) if build_dir is not None else build_dir_for(sbox, trace, pgo)
+    binary, obj, info_file = out / "vcrypto_accel", out / "obj", out / "build.json"
+    config = {"sbox": sbox, "trace": trace, "pgo": pgo, "sources": [str(p) for p in srcs],
+              "make": list(MAKE_OPT), "pgo_flags": [PGO_GEN, PGO_USE] if pgo else []}
+    inputs = srcs + [HARNESS, PUBLIC_VLT, ROOT / "firmware" / "include" / "vcrypto_abi.h", Path(__file__)]
+    out.mkdir(parents=True, exist_ok=True)
+    with open(out / ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if BINARY.exists() and BINARY.stat().st_mtime > max(p.stat().st_mtime for p in inputs):
-            return BINARY
-        cmd = [_verilator(), "--cc", "--exe", "--build", "-j", "2", "-O3",
-               "--x-assign", "fast", "--x-initial", "fast", "--trace-fst", "--noassert",
-               "--top-module", "vcrypto_top", "-Mdir", str(BUILD / "obj"), "-o", str(BINARY),
-               "-CFLAGS", f"-O2 -std=c++17 -I{ROOT / 'firmware' / 'include'}", "-LDFLAGS", "-lrt -pthread -llz4 -lz",
-               "-MAKEFLAGS", "OPT_FAST=-O3 OPT_SLOW=-O1",
-               *map(str, rtl_sources("vcrypto_top")), str(HARNESS)]
-        r = subprocess.run(cmd, capture_output=not verbose, text=True)
-        if r.returncode != 0:
-            raise AcceleratorError("building the accelerator failed:\n" + (r.stdout or "")[-4000:]
-                                   + (r.stderr or "")[-4000:])
-    return BINARY
+        try:
+            info = json.loads(info_file.read_text())
+        except (OSError, ValueError):
+            info = {}
+        if (binary.exists() and info.get("config") == config
+                and binary.stat().st_mtime > max(p.stat().st_mtime for p in inputs)):
+            return binary
+        t0 = time.monotonic()
+        binary.unlink(missing_ok=True)
+        info_file.unlink(missing_ok=True)
+        if obj.exists():
+            shutil.rmtree(obj)
+        _run([_verilator(), "--cc", "--exe", "-O3", "--x-assign", "fast", "--x-initial", "fast", "--noassert",
+              *(["--trace-fst"] if trace else []), *(["+define+VCRYPTO_SBOX_TABLE"] if sbox == "table" else []),
+              "--top-module", "vcrypto_top", "-Mdir", str(obj), "-o", str(binary),
+              "-CFLAGS", f"-std=c++17 -I{ROOT / 'firmware' / 'include'}", "-LDFLAGS", "-lrt -pthread -llz4 -lz",
+              str(PUBLIC_VLT), *map(str, srcs), str(HARNESS)], "verilating the accelerator", verbose)
+        profiled, note = False, ""
+        if pgo:
+            _make(obj, verbose, PGO_GEN, "-fprofile-generate")
+            gen = out / "vcrypto_accel-instrumented"
+            binary.replace(gen)
+            try:
+                _profile_workload(gen)
+                profiled = any(obj.glob("*.gcda"))
+                note = "" if profiled else "the instrumented run wrote no profile"
+            except Exception as e:                      # noqa: BLE001 -- any failure: build without
+                note = f"collecting the profile failed: {type(e).__name__}: {e}"
+            gen.unlink(missing_ok=True)
+            for pat in ("*.o", "*.gch", "*.a"):
+                for f in obj.glob(pat):
+                    f.unlink()
+            if note:
+                print(f"sim/accel_process.py: {note}; building {out.name} without profile-guided optimisation",
+                      file=sys.stderr)
+        _make(obj, verbose, PGO_USE if profiled else "")
+        info_file.write_text(json.dumps({"config": config, "profile_used": profiled, "note": note,
+                                         "build_seconds": round(time.monotonic() - t0, 1)}, indent=1) + "\n")
+    return binary
+
+
+def build_info(binary: Path) -> dict:
+    """What build() recorded next to a binary: configuration, whether the profile was used."""
+    import json
+    try:
+        return json.loads((Path(binary).parent / "build.json").read_text())
+    except (OSError, ValueError):
+        return {}
 
 
 def bench_idle(cycles: int = 2_000_000) -> dict:
@@ -122,9 +269,14 @@ def posix_objects_left(names: dict[str, str]) -> list[str]:
 
 class AcceleratorProcess:
     def __init__(self, mem_bytes: int = 64 << 20, fst: str | None = None, fst_from: int = 0,
-                 fst_cycles: int = 100_000, start_timeout: float = 20.0):
+                 fst_cycles: int = 100_000, start_timeout: float = 20.0, binary: str | Path | None = None,
+                 stats: str | Path | None = None):
+        """fst: dump clocks [fst_from, fst_from + fst_cycles) to this FST file (the waveform build);
+        binary: run this accelerator binary instead of build()'s (the benchmark's variants);
+        stats: the process writes its counters there as JSON when it exits (`exit_stats()`)."""
         self.mem_bytes = mem_bytes
         self.fst, self.fst_from, self.fst_cycles = fst, fst_from, fst_cycles
+        self.binary, self.stats_file = binary, stats
         self.start_timeout = start_timeout
         tag = f"vcrypto-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self.names = {"shm": f"/{tag}", "doorbell": f"/{tag}-db", "irq": f"/{tag}-irq"}
@@ -133,7 +285,7 @@ class AcceleratorProcess:
 
     # -------------------------------------------------------------- lifecycle
     def start(self) -> "AcceleratorProcess":
-        binary = build()
+        binary = Path(self.binary) if self.binary is not None else build(trace=bool(self.fst))
         try:
             self.shm = posix_ipc.SharedMemory(self.names["shm"], posix_ipc.O_CREX, size=self.mem_bytes)
             self.mem = mmap.mmap(self.shm.fd, self.mem_bytes)
@@ -149,6 +301,8 @@ class AcceleratorProcess:
                    "--irq", self.names["irq"]]
             if self.fst:
                 cmd += ["--fst", self.fst, "--fst-from", str(self.fst_from), "--fst-cycles", str(self.fst_cycles)]
+            if self.stats_file is not None:
+                cmd += ["--stats", str(self.stats_file)]
             self.proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True)
             deadline = time.monotonic() + self.start_timeout * (10 if "VCRYPTO_ACCEL_WRAPPER" in os.environ else 1)
             while _get(self.mem, "state") != 1:
@@ -173,6 +327,12 @@ class AcceleratorProcess:
 
     def stats(self) -> dict[str, int]:
         return {k: _get(self.mem, k) for k in ("cycles", "busy_cycles", "busy_ns", "irq_count")}
+
+    def exit_stats(self) -> dict:
+        """The counters the process wrote at exit (needs stats= and a stopped process): clocks,
+        sleeps, wake-ups, 100 ms timeouts, and `doorbell_to_irq` {clocks: count}."""
+        import json
+        return json.loads(Path(self.stats_file).read_text())
 
     def stop(self, timeout: float = 5.0) -> None:
         """Ask the process to exit (kill it if it does not), then remove the shared objects."""

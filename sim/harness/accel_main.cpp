@@ -7,12 +7,22 @@
 //   vcrypto_accel --shm /name --doorbell /sem --irq /sem [--fst FILE --fst-from C --fst-cycles N]
 //   vcrypto_accel --bench-idle N        (ticks the model N idle cycles, prints cycles/s)
 //
+//   vcrypto_accel ... --stats FILE      (writes counters as JSON to FILE at exit)
+//
 // Notifications: the bridge posts the doorbell semaphore after queueing MMIO work; the
-// process posts the irq semaphore on each rising edge of the interrupt line. While the
-// accelerator is idle and no MMIO is pending the process sleeps on the doorbell (100 ms
-// timeout) instead of ticking, and on every wake-up checks that the bridge is still alive:
-// if it is gone (or `stop` is set, or SIGTERM/SIGINT arrives) it exits, and when the bridge is
-// gone it also removes the segment and semaphores, which the bridge can no longer do.
+// process posts the irq semaphore on each rising edge of the interrupt line.
+//
+// When to simulate: while anything can happen without the bridge. That is a request in flight
+// (busy_o), a DMA burst in the memory model, an MMIO access queued or in progress, or work the
+// queue engine can take on its own: an enabled queue whose submission ring is not empty, whose
+// completion ring has room and whose slots are inside the window, or a SCRUB not yet done (read
+// from the top's internal wires, made visible by accel_public.vlt). Only after QUIET_CLOCKS
+// clocks with none of that does the process sleep on the doorbell (100 ms timeout), so a
+// polling driver that rings once for a batch gets the whole batch without a wake-up, and no
+// clock is simulated while nothing is pending. On every wake-up the process takes every
+// doorbell post at once, looks at the mailbox at once, and checks that the bridge is still
+// alive: if it is gone (or `stop` is set, or SIGTERM/SIGINT arrives) it exits, and when the
+// bridge is gone it also removes the segment and semaphores, which the bridge can no longer do.
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -21,7 +31,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <deque>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -33,6 +43,7 @@
 #include <unistd.h>
 
 #include "Vvcrypto_top.h"
+#include "Vvcrypto_top___024root.h"
 #include "verilated.h"
 #if VM_TRACE_FST
 #include "verilated_fst_c.h"
@@ -63,6 +74,20 @@ struct Shm {
 // to segment byte `offset`; the header (mailbox) and anything beyond the segment answer
 // DECERR and are never touched. Up to 4 bursts queued per direction, one beat per clock.
 struct Burst { uint64_t addr; uint32_t beats; bool err; };
+
+// A fixed FIFO (the memory model never holds more than 4 bursts or responses a direction).
+template <typename T, uint32_t N> class Fifo {
+  public:
+    bool empty() const { return head_ == tail_; }
+    uint32_t size() const { return tail_ - head_; }
+    T& front() { return buf_[head_ % N]; }
+    const T& front() const { return buf_[head_ % N]; }
+    void push_back(const T& v) { buf_[tail_++ % N] = v; }
+    void pop_front() { head_++; }
+  private:
+    T buf_[N] = {};
+    uint32_t head_ = 0, tail_ = 0;
+};
 
 class Memory {
   public:
@@ -150,8 +175,8 @@ class Memory {
     }
 
     Shm& shm_;
-    std::deque<Burst> rq_, wq_;
-    std::deque<uint8_t> bq_;
+    Fifo<Burst, 8> rq_, wq_;
+    Fifo<uint8_t, 8> bq_;
     bool ar_ = false, r_ = false, aw_ = false, w_ = false, b_ = false;
     Burst ar_b_{}, aw_b_{};
     uint32_t wdata_[4] = {};
@@ -165,9 +190,16 @@ class Mmio {
 
     bool pending() { return busy_ || shm_.u32(VCRYPTO_SHM_MMIO_HEAD_OFF).load(std::memory_order_acquire) != tail_; }
 
+    // Look at the mailbox in the next clock (after a wake-up: the doorbell means it has work).
+    void poll_now() { poll_ = 15; }
+
+    // Whether the access finished in the last clock was a write of some queue's SQ_TAIL
+    // (a doorbell), for the doorbell-to-interrupt clock counts.
+    bool rang() const { return rang_; }
+
     void drive(Vvcrypto_top* t) {
-        // look for new mailbox entries every 16 clocks: a shared cache line read per clock
-        // would cost more than the latency it saves
+        // look for new mailbox entries every 16 clocks (and right after an access): a shared
+        // cache line read per clock would cost more than the latency it saves
         if (!busy_ && (++poll_ & 15) == 0) start();
         t->s_axil_awvalid = busy_ && is_write_ && !addr_done_;
         t->s_axil_wvalid = busy_ && is_write_ && !addr_done_;
@@ -189,7 +221,11 @@ class Mmio {
     }
 
     void commit() {
+        rang_ = false;
         if (aw_ || ar_) addr_done_ = true;
+        if (b_) rang_ = addr_ >= VCRYPTO_CSR_QUEUE_BASE &&
+                        (addr_ - VCRYPTO_CSR_QUEUE_BASE) % VCRYPTO_CSR_QUEUE_STRIDE == VCRYPTO_QCSR_SQ_TAIL &&
+                        (addr_ - VCRYPTO_CSR_QUEUE_BASE) / VCRYPTO_CSR_QUEUE_STRIDE < VCRYPTO_DEV_NUM_QUEUES;
         if (b_ || r_) finish(r_ ? rdata_ : data_);
     }
 
@@ -217,17 +253,46 @@ class Mmio {
         tail_++;
         shm_.u32(VCRYPTO_SHM_MMIO_TAIL_OFF).store(tail_, std::memory_order_release);
         busy_ = false;
+        poll_now();                     // the client often queues several accesses at once
     }
 
     Shm& shm_;
     uint32_t tail_ = 0, poll_ = 0;
-    bool busy_ = false, is_write_ = false, addr_done_ = false;
+    bool busy_ = false, is_write_ = false, addr_done_ = false, rang_ = false;
     uint32_t addr_ = 0, data_ = 0, rdata_ = 0;
     bool aw_ = false, b_ = false, ar_ = false, r_ = false;
 };
 
+// ------------------------------------------------------------------ what the engine can do alone
+// Internal wires of vcrypto_top (the register block's outputs to the queue engine), readable
+// because sim/harness/accel_public.vlt marks them public. The engine takes a new request by
+// itself when a queue is enabled, its submission ring is not empty, its completion ring has
+// room and its slots are inside the window (ring_fault clear), or runs a SCRUB that was asked
+// for -- the same conditions as its arbiter, computed from the current indices (the arbiter's
+// registered copies lag by up to 4 clocks, which QUIET_CLOCKS covers).
+bool engine_has_work(const Vvcrypto_top___024root* r) {
+    if (r->vcrypto_top__DOT__scrub_req && !r->vcrypto_top__DOT__scrub_done) return true;
+    if (!r->vcrypto_top__DOT__enable) return false;
+    for (uint32_t q = 0; q < VCRYPTO_DEV_NUM_QUEUES; q++) {
+        uint32_t sl = uint32_t(r->vcrypto_top__DOT__sq_log2 >> (4 * q)) & 15;
+        uint32_t cl = uint32_t(r->vcrypto_top__DOT__cq_log2 >> (4 * q)) & 15;
+        uint32_t sh = uint32_t(r->vcrypto_top__DOT__sq_head >> (16 * q)) & 0xFFFF;
+        uint32_t st = uint32_t(r->vcrypto_top__DOT__sq_tail >> (16 * q)) & 0xFFFF;
+        uint32_t ch = uint32_t(r->vcrypto_top__DOT__cq_head >> (16 * q)) & 0xFFFF;
+        uint32_t ct = uint32_t(r->vcrypto_top__DOT__cq_tail >> (16 * q)) & 0xFFFF;
+        bool room = ((ct + 1) & ((1u << cl) - 1)) != ch;
+        bool fault = (r->vcrypto_top__DOT__ring_fault >> q) & 1;
+        if (sl && cl && sh != st && room && !fault) return true;
+    }
+    return false;
+}
+
+// Clocks with nothing going on before the process sleeps: longer than the engine's longest
+// reaction to a register write (SQ_TAIL -> arbiter stages -> dispatch, SCRUB -> S_SCRUB).
+constexpr uint32_t QUIET_CLOCKS = 16;
+
 struct Args {
-    std::string shm, doorbell, irq, fst;
+    std::string shm, doorbell, irq, fst, stats;
     uint64_t fst_from = 0, fst_cycles = 100000, bench_idle = 0;
 };
 
@@ -243,6 +308,7 @@ bool parse(int argc, char** argv, Args& a) {
         else if (k == "--fst-from") a.fst_from = std::strtoull(v.c_str(), nullptr, 0);
         else if (k == "--fst-cycles") a.fst_cycles = std::strtoull(v.c_str(), nullptr, 0);
         else if (k == "--bench-idle") a.bench_idle = std::strtoull(v.c_str(), nullptr, 0);
+        else if (k == "--stats") a.stats = v;
         else return false;
     }
     return a.bench_idle || (!a.shm.empty() && !a.doorbell.empty() && !a.irq.empty());
@@ -260,7 +326,7 @@ class Sim {
 #endif
         top_->clk_i = 0;
         top_->rst_ni = 0;
-        for (int i = 0; i < 4; i++) tick(nullptr, nullptr);
+        for (int i = 0; i < 4; i++) tick();
         top_->rst_ni = 1;
     }
     ~Sim() {
@@ -271,19 +337,31 @@ class Sim {
     }
 
     // One clock: drive model outputs, settle, sample handshakes, rising edge, commit.
-    void tick(Memory* mem, Mmio* mmio) {
-        if (mem) mem->drive(top_.get());
-        if (mmio) mmio->drive(top_.get());
+    void tick(Memory& mem, Mmio& mmio) {
+        Vvcrypto_top* t = top_.get();
+        mem.drive(t);
+        mmio.drive(t);
+        t->clk_i = 0;
+        t->eval();
+        mem.sample(t);
+        mmio.sample(t);
+        trace(2 * cycles_);
+        t->clk_i = 1;
+        t->eval();
+        trace(2 * cycles_ + 1);
+        mem.commit();
+        mmio.commit();
+        cycles_++;
+    }
+
+    // One clock with the bus inputs left as they are (reset, the idle benchmark).
+    void tick() {
         top_->clk_i = 0;
         top_->eval();
-        if (mem) mem->sample(top_.get());
-        if (mmio) mmio->sample(top_.get());
         trace(2 * cycles_);
         top_->clk_i = 1;
         top_->eval();
         trace(2 * cycles_ + 1);
-        if (mem) mem->commit();
-        if (mmio) mmio->commit();
         cycles_++;
     }
 
@@ -315,7 +393,7 @@ class Sim {
 int bench_idle(VerilatedContext* ctx, const Args& args) {
     Sim sim(ctx, args);
     uint64_t t0 = now_ns();
-    for (uint64_t i = 0; i < args.bench_idle; i++) sim.tick(nullptr, nullptr);
+    for (uint64_t i = 0; i < args.bench_idle; i++) sim.tick();
     double s = (now_ns() - t0) / 1e9;
     std::printf("{\"raw_model_cycles\": %llu, \"seconds\": %.6f, \"raw_model_cycles_per_s\": %.0f}\n",
                 (unsigned long long)args.bench_idle, s, args.bench_idle / s);
@@ -327,15 +405,48 @@ bool peer_alive(Shm& shm) {
     return pid != 0 && (kill(pid_t(pid), 0) == 0 || errno == EPERM);
 }
 
+// Counters the process keeps for --stats (written as JSON at exit).
+struct Stats {
+    uint64_t cycles = 0, busy_cycles = 0, busy_ns = 0, irqs = 0;
+    uint64_t sleeps = 0, wakeups = 0, timeouts = 0;
+    // clocks from a doorbell (the write response of an SQ_TAIL write, interrupt line low, no
+    // request in flight) to the next rising edge of the interrupt line: a request's latency
+    // as the cocotb top test counts it, when the driver rings for one request at a time
+    std::map<uint64_t, uint64_t> doorbell_to_irq;
+
+    void write(const std::string& path) const {
+        FILE* f = std::fopen(path.c_str(), "w");
+        if (!f) { std::perror("vcrypto_accel: --stats"); return; }
+        std::fprintf(f, "{\"cycles\": %llu, \"busy_cycles\": %llu, \"busy_ns\": %llu, \"irqs\": %llu, "
+                        "\"sleeps\": %llu, \"wakeups\": %llu, \"timeouts\": %llu, \"doorbell_to_irq\": {",
+                     (unsigned long long)cycles, (unsigned long long)busy_cycles, (unsigned long long)busy_ns,
+                     (unsigned long long)irqs, (unsigned long long)sleeps, (unsigned long long)wakeups,
+                     (unsigned long long)timeouts);
+        const char* sep = "";
+        for (const auto& kv : doorbell_to_irq) {
+            std::fprintf(f, "%s\"%llu\": %llu", sep, (unsigned long long)kv.first, (unsigned long long)kv.second);
+            sep = ", ";
+        }
+        std::fprintf(f, "}}\n");
+        std::fclose(f);
+    }
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
     Args args;
     if (!parse(argc, argv, args)) {
-        std::fprintf(stderr, "usage: %s --shm NAME --doorbell SEM --irq SEM [--fst FILE --fst-from C --fst-cycles N]\n"
+        std::fprintf(stderr, "usage: %s --shm NAME --doorbell SEM --irq SEM [--stats FILE] [--fst FILE --fst-from C --fst-cycles N]\n"
                              "       %s --bench-idle CYCLES\n", argv[0], argv[0]);
         return 2;
     }
+#if !VM_TRACE_FST
+    if (!args.fst.empty()) {
+        std::fprintf(stderr, "vcrypto_accel: this build has no waveform support (sim/accel_process.py builds one for fst=)\n");
+        return 2;
+    }
+#endif
     auto ctx = std::make_unique<VerilatedContext>();
     ctx->commandArgs(argc, argv);
     if (args.bench_idle) return bench_idle(ctx.get(), args);
@@ -366,52 +477,83 @@ int main(int argc, char** argv) {
     Sim sim(ctx.get(), args);
     Memory mem(shm);
     Mmio mmio(shm);
+    Vvcrypto_top* top = sim.top();
+    const Vvcrypto_top___024root* root = top->rootp;
     shm.u32(VCRYPTO_SHM_ACCEL_PID_OFF).store(uint32_t(getpid()));
     shm.u32(VCRYPTO_SHM_STATE_OFF).store(1, std::memory_order_release);
 
-    bool irq_prev = false, peer_gone = false;
-    uint64_t busy_cycles = 0, busy_ns = 0, irqs = 0, linger = 0, last_check = 0;
+    Stats stats;
+    auto publish = [&] {
+        shm.u64(VCRYPTO_SHM_CYCLES_OFF).store(sim.cycles(), std::memory_order_relaxed);
+        shm.u64(VCRYPTO_SHM_BUSY_CYCLES_OFF).store(stats.busy_cycles, std::memory_order_relaxed);
+        shm.u64(VCRYPTO_SHM_BUSY_NS_OFF).store(stats.busy_ns, std::memory_order_relaxed);
+    };
+    bool irq_prev = false, peer_gone = false, timing = false;
+    uint64_t last_check = 0, rang_at = 0;
+    uint32_t quiet = QUIET_CLOCKS;          // nothing to do until the bridge rings
     while (!g_signalled && shm.u32(VCRYPTO_SHM_STOP_OFF).load(std::memory_order_acquire) == 0) {
-        bool active = sim.top()->busy_o || !mem.idle() || mmio.pending();
-        if (!active && linger == 0) {
-            // Idle: publish, then sleep until the bridge rings (or 100 ms pass).
-            shm.u64(VCRYPTO_SHM_CYCLES_OFF).store(sim.cycles(), std::memory_order_relaxed);
-            shm.u64(VCRYPTO_SHM_BUSY_CYCLES_OFF).store(busy_cycles, std::memory_order_relaxed);
-            shm.u64(VCRYPTO_SHM_BUSY_NS_OFF).store(busy_ns, std::memory_order_relaxed);
+        if (quiet >= QUIET_CLOCKS) {
+            // Nothing can happen without the bridge: publish, then sleep until it rings (or
+            // 100 ms pass). Every post made so far is taken at once: the mailbox is read after.
+            publish();
             struct timespec ts{};
             clock_gettime(CLOCK_REALTIME, &ts);
             ts.tv_nsec += 100 * 1000 * 1000;
             if (ts.tv_nsec >= 1000000000) { ts.tv_sec++; ts.tv_nsec -= 1000000000; }
-            if (sem_timedwait(doorbell, &ts) != 0 && !peer_alive(shm)) { peer_gone = true; break; }
-            linger = 32;    // let a doorbell write reach the engine and start it
+            stats.sleeps++;
+            if (sem_timedwait(doorbell, &ts) == 0) {
+                stats.wakeups++;
+                while (sem_trywait(doorbell) == 0) {}
+            } else {
+                stats.timeouts++;
+                if (!peer_alive(shm)) { peer_gone = true; break; }
+            }
+            if (mmio.pending() || engine_has_work(root)) {
+                quiet = 0;
+                mmio.poll_now();
+            }
             continue;
         }
-        // Busy: tick in batches, no system calls.
+        // Something is going on: tick in batches, no system calls.
         uint64_t t0 = now_ns();
         uint64_t n = 0;
-        for (; n < 256; n++) {
-            sim.tick(&mem, &mmio);
-            bool irq_now = sim.top()->irq_o;
+        while (n < 256) {
+            sim.tick(mem, mmio);
+            n++;
+            bool irq_now = top->irq_o;
             if (irq_now && !irq_prev) {
-                irqs++;
-                shm.u64(VCRYPTO_SHM_IRQ_COUNT_OFF).store(irqs, std::memory_order_release);
+                stats.irqs++;
+                shm.u64(VCRYPTO_SHM_IRQ_COUNT_OFF).store(stats.irqs, std::memory_order_release);
                 sem_post(irq);
+                if (timing) {
+                    stats.doorbell_to_irq[sim.cycles() - rang_at]++;
+                    timing = false;
+                }
             }
             irq_prev = irq_now;
-            if (!sim.top()->busy_o && mem.idle() && !mmio.pending()) { n++; break; }
+            if (VL_UNLIKELY(mmio.rang()) && !timing && !irq_now && !top->busy_o) {
+                timing = true;
+                rang_at = sim.cycles();
+            }
+            if (top->busy_o) {
+                quiet = 0;
+            } else if (!mem.idle() || mmio.pending() || engine_has_work(root)) {
+                quiet = 0;
+            } else if (++quiet >= QUIET_CLOCKS) {
+                break;
+            }
         }
-        busy_cycles += n;
-        busy_ns += now_ns() - t0;
-        linger = linger > n ? linger - n : 0;
+        stats.busy_cycles += n;
+        stats.busy_ns += now_ns() - t0;
         if (sim.cycles() - last_check > (1u << 22)) {      // every ~4M cycles: publish, check peer
             last_check = sim.cycles();
-            shm.u64(VCRYPTO_SHM_CYCLES_OFF).store(sim.cycles(), std::memory_order_relaxed);
-            shm.u64(VCRYPTO_SHM_BUSY_CYCLES_OFF).store(busy_cycles, std::memory_order_relaxed);
-            shm.u64(VCRYPTO_SHM_BUSY_NS_OFF).store(busy_ns, std::memory_order_relaxed);
+            publish();
             if (!peer_alive(shm)) { peer_gone = true; break; }
         }
     }
-    shm.u64(VCRYPTO_SHM_CYCLES_OFF).store(sim.cycles(), std::memory_order_relaxed);
+    publish();
+    stats.cycles = sim.cycles();
+    if (!args.stats.empty()) stats.write(args.stats);
     shm.u32(VCRYPTO_SHM_STATE_OFF).store(2, std::memory_order_release);
     sem_post(irq);                       // wake a waiting client so it sees the state
     sem_close(doorbell);
