@@ -2,9 +2,9 @@
 // tower-field lane in aes_sbox.sv, written as a 512-entry lookup table {inv_i, in_i} -> out_o
 // (FIPS-197 Figure 7 and Figure 14, generated from the field definition, not from aes_sbox.sv).
 //
-// Why: Verilator evaluates the tower field's bit-level logic for all 16 round lanes (and the
-// 4 SubWord lanes) every clock whether the AES engine works or not; that was half the
-// accelerator process's time. A table is one indexed load per lane.
+// Why: Verilator evaluates the tower field's bit-level logic for all 16 lanes every clock
+// whether the AES engine works or not; that was half the accelerator process's time. A table
+// is one indexed load per lane.
 //
 // Who uses it: only the accelerator process build (sim/accel_process.py), which adds this
 // file and `+define+VCRYPTO_SBOX_TABLE`, so that aes_sbox.sv instantiates it instead of its
