@@ -51,7 +51,7 @@ def _file_list(top: str) -> list[str]:
 
 DESIGNS: dict[str, dict] = {
     top: dict(top=top, sources=_file_list(top), clock="clk_i", reset="rst_ni")
-    for top in ("aes_engine", "sha256_engine", "vcrypto_csr", "vcrypto_top")
+    for top in ("aes_engine", "sha256_engine", "sha512_engine", "vcrypto_csr", "vcrypto_top")
 }
 
 # ------------------------------------------------------------------------------ devices
