@@ -1,5 +1,6 @@
-// aes_engine: AES-128/192/256 encrypt/decrypt in ECB, CBC and CTR (128-bit counter) modes,
-// one round per clock, behind three valid/ready streams (configuration, blocks in, blocks out).
+// aes_engine: AES-128/192/256 encrypt/decrypt in ECB, CBC, CTR (128-bit counter) and XTS
+// (IEEE 1619 / SP 800-38E, with ciphertext stealing) modes, one round per clock, behind three
+// valid/ready streams (configuration, blocks in, blocks out).
 //
 // Timing (see rtl/README.md for the full contract):
 //   * a block is taken in the cycle its handshake completes (LOAD: input/IV/counter XOR round
@@ -18,11 +19,24 @@
 //   * a configuration while a block is in flight: not accepted (cfg_ready_o=0) until that
 //     block's result is in the output register; blocks wait while a configuration is offered,
 //     so a mode/key change lands between blocks, never inside one.
-// Key hygiene: wipe_i (a pulse) zeroes the round-key memory (one round key per clock, 16
-// clocks), the round state and the chaining registers once the engine is between blocks;
-// afterwards no key is held (blocks get the error beat until a key is loaded again). A wipe
-// also runs by itself after reset, because block RAM is not cleared by reset. keys_held_o is
-// 1 from a key expansion until the next wipe completes.
+// XTS (see rtl/README.md for the contract): two key schedules in the round-key memory, K1 (the
+// data key, also the key of ECB/CBC/CTR) and K2 (the tweak key), each loaded by a
+// configuration with cfg_key_load_i and cfg_key_sel_i = 0 / 1. A configuration with cfg_xts_i = 1 starts a data
+// unit: the engine encrypts cfg_iv_i with K2 (T = E(K2, i), one block time), then takes blocks:
+// C = E(K1, P ^ T) ^ T (decryption D likewise), T multiplied by alpha in the clock each result
+// is made, so the tweak update costs nothing. A data unit whose length is not a multiple of
+// 128 bits ends with ciphertext stealing: cfg_tail_i = its length mod 128 (bits), in_last_i
+// marks the last full block, and the next beat is the partial block (its first cfg_tail_i bits
+// at the top of in_data_i). The last full block gives no output; the partial block gives two:
+// the full block C[m-1] (P[m-1]), then the partial one in the top cfg_tail_i bits of a beat
+// whose other bits are zero. After it, blocks get error beats until the next XTS
+// configuration.
+// Key hygiene: wipe_i (a pulse) zeroes the round-key memory (one round key per clock: 16
+// clocks, 32 if an XTS tweak key was loaded since the last wipe), the round state and the
+// chaining registers once the engine is between blocks; afterwards no key is held (blocks get
+// the error beat until a key is loaded again). A wipe of all 32 rows also runs by itself after
+// reset, because block RAM is not cleared by reset.
+// keys_held_o is 1 from a key expansion until the next wipe completes.
 `default_nettype none
 
 module aes_engine (
@@ -32,15 +46,19 @@ module aes_engine (
   input  logic         cfg_valid_i,
   output logic         cfg_ready_o,
   input  logic         cfg_key_load_i,  // 1: expand cfg_key_i, 0: keep the current round keys
+  input  logic         cfg_key_sel_i,   // key loaded: 0 K1 (data key), 1 K2 (XTS tweak key)
   input  logic [1:0]   cfg_key_len_i,   // 0: AES-128, 1: AES-192, 2: AES-256, 3: invalid
   input  logic [255:0] cfg_key_i,       // key byte 0 in [255:248]; 128/192-bit keys use the top
-  input  logic [1:0]   cfg_mode_i,      // 0: ECB, 1: CBC, 2: CTR, 3: invalid
+  input  logic [1:0]   cfg_mode_i,      // 0: ECB, 1: CBC, 2: CTR, 3: invalid (ignored in XTS)
+  input  logic         cfg_xts_i,       // 1: XTS data unit (tweak i = cfg_iv_i)
+  input  logic [6:0]   cfg_tail_i,      // XTS: data unit length mod 128 bits (0: no stealing)
   input  logic         cfg_decrypt_i,   // ignored in CTR (keystream is always encryption)
-  input  logic [127:0] cfg_iv_i,        // CBC IV or initial CTR counter block
+  input  logic [127:0] cfg_iv_i,        // CBC IV, initial CTR counter block or XTS tweak i
   // blocks in (byte 0 of the block in [127:120])
   input  logic         in_valid_i,
   output logic         in_ready_o,
   input  logic [127:0] in_data_i,
+  input  logic         in_last_i,       // XTS with cfg_tail_i != 0: the last full block
   // blocks out
   output logic         out_valid_o,
   input  logic         out_ready_i,
@@ -104,6 +122,20 @@ module aes_engine (
                                           : mix_column(s[127 - 32*c -: 32]);
   endfunction
 
+  // XTS: T * alpha in GF(2^128) (IEEE 1619 5.2). The tweak is a little-endian integer: byte 0
+  // (bits [127:120] here) is its least significant byte. Shift left by one bit, x^128 = 0x87.
+  function automatic logic [127:0] mul_alpha(input logic [127:0] t);
+    for (int k = 1; k < 16; k++)
+      mul_alpha[127 - 8*k -: 8] = {t[126 - 8*k -: 7], t[135 - 8*k]};
+    mul_alpha[127:120] = {t[126:120], 1'b0} ^ (t[7] ? 8'h87 : 8'h00);
+  endfunction
+
+  // XTS stealing: the first `n` bits of a block (n = 0..127), counted from bit 127.
+  function automatic logic [127:0] head_mask(input logic [6:0] n);
+    for (int p = 0; p < 128; p++)
+      head_mask[127 - p] = (p[6:4] < n[6:4]) || (p[6:4] == n[6:4] && p[3:0] < n[3:0]);
+  endfunction
+
   // ---------------------------------------------------------------- state
   logic         busy_q, settle_q, key_valid_q, cfg_ok_q, cfg_err_q;
   logic [3:0]   rnd_q, nr_q;
@@ -112,14 +144,23 @@ module aes_engine (
   logic [127:0] st_q, chain_q, saved_in_q, out_data_q;
   logic         out_valid_q, out_err_q;
   logic         wipe_req_q, wipe_run_q, keys_held_q;
-  logic [3:0]   wipe_row_q;
+  logic [4:0]   wipe_row_q;
+  // XTS
+  logic         xts_q, key2_valid_q, ksel_q, k2_dirty_q;
+  logic [3:0]   nr2_q;
+  logic [6:0]   tail_q;
+  logic         tw_pend_q;    // the tweak T = E(K2, i) is still to be computed
+  logic         wait_tail_q;  // the last full block is done (result in saved_in_q), the partial next
+  logic         emit_q;       // the partial block's beat (head of saved_in_q) is still to be sent
+  logic         xdone_q;      // the data unit is complete: blocks are errors until the next XTS cfg
+  logic         blk_tw_q, blk_steal_q, blk_tail_q;   // what the block in flight is
 
   // key expansion and round-key memory
   logic         kx_start, kx_busy, kx_done, kx_wr_en;
   logic [3:0]   kx_wr_row;
   logic [1:0]   kx_wr_col;
   logic [31:0]  kx_wr_word, kx_sub_in, kx_sub_out;
-  logic [3:0]   rk_rd_row;
+  logic [4:0]   rk_rd_row;      // {K2's schedule, round}
   logic [127:0] rk;
 
   aes_key_expand u_key_expand (
@@ -137,12 +178,13 @@ module aes_engine (
     .sub_out_i (kx_sub_out)
   );
 
-  // the wipe and the expander never run together: they share the memory's write port
+  // the wipe and the expander never run together: they share the memory's write port.
+  // Rows 0..14: K1's schedule; rows 16..30: the XTS tweak key K2's (ksel_q: which one loads).
   aes_key_mem u_key_mem (
     .clk_i,
     .wr_en_i   (kx_wr_en | wipe_run_q),
     .wr_all_i  (wipe_run_q),
-    .wr_row_i  (wipe_run_q ? wipe_row_q : kx_wr_row),
+    .wr_row_i  (wipe_run_q ? wipe_row_q : {ksel_q, kx_wr_row}),
     .wr_col_i  (kx_wr_col),
     .wr_word_i (wipe_run_q ? 32'd0 : kx_wr_word),
     .rd_row_i  (rk_rd_row),
@@ -150,12 +192,16 @@ module aes_engine (
   );
 
   // ---------------------------------------------------------------- round datapath
-  logic         dec_eff, last_round;
+  logic         dec_eff, dec_data, last_round;
   logic [127:0] sb_in, sb_out, shifted, pre_mix, mixed, round_out, result, load_val;
-  logic         sb_inv;
+  logic [127:0] tw_alpha, tw_op, xts_src, tail_mask;
+  logic         sb_inv, steal_in, alpha_sel;
 
-  assign dec_eff    = dec_q && (mode_q != MODE_CTR);
-  assign last_round = (rnd_q == nr_q);
+  // dec_data: the direction of data blocks; the block in flight runs in dec_eff (the XTS
+  // tweak block T = E(K2, i) is always an encryption).
+  assign dec_data   = dec_q && (mode_q != MODE_CTR);
+  assign dec_eff    = dec_data && !blk_tw_q;
+  assign last_round = (rnd_q == (blk_tw_q ? nr2_q : nr_q));
 
   // 16 shared S-box lanes; lanes 0..3 serve SubWord while the key is being expanded.
   assign sb_in  = kx_busy ? {kx_sub_in, st_q[95:0]} : st_q;
@@ -176,45 +222,72 @@ module aes_engine (
   assign round_out = dec_eff ? mixed : (mixed ^ rk);
   assign result    = shifted ^ (rk ^ x_last);
 
+  // XTS tweaks. chain_q holds T[j] of the next block (the raw tweak i until T[0] is made).
+  // Decrypting with stealing, the last full block uses T[m] = T[m-1] * alpha and the partial
+  // block T[m-1], so chain_q stays T[m-1] through that block.
+  // tw_op: the tweak of the block being loaded (idle) or in flight (busy), one operand for the
+  // XOR before and the XOR after the rounds.
+  assign tw_alpha  = mul_alpha(chain_q);
+  assign steal_in  = in_last_i && tail_q != 7'd0 && !wait_tail_q;
+  assign alpha_sel = xts_q && dec_q && (busy_q ? blk_steal_q : steal_in);
+  assign tw_op     = alpha_sel ? tw_alpha : chain_q;
+  assign tail_mask = head_mask(tail_q);
+  // the partial block: its own first bits, then the tail of the last full block's result
+  assign xts_src   = wait_tail_q ? ((in_data_i & tail_mask) | (saved_in_q & ~tail_mask)) : in_data_i;
+
   always_comb begin
     case (mode_q)
       MODE_CBC: x_last = dec_q ? chain_q : 128'd0;
       MODE_CTR: x_last = saved_in_q;
-      default:  x_last = 128'd0;
+      default:  x_last = (xts_q && !blk_tw_q) ? tw_op : 128'd0;
     endcase
     case (mode_q)
       MODE_CBC: load_val = dec_q ? in_data_i : (in_data_i ^ chain_q);
       MODE_CTR: load_val = chain_q;
-      default:  load_val = in_data_i;
+      default:  load_val = xts_q ? (xts_src ^ tw_op) : in_data_i;
     endcase
   end
 
   // ---------------------------------------------------------------- control
-  logic cfg_fire, cfg_ok, blk_ok, in_fire, load, err_blk, finish, out_free, busy_d, wipe_busy, wipe_start;
+  logic cfg_fire, cfg_ok, blk_ok, in_fire, load, tload, err_blk, finish, out_free, busy_d, wipe_busy, wipe_start;
+  logic abandon, emit, k2_d, dec_d, wipe_last;
   logic [3:0] rnd_d;
 
   assign wipe_busy   = wipe_req_q || wipe_run_q;
-  assign wipe_start  = wipe_req_q && !wipe_run_q && !busy_q && !kx_busy && !settle_q;
-  assign cfg_ready_o = !busy_q && !kx_busy && !settle_q && !wipe_busy;
+  // An XTS data unit waiting for its partial block is abandoned by a configuration or a wipe:
+  // the last full block, which had no output yet, is answered by one error beat.
+  assign wipe_start  = wipe_req_q && !wipe_run_q && !busy_q && !kx_busy && !settle_q && !emit_q &&
+                       !(wait_tail_q && out_valid_q);
+  assign cfg_ready_o = !busy_q && !kx_busy && !settle_q && !wipe_busy && !tw_pend_q && !emit_q &&
+                       !(wait_tail_q && out_valid_q);
   assign cfg_fire    = cfg_valid_i && cfg_ready_o;
-  assign cfg_ok      = (cfg_mode_i != 2'd3) && !(cfg_key_load_i && cfg_key_len_i == 2'd3);
+  assign cfg_ok      = (cfg_xts_i || cfg_mode_i != 2'd3) && !(cfg_key_load_i && cfg_key_len_i == 2'd3);
   assign kx_start    = cfg_fire && cfg_ok && cfg_key_load_i;
-  assign blk_ok      = key_valid_q && cfg_ok_q;
+  assign blk_ok      = key_valid_q && cfg_ok_q && !(xts_q && (!key2_valid_q || xdone_q));
+  assign abandon     = wait_tail_q && (cfg_fire || wipe_start);
 
-  assign in_ready_o  = !busy_q && !kx_busy && !settle_q && !wipe_busy && !cfg_valid_i && (blk_ok || !out_valid_q);
+  assign in_ready_o  = !busy_q && !kx_busy && !settle_q && !wipe_busy && !cfg_valid_i && !tw_pend_q &&
+                       !emit_q && (blk_ok || !out_valid_q);
   assign in_fire     = in_valid_i && in_ready_o;
   assign load        = in_fire && blk_ok;
   assign err_blk     = in_fire && !blk_ok;
+  // the XTS tweak block: once the keys are expanded and the LOAD round key of K2 is read
+  assign tload       = tw_pend_q && !busy_q && !kx_busy && !settle_q && !wipe_busy;
   assign out_free    = !out_valid_q || out_ready_i;
   assign finish      = busy_q && last_round && out_free;
+  assign emit        = emit_q && out_free;
 
-  assign busy_d = load || (busy_q && !finish);
-  assign rnd_d  = load ? 4'd1 : ((busy_q && !last_round) ? rnd_q + 4'd1 : rnd_q);
-  // Round key for the round executed next cycle (read latency 1); idle: the LOAD key.
+  assign busy_d = load || tload || (busy_q && !finish);
+  assign rnd_d  = (load || tload) ? 4'd1 : ((busy_q && !last_round) ? rnd_q + 4'd1 : rnd_q);
+  // Round key for the round executed next cycle (read latency 1); idle: the next LOAD key
+  // (K2's first round key while the tweak is pending).
+  assign k2_d  = busy_d ? (tload || (!load && blk_tw_q)) : tw_pend_q;
+  assign dec_d = busy_d ? (load ? dec_data : (!tload && dec_eff)) : (dec_data && !tw_pend_q);
   always_comb begin
-    if (busy_d) rk_rd_row = dec_eff ? (nr_q - rnd_d) : rnd_d;
-    else        rk_rd_row = dec_eff ? nr_q : 4'd0;
+    if (busy_d) rk_rd_row = {k2_d, dec_d ? (nr_q - rnd_d) : rnd_d};
+    else        rk_rd_row = {k2_d, dec_d ? nr_q : 4'd0};
   end
+  assign wipe_last = wipe_row_q == {k2_dirty_q, 4'hf};
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -237,6 +310,19 @@ module aes_engine (
       wipe_run_q  <= 1'b0;
       wipe_row_q  <= '0;
       keys_held_q <= 1'b1;
+      xts_q        <= 1'b0;
+      key2_valid_q <= 1'b0;
+      ksel_q       <= 1'b0;
+      k2_dirty_q   <= 1'b1;     // K2's rows may hold a schedule from before the reset
+      nr2_q        <= 4'd10;
+      tail_q       <= '0;
+      tw_pend_q    <= 1'b0;
+      wait_tail_q  <= 1'b0;
+      emit_q       <= 1'b0;
+      xdone_q      <= 1'b0;
+      blk_tw_q     <= 1'b0;
+      blk_steal_q  <= 1'b0;
+      blk_tail_q   <= 1'b0;
     end else begin
       settle_q <= 1'b0;
       busy_q   <= busy_d;
@@ -247,13 +333,16 @@ module aes_engine (
         wipe_req_q <= 1'b0;    // a request arriving now is served by this wipe too
         wipe_run_q <= 1'b1;
         wipe_row_q <= '0;
+        tw_pend_q  <= 1'b0;
       end
       if (wipe_run_q) begin
-        wipe_row_q <= wipe_row_q + 4'd1;
-        if (wipe_row_q == 4'd15) begin
+        wipe_row_q <= wipe_row_q + 5'd1;
+        if (wipe_last) begin
           wipe_run_q  <= 1'b0;
+          k2_dirty_q  <= 1'b0;
           keys_held_q <= 1'b0;
           key_valid_q <= 1'b0;
+          key2_valid_q <= 1'b0;
           cfg_ok_q    <= 1'b0;
           st_q        <= '0;    // the last round state and the key give each other away
           chain_q     <= '0;
@@ -262,38 +351,85 @@ module aes_engine (
           settle_q    <= 1'b1;  // re-read the (now zero) LOAD round key
         end
       end
-      if (kx_start) keys_held_q <= 1'b1;
+      if (kx_start) begin
+        keys_held_q <= 1'b1;
+        if (cfg_key_sel_i) k2_dirty_q <= 1'b1;
+      end
 
       if (cfg_fire) begin
         cfg_ok_q  <= cfg_ok;
         cfg_err_q <= !cfg_ok;
-        mode_q    <= cfg_mode_i;
+        mode_q    <= cfg_xts_i ? MODE_ECB : cfg_mode_i;
         dec_q     <= cfg_decrypt_i;
         chain_q   <= cfg_iv_i;
         settle_q  <= 1'b1;     // prefetch the LOAD round key for the new direction
+        xts_q       <= cfg_xts_i;
+        tail_q      <= cfg_tail_i;
+        tw_pend_q   <= cfg_xts_i && cfg_ok && (key2_valid_q || (cfg_key_load_i && cfg_key_sel_i));
+        wait_tail_q <= 1'b0;
+        xdone_q     <= 1'b0;
         if (cfg_key_load_i) begin
-          key_valid_q <= 1'b0;
-          if (cfg_ok) nr_q <= (cfg_key_len_i == 2'd2) ? 4'd14 : (cfg_key_len_i == 2'd1) ? 4'd12 : 4'd10;
+          ksel_q <= cfg_key_sel_i;
+          if (cfg_key_sel_i) begin
+            key2_valid_q <= 1'b0;
+            if (cfg_ok) nr2_q <= (cfg_key_len_i == 2'd2) ? 4'd14 : (cfg_key_len_i == 2'd1) ? 4'd12 : 4'd10;
+          end else begin
+            key_valid_q <= 1'b0;
+            if (cfg_ok) nr_q <= (cfg_key_len_i == 2'd2) ? 4'd14 : (cfg_key_len_i == 2'd1) ? 4'd12 : 4'd10;
+          end
         end
       end
       if (kx_done) begin
-        key_valid_q <= 1'b1;
+        if (ksel_q) key2_valid_q <= 1'b1;
+        else        key_valid_q  <= 1'b1;
         settle_q    <= 1'b1;
       end
 
-      if (load) begin
-        st_q       <= load_val ^ rk;
-        saved_in_q <= in_data_i;
+      if (tload) begin
+        st_q        <= chain_q ^ rk;     // T = E(K2, i)
+        tw_pend_q   <= 1'b0;
+        blk_tw_q    <= 1'b1;
+        blk_steal_q <= 1'b0;
+        blk_tail_q  <= 1'b0;
+      end else if (load) begin
+        st_q        <= load_val ^ rk;
+        blk_tw_q    <= 1'b0;
+        blk_steal_q <= xts_q && steal_in;
+        blk_tail_q  <= xts_q && wait_tail_q;
+        if (xts_q) wait_tail_q <= 1'b0;
+        // XTS keeps the last full block's result here for the partial block
+        if (!xts_q) saved_in_q <= in_data_i;
         if (mode_q == MODE_CTR) chain_q <= chain_q + 128'd1;
       end else if (busy_q && !last_round) begin
         st_q <= round_out;          // rounds 1..Nr-1; the last round goes to the output
       end
 
-      if (finish) begin
+      if (finish && blk_tw_q) begin
+        chain_q <= result;          // T[0]; no output
+      end else if (finish && blk_steal_q) begin
+        saved_in_q  <= result;      // CC (encryption) / PP (decryption): no output yet
+        wait_tail_q <= 1'b1;
+        if (!dec_q) chain_q <= tw_alpha;
+      end else if (finish) begin
         out_valid_q <= 1'b1;
         out_err_q   <= 1'b0;
         out_data_q  <= result;
         if (mode_q == MODE_CBC) chain_q <= dec_q ? saved_in_q : result;   // enc: x_last = 0
+        if (xts_q) chain_q <= tw_alpha;
+        if (blk_tail_q) emit_q <= 1'b1;
+      end else if (emit) begin      // XTS: the partial block C[m] / P[m]
+        out_valid_q <= 1'b1;
+        out_err_q   <= 1'b0;
+        out_data_q  <= saved_in_q & tail_mask;
+        saved_in_q  <= '0;
+        emit_q      <= 1'b0;
+        xdone_q     <= 1'b1;
+      end else if (abandon) begin
+        out_valid_q <= 1'b1;
+        out_err_q   <= 1'b1;
+        out_data_q  <= '0;
+        saved_in_q  <= '0;
+        wait_tail_q <= 1'b0;
       end else if (err_blk) begin
         out_valid_q <= 1'b1;
         out_err_q   <= 1'b1;
@@ -309,7 +445,8 @@ module aes_engine (
   assign out_err_o   = out_err_q;
   assign key_valid_o = key_valid_q;
   assign cfg_err_o   = cfg_err_q;
-  assign idle_o      = !busy_q && !kx_busy && !settle_q && !out_valid_q && !wipe_busy;
+  assign idle_o      = !busy_q && !kx_busy && !settle_q && !out_valid_q && !wipe_busy && !tw_pend_q &&
+                       !wait_tail_q && !emit_q;
   assign wipe_busy_o = wipe_busy;
   assign keys_held_o = keys_held_q;
 

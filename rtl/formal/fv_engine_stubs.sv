@@ -17,14 +17,18 @@ module aes_engine (
   input  logic         cfg_valid_i,
   output logic         cfg_ready_o,
   input  logic         cfg_key_load_i,
+  input  logic         cfg_key_sel_i,
   input  logic [1:0]   cfg_key_len_i,
   input  logic [255:0] cfg_key_i,
   input  logic [1:0]   cfg_mode_i,
+  input  logic         cfg_xts_i,
+  input  logic [6:0]   cfg_tail_i,
   input  logic         cfg_decrypt_i,
   input  logic [127:0] cfg_iv_i,
   input  logic         in_valid_i,
   output logic         in_ready_o,
   input  logic [127:0] in_data_i,
+  input  logic         in_last_i,
   output logic         out_valid_o,
   input  logic         out_ready_i,
   output logic [127:0] out_data_o,
@@ -67,8 +71,8 @@ module aes_engine (
       assume (out_valid_o && $stable(out_data_o));
 
   logic unused;
-  assign unused = ^{cfg_valid_i, cfg_key_load_i, cfg_key_len_i, cfg_key_i, cfg_mode_i, cfg_decrypt_i,
-                    cfg_iv_i, in_data_i, wipe_i};
+  assign unused = ^{cfg_valid_i, cfg_key_load_i, cfg_key_sel_i, cfg_key_len_i, cfg_key_i, cfg_mode_i,
+                    cfg_xts_i, cfg_tail_i, cfg_decrypt_i, cfg_iv_i, in_data_i, in_last_i, wipe_i};
 endmodule
 
 module sha256_engine (

@@ -47,6 +47,9 @@ class AesTb:
         self.out = Sink(dut, "out", {"data": "out_data_o", "err": "out_err_o"}, self.rng, stall_out)
         self.channels = [self.cfg, self.inp, self.out]
         self.key: bytes | None = None
+        # XTS inputs (tests/tb/aes_xts_tb.py drives them): K1, no XTS, no stealing
+        for name in ("cfg_key_sel_i", "cfg_xts_i", "cfg_tail_i", "in_last_i"):
+            getattr(dut, name).value = 0
 
     async def reset(self, cycles: int = 3) -> None:
         self.dut.rst_ni.value = 0
