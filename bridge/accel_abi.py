@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bridge import abi
+from bridge.algorithms import HASH_BY_ABI
 from bridge.sha2_state import hmac_states_into
 
-DIGEST_BYTES = {abi.HASH_ALG_SHA_224: 28, abi.HASH_ALG_SHA_256: 32}
-HASH_BITS = {abi.HASH_ALG_SHA_224: 224, abi.HASH_ALG_SHA_256: 256}
 
 
 def _pack_into(buf, layout: dict[str, tuple[int, int]], **values) -> None:
@@ -43,8 +42,9 @@ def encode_sqe(opcode: int, cookie: int, ctx_addr: int, src_addr: int, src_len: 
 
 
 @dataclass(frozen=True)
-class Session:
-    """What a session context holds; `hmac_key` is turned into inner/outer states here.
+class Context:
+    """A session context as the accelerator reads it (firmware/ABI.md): ABI algorithm codes,
+    the key, the HMAC inner/outer states (computed here from `hmac_key`).
 
     `key` and `hmac_key` are kept by reference, not copied: pass the session's own bytearrays
     and wipe them when the context is written (the rtl datapath does)."""
@@ -67,10 +67,10 @@ class Session:
             _pack_into(m, abi.CTX_FIELDS, cipher_alg=self.cipher_alg, cipher_dir=int(self.decrypt),
                        key_len=len(self.key), hash_alg=self.hash_alg, digest_len=self.digest_len,
                        chain_order=self.chain_order, key=self.key)
-            if self.hmac_key is not None and self.hash_alg in HASH_BITS:
+            if self.hmac_key is not None and self.hash_alg in HASH_BY_ABI:
                 (i_off, i_n), (o_off, o_n) = abi.CTX_FIELDS["inner_state"], abi.CTX_FIELDS["outer_state"]
                 with m[i_off:i_off + i_n] as inner, m[o_off:o_off + o_n] as outer:
-                    hmac_states_into(self.hmac_key, HASH_BITS[self.hash_alg], inner, outer)
+                    hmac_states_into(self.hmac_key, HASH_BY_ABI[self.hash_alg].bits, inner, outer)
 
     def context(self) -> bytearray:
         """The encoded context in a new bytearray, which the caller zeroes after use."""

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from bridge import abi
-from bridge.accel_abi import Completion, Session, decode_cqe, encode_sqe
+from bridge.accel_abi import Completion, Context, encode_sqe
+from bridge.rings import BufferMemory, RingDriver, RingPair
 
 
 class Transport(Protocol):
@@ -71,17 +72,6 @@ class Heap:
 
 
 @dataclass
-class _Queue:
-    sq: int
-    cq: int
-    entries: int
-    tail: int = 0
-    head: int = 0
-    phase: int = 1
-    inflight: int = 0
-
-
-@dataclass
 class Request:
     opcode: int
     ctx: int                     # context offset (from create_context)
@@ -110,16 +100,13 @@ class AccelClient:
         ring_bytes = nq * ((abi.SQE_BYTES << sq_log2) + (abi.CQE_BYTES << cq_log2))
         rings = abi.SHM_HEADER_BYTES
         self.heap = Heap((rings + ring_bytes + 4095) & ~4095, transport.size)
-        self.queues = []
-        off = rings
-        for _ in range(nq):
-            sq, off = off, off + (abi.SQE_BYTES << sq_log2)
-            cq, off = off, off + (abi.CQE_BYTES << cq_log2)
-            self.mem[cq:cq + (abi.CQE_BYTES << cq_log2)] = bytes(abi.CQE_BYTES << cq_log2)
-            self.queues.append(_Queue(sq, cq, min(1 << sq_log2, 1 << cq_log2)))
-        self.sq_log2, self.cq_log2 = sq_log2, cq_log2
+        pairs = []
+        for q in range(nq):
+            sq = rings + q * ((abi.SQE_BYTES << sq_log2) + (abi.CQE_BYTES << cq_log2))
+            pairs.append(RingPair(sq, sq + (abi.SQE_BYTES << sq_log2), sq_log2, cq_log2))
+        self.rings = RingDriver(BufferMemory(self.mem), pairs, dev_base=self.base)
+        self.queues = self.rings.pairs
         self.next_cookie = 1
-        self.pending: dict[int, Request] = {}
         self._zeros = memoryview(bytes(abi.DEV_MAX_REQUEST_BYTES + 16))    # source of free()'s zeroing
         self._init_device()
 
@@ -132,8 +119,9 @@ class AccelClient:
         if idx - self._field("mmio_tail") >= abi.SHM_MMIO_SLOTS:         # mailbox full
             self._wait_mmio(idx - abi.SHM_MMIO_SLOTS, self.mmio_timeout)
         s = self._slot(idx)
-        self.mem[s:s + 12] = op.to_bytes(4, "little") + addr.to_bytes(4, "little") + data.to_bytes(4, "little")
-        self.mem[s + 12:s + 16] = (idx + 1).to_bytes(4, "little")       # valid marker, last
+        for name, value in (("op", op), ("addr", addr), ("data", data), ("seq", idx + 1)):   # seq, the valid mark, last
+            off, n = abi.MMIO_FIELDS[name]
+            self.mem[s + off:s + off + n] = value.to_bytes(n, "little")
         self.mmio_head = idx + 1
         off, n = abi.SHM_FIELDS["mmio_head"]
         self.mem[off:off + n] = self.mmio_head.to_bytes(n, "little")
@@ -155,8 +143,9 @@ class AccelClient:
     def mmio_read(self, addr: int, timeout: float | None = None) -> int:
         idx = self._mmio(abi.MMIO_OP_READ, addr)
         self._wait_mmio(idx, self.mmio_timeout if timeout is None else timeout)
-        s = self._slot(idx)
-        return int.from_bytes(self.mem[s + 8:s + 12], "little")
+        off, n = abi.MMIO_FIELDS["data"]
+        s = self._slot(idx) + off
+        return int.from_bytes(self.mem[s:s + n], "little")
 
     def _wait_mmio(self, idx: int, timeout: float) -> None:
         """Wait until access `idx` has executed; a dead process is noticed within ~10 ms."""
@@ -183,22 +172,9 @@ class AccelClient:
     def _init_device(self) -> None:
         if self.mmio_read(abi.CSR_ID) != abi.DEV_ID:
             raise RuntimeError("not a vcrypto accelerator")
-        w = self.mmio_write
         win_base, win_size = self.base + abi.SHM_HEADER_BYTES, self.t.size - abi.SHM_HEADER_BYTES
-        w(abi.CSR_WIN_BASE_LO, win_base & 0xFFFFFFFF)
-        w(abi.CSR_WIN_BASE_HI, win_base >> 32)
-        w(abi.CSR_WIN_SIZE_LO, win_size & 0xFFFFFFFF)
-        w(abi.CSR_WIN_SIZE_HI, win_size >> 32)
-        for q, qs in enumerate(self.queues):
-            sq, cq = self.base + qs.sq, self.base + qs.cq
-            w(abi.qcsr(q, abi.QCSR_SQ_BASE_LO), sq & 0xFFFFFFFF)
-            w(abi.qcsr(q, abi.QCSR_SQ_BASE_HI), sq >> 32)
-            w(abi.qcsr(q, abi.QCSR_CQ_BASE_LO), cq & 0xFFFFFFFF)
-            w(abi.qcsr(q, abi.QCSR_CQ_BASE_HI), cq >> 32)
-            w(abi.qcsr(q, abi.QCSR_SQ_SIZE_LOG2), self.sq_log2)
-            w(abi.qcsr(q, abi.QCSR_CQ_SIZE_LOG2), self.cq_log2)
-        w(abi.CSR_INT_MASK, (1 << len(self.queues)) - 1)
-        w(abi.CSR_CTRL, 1)
+        for addr, value in self.rings.setup(win_base, win_size):
+            self.mmio_write(addr, value)
         self.flush()
 
     # -------------------------------------------------------------- memory
@@ -208,7 +184,7 @@ class AccelClient:
     def read(self, off: int, n: int) -> bytes:
         return bytes(self.mem[off:off + n])
 
-    def create_context(self, session: Session) -> int:
+    def create_context(self, session: Context) -> int:
         """Encode a session's context straight into a new block of the segment (no copy of its
         key or HMAC states is made on the way)."""
         off = self.heap.alloc(abi.CTX_BYTES)
@@ -266,12 +242,14 @@ class AccelClient:
 
     # -------------------------------------------------------------- requests
     def space(self, q: int) -> int:
-        return self.queues[q].entries - 1 - self.queues[q].inflight
+        return self.rings.space(q)
+
+    def outstanding(self) -> int:
+        return self.rings.outstanding()
 
     def submit(self, q: int, req: Request) -> None:
         """Copy the source into the segment, allocate output buffers, post the entry
         (the doorbell is rung by ring())."""
-        qs = self.queues[q]
         if self.space(q) <= 0:
             raise RuntimeError(f"queue {q} is full")
         n = len(req.src)
@@ -291,30 +269,19 @@ class AccelClient:
         self.next_cookie += 1
         sqe = encode_sqe(req.opcode, req.cookie, self.base + req.ctx, self.base + req.src_off, n,
                          self.base + req.dst_off, self.base + req.dig_off, req.iv)
-        slot = qs.sq + qs.tail * abi.SQE_BYTES
-        self.write(slot, sqe)
-        qs.tail = (qs.tail + 1) % (1 << self.sq_log2)
-        qs.inflight += 1
-        self.pending[req.cookie] = req
+        self.rings.post(q, sqe, req.cookie, req)
 
     def ring(self, queues=None) -> None:
         for q in (range(len(self.queues)) if queues is None else queues):
-            self.mmio_write(abi.qcsr(q, abi.QCSR_SQ_TAIL), self.queues[q].tail)
+            self.mmio_write(*self.rings.doorbell(q))
 
     def reap(self) -> list[Request]:
         """Collect every completion posted so far (phase-bit protocol), copy results out,
         free the buffers, and hand the ring slots back to the device."""
         done = []
-        for q, qs in enumerate(self.queues):
-            moved = False
-            while True:
-                slot = qs.cq + qs.head * abi.CQE_BYTES
-                if self.mem[slot + 15] & 1 != qs.phase:
-                    break
-                c = decode_cqe(self.read(slot, abi.CQE_BYTES))
-                req = self.pending.pop(c.cookie, None)
-                if req is None:
-                    raise RuntimeError(f"completion with unknown cookie {c.cookie} on queue {q}")
+        for q in range(len(self.queues)):
+            got, head_write = self.rings.reap(q)
+            for c, req in got:
                 req.completion = c
                 if c.status == abi.STATUS_OK:
                     if req.opcode in (abi.OPCODE_CIPHER, abi.OPCODE_CHAIN):
@@ -323,14 +290,9 @@ class AccelClient:
                         req.digest = self.read(req.dig_off, req.digest_len)
                 for off in (req.src_off, req.dst_off, req.dig_off):
                     self.free(off)             # zeroed: no plaintext, result or digest stays behind
-                qs.inflight -= 1
-                qs.head = (qs.head + 1) % (1 << self.cq_log2)
-                if qs.head == 0:
-                    qs.phase ^= 1
-                moved = True
                 done.append(req)
-            if moved:
-                self.mmio_write(abi.qcsr(q, abi.QCSR_CQ_HEAD), qs.head)
+            if head_write:
+                self.mmio_write(*head_write)
         return done
 
     def wait_interrupt(self, timeout: float) -> bool:
@@ -349,7 +311,7 @@ class AccelClient:
         done: list[Request] = []
         q = 0
         deadline = time.monotonic() + timeout
-        while todo or self.pending:
+        while todo or self.outstanding():
             posted = set()
             while todo and any(self.space(i) > 0 for i in range(len(self.queues))):
                 while self.space(q) <= 0:
@@ -357,7 +319,7 @@ class AccelClient:
                 try:
                     self.submit(q, todo[0])
                 except OutOfMemory:
-                    if not self.pending:
+                    if not self.outstanding():
                         raise
                     break
                 todo.pop(0)
@@ -371,5 +333,5 @@ class AccelClient:
                 got = self.reap()
             done += got
             if time.monotonic() > deadline:
-                raise AccelTimeout(f"{len(self.pending)} requests not completed within {timeout} s")
+                raise AccelTimeout(f"{self.outstanding()} requests not completed within {timeout} s")
         return done

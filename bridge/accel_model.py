@@ -1,20 +1,29 @@
-"""Reference model of one accelerator request, on the `cryptography` package.
+"""The accelerator's reference model for one request: what the RTL must produce (status, error
+detail, destination and digest bytes) for a context, an opcode, an IV and a source.
 
-Given a session, an opcode, the IV and the source bytes, returns what the accelerator must
-produce: status, destination bytes, digest bytes. It is the golden model of the RTL tests and
-the core of the software datapath. It applies the same checks as the RTL, in the same order,
-so even the error statuses of malformed requests must agree.
+It applies the accelerator's own checks, in the RTL's order, so even the error details of
+malformed requests must agree (firmware/ABI.md); the cryptography itself is the one reference
+model of the project, `bridge.datapath.soft_compute`, reached through the one translation
+table (bridge/algorithms.py). It is the golden model of the RTL testbenches.
 """
 from __future__ import annotations
 
-import hashlib
-import hmac as std_hmac
 from dataclasses import dataclass
 
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
-
 from bridge import abi
-from bridge.accel_abi import DIGEST_BYTES, HASH_BITS, Session
+from bridge import virtio_crypto as vc
+from bridge.accel_abi import Context
+from bridge.algorithms import CIPHER_BY_ABI, CIPHERS, HASH_BY_ABI, HASHES, MACS, OpKind
+from bridge.datapath import CryptoOp, soft_compute
+from bridge.session import Session
+
+KIND_OF_OPCODE = {abi.OPCODE_CIPHER: OpKind.CIPHER, abi.OPCODE_CHAIN: OpKind.CHAIN, abi.OPCODE_HASH: OpKind.HASH,
+                  abi.OPCODE_MAC: OpKind.MAC}
+_VIRTIO_CIPHER = {alg.abi: v for v, alg in CIPHERS.items()}
+_VIRTIO_HASH = {alg.abi: v for v, alg in HASHES.items()}
+_VIRTIO_MAC = {alg.abi: v for v, alg in MACS.items()}
+_VIRTIO_ORDER = {abi.CHAIN_ORDER_HASH_THEN_CIPHER: vc.ALG_CHAIN_HASH_THEN_CIPHER,
+                 abi.CHAIN_ORDER_CIPHER_THEN_HASH: vc.ALG_CHAIN_CIPHER_THEN_HASH}
 
 
 @dataclass(frozen=True)
@@ -29,48 +38,34 @@ class Outcome:
         return len(self.dst) + len(self.digest) if self.status == abi.STATUS_OK else 0
 
 
-def _fail(status: int, detail: int) -> Outcome:
-    return Outcome(status, detail)
-
-
-def _cipher(s: Session, iv: bytes, data: bytes) -> bytes:
-    mode = {abi.CIPHER_ALG_AES_ECB: lambda: modes.ECB(), abi.CIPHER_ALG_AES_CBC: lambda: modes.CBC(iv),
-            abi.CIPHER_ALG_AES_CTR: lambda: modes.CTR(iv)}[s.cipher_alg]()
-    c = Cipher(algorithms.AES(s.key), mode)
-    op = c.decryptor() if s.decrypt else c.encryptor()
-    return op.update(data) + op.finalize()
-
-
-def _digest(s: Session, data: bytes, keyed: bool) -> bytes:
-    name = f"sha{HASH_BITS[s.hash_alg]}"
-    if keyed:
-        d = std_hmac.new(s.hmac_key or b"", data, name).digest()
-    else:
-        d = hashlib.new(name, data).digest()
-    return d[: s.digest_len]
-
-
-def run_request(s: Session, opcode: int, iv: bytes, src: bytes) -> Outcome:
-    need_cipher = opcode in (abi.OPCODE_CIPHER, abi.OPCODE_CHAIN)
-    need_hash = opcode in (abi.OPCODE_HASH, abi.OPCODE_MAC, abi.OPCODE_CHAIN)
-    keyed = opcode in (abi.OPCODE_MAC, abi.OPCODE_CHAIN)
-    if not (need_cipher or need_hash):
-        return _fail(abi.STATUS_NOTSUPP, abi.ERROR_DETAIL_BAD_OPCODE)
-    if need_cipher and s.cipher_alg not in (abi.CIPHER_ALG_AES_ECB, abi.CIPHER_ALG_AES_CBC, abi.CIPHER_ALG_AES_CTR):
-        return _fail(abi.STATUS_NOTSUPP, abi.ERROR_DETAIL_BAD_ALGORITHM)
-    if need_hash and s.hash_alg not in HASH_BITS:
-        return _fail(abi.STATUS_NOTSUPP, abi.ERROR_DETAIL_BAD_ALGORITHM)
-    if opcode == abi.OPCODE_CHAIN and s.chain_order not in (abi.CHAIN_ORDER_CIPHER_THEN_HASH,
-                                                            abi.CHAIN_ORDER_HASH_THEN_CIPHER):
-        return _fail(abi.STATUS_NOTSUPP, abi.ERROR_DETAIL_BAD_ALGORITHM)
-    if ((need_cipher and len(s.key) not in (16, 24, 32))
-            or (need_cipher and s.cipher_alg != abi.CIPHER_ALG_AES_CTR and len(src) % 16)
-            or (need_hash and not 1 <= s.digest_len <= DIGEST_BYTES[s.hash_alg])
+def run_request(c: Context, opcode: int, iv: bytes, src: bytes) -> Outcome:
+    kind = KIND_OF_OPCODE.get(opcode)
+    if kind is None:
+        return Outcome(abi.STATUS_NOTSUPP, abi.ERROR_DETAIL_BAD_OPCODE)
+    need_cipher = kind in (OpKind.CIPHER, OpKind.CHAIN)
+    need_hash = kind != OpKind.CIPHER
+    if need_cipher and c.cipher_alg not in CIPHER_BY_ABI:
+        return Outcome(abi.STATUS_NOTSUPP, abi.ERROR_DETAIL_BAD_ALGORITHM)
+    if need_hash and c.hash_alg not in HASH_BY_ABI:
+        return Outcome(abi.STATUS_NOTSUPP, abi.ERROR_DETAIL_BAD_ALGORITHM)
+    if kind == OpKind.CHAIN and c.chain_order not in _VIRTIO_ORDER:
+        return Outcome(abi.STATUS_NOTSUPP, abi.ERROR_DETAIL_BAD_ALGORITHM)
+    if ((need_cipher and len(c.key) not in (16, 24, 32))
+            or (need_cipher and CIPHER_BY_ABI[c.cipher_alg].whole_blocks and len(src) % 16)
+            or (need_hash and not 1 <= c.digest_len <= HASH_BY_ABI[c.hash_alg].digest_len)
             or len(src) > abi.DEV_MAX_REQUEST_BYTES):
-        return _fail(abi.STATUS_ERR, abi.ERROR_DETAIL_BAD_LENGTH)
-    dst = _cipher(s, iv, src) if need_cipher else b""
-    digest = b""
-    if need_hash:
-        hashed = dst if (opcode == abi.OPCODE_CHAIN and s.chain_order == abi.CHAIN_ORDER_CIPHER_THEN_HASH) else src
-        digest = _digest(s, hashed, keyed)
-    return Outcome(abi.STATUS_OK, abi.ERROR_DETAIL_NONE, dst, digest)
+        return Outcome(abi.STATUS_ERR, abi.ERROR_DETAIL_BAD_LENGTH)
+    # the accelerator chains over the whole source (no offsets, no AAD), HMAC only
+    s = Session(vc.SERVICE_CIPHER if need_cipher else (vc.SERVICE_MAC if kind == OpKind.MAC else vc.SERVICE_HASH),
+                cipher_algo=_VIRTIO_CIPHER.get(c.cipher_alg, 0), cipher_key=bytearray(c.key),
+                cipher_op=vc.OP_DECRYPT if c.decrypt else vc.OP_ENCRYPT, chaining=kind == OpKind.CHAIN,
+                chain_order=_VIRTIO_ORDER.get(c.chain_order, 0), hash_mode=vc.SYM_HASH_MODE_AUTH,
+                hash_algo=(_VIRTIO_HASH if kind == OpKind.HASH else _VIRTIO_MAC).get(c.hash_alg, 0),
+                hash_result_len=c.digest_len, auth_key=bytearray(c.hmac_key or b""))
+    op = CryptoOp(kind, iv=iv, src=src, dst_len=len(src), hash_result_len=c.digest_len,
+                  len_to_cipher=len(src), len_to_hash=len(src))
+    res = soft_compute(s, op)
+    s.wipe()
+    if res.status != vc.OK:          # the accelerator accepts what the checks above accept
+        raise AssertionError(f"reference model refused a request the accelerator accepts: status {res.status}")
+    return Outcome(abi.STATUS_OK, abi.ERROR_DETAIL_NONE, res.dst, res.hash_result)

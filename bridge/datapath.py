@@ -18,6 +18,8 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from bridge import virtio_crypto as vc
+from bridge.algorithms import CIPHERS, GCM_IV_LEN, HASHES, MACS, OpKind
+from bridge.session import Session, check_session
 
 
 @dataclass
@@ -42,34 +44,10 @@ class Capabilities:
 
 
 @dataclass
-class SessionParams:
-    """Everything a session fixes. Keys are bytearrays so destroy() can wipe them."""
-    service: int
-    cipher_algo: int = 0
-    cipher_key: bytearray = field(default_factory=bytearray)
-    cipher_op: int = 0                  # OP_ENCRYPT / OP_DECRYPT
-    chaining: bool = False
-    chain_order: int = 0
-    hash_mode: int = 0
-    hash_algo: int = 0                  # HASH_* for plain hashing, MAC_* for HMAC
-    hash_result_len: int = 0
-    auth_key: bytearray = field(default_factory=bytearray)
-    aad_len: int = 0
-    aead_algo: int = 0
-    aead_key: bytearray = field(default_factory=bytearray)
-    tag_len: int = 0
-    aead_op: int = 0
-
-    def wipe(self) -> None:
-        for k in (self.cipher_key, self.auth_key, self.aead_key):
-            for i in range(len(k)):
-                k[i] = 0
-
-
-@dataclass
 class CryptoOp:
-    kind: str                           # "cipher" | "chain" | "hash" | "mac" | "aead"
-    encrypt: bool = True                # from the data opcode (AEAD); cipher uses the session
+    """One data request as parsed by the device (fields in the spec's order)."""
+    kind: OpKind
+    encrypt: bool = True                # from the data opcode (AEAD); a cipher's comes from its session
     iv: bytes = b""
     src: bytes = b""
     aad: bytes = b""
@@ -98,121 +76,66 @@ class Datapath(Protocol):
     from `submit()` or a later `poll()`, never from another thread."""
     name: str
     capabilities: Capabilities            # exactly what it implements (advertised in config space)
+    sessions: set[Session]                # the sessions it serves (ended ones leave at once)
 
-    def create_session(self, p: SessionParams) -> tuple[int, int]: ...     # (status, handle)
-    def destroy_session(self, handle: int) -> None: ...      # keys wiped once no request uses them
-    def submit(self, handle: int, op: CryptoOp, done: Done) -> None: ...
+    def create_session(self, s: Session) -> int: ...         # a create status; OK: it serves s
+    def destroy_session(self, s: Session) -> None: ...       # keys wiped once no request uses them
+    def submit(self, s: Session, op: CryptoOp, done: Done) -> None: ...
     def inflight(self) -> int: ...                           # requests not answered yet
     def poll(self, timeout: float = 0.0) -> int: ...         # answer what is finished; may wait
     def stats(self) -> dict: ...
     def close(self) -> None: ...
 
-HASH_NAME = {vc.HASH_SHA_224: "sha224", vc.HASH_SHA_256: "sha256"}
-MAC_NAME = {vc.MAC_HMAC_SHA_224: "sha224", vc.MAC_HMAC_SHA_256: "sha256"}
-DIGEST_LEN = {"sha224": 28, "sha256": 32}
-GCM_TAG_LENGTHS = (4, 8, 12, 13, 14, 15, 16)      # SP 800-38D 5.2.1.2 (Linux: crypto_gcm_check_authsize)
-GCM_IV_LEN = 12
 
-
-def session_supported(caps: Capabilities, p: SessionParams) -> int:
-    """OK, or the create status for a session the datapath cannot do (NOTSUPP / ERR)."""
-    if p.service == vc.SERVICE_CIPHER:
-        if p.cipher_algo not in caps.cipher:
-            return vc.NOTSUPP
-        if len(p.cipher_key) not in vc.AES_KEY_LENGTHS:
-            return vc.ERR
-        if p.cipher_op not in (vc.OP_ENCRYPT, vc.OP_DECRYPT):
-            return vc.ERR
-        if p.chaining:
-            if p.hash_mode not in caps.chain_hash_modes:
-                return vc.NOTSUPP
-            names = MAC_NAME if p.hash_mode == vc.SYM_HASH_MODE_AUTH else HASH_NAME
-            if p.hash_algo not in names or p.chain_order not in (vc.ALG_CHAIN_HASH_THEN_CIPHER,
-                                                                 vc.ALG_CHAIN_CIPHER_THEN_HASH):
-                return vc.NOTSUPP
-            if not 1 <= p.hash_result_len <= DIGEST_LEN[names[p.hash_algo]]:
-                return vc.ERR
-    elif p.service == vc.SERVICE_HASH:
-        if p.hash_algo not in caps.hash:
-            return vc.NOTSUPP
-        if not 1 <= p.hash_result_len <= DIGEST_LEN[HASH_NAME[p.hash_algo]]:
-            return vc.ERR
-    elif p.service == vc.SERVICE_MAC:
-        if p.hash_algo not in caps.mac:
-            return vc.NOTSUPP
-        if not 1 <= p.hash_result_len <= DIGEST_LEN[MAC_NAME[p.hash_algo]]:
-            return vc.ERR
-    elif p.service == vc.SERVICE_AEAD:
-        if p.aead_algo not in caps.aead:
-            return vc.NOTSUPP
-        if len(p.aead_key) not in vc.AES_KEY_LENGTHS or p.tag_len not in GCM_TAG_LENGTHS \
-                or p.aead_op not in (vc.OP_ENCRYPT, vc.OP_DECRYPT):
-            return vc.ERR
-    else:
-        return vc.NOTSUPP
-    return vc.OK
-
-
-# ---------------------------------------------------------------- the cryptography itself
-def aes_mode(algo: int, iv: bytes):
-    return {vc.CIPHER_AES_ECB: lambda: modes.ECB(), vc.CIPHER_AES_CBC: lambda: modes.CBC(iv),
-            vc.CIPHER_AES_CTR: lambda: modes.CTR(iv)}[algo]()
-
-
-def check_request(p: SessionParams, op: CryptoOp) -> int:
+def check_request(s: Session, op: CryptoOp) -> int:
     """The status of a request whose fields the session's algorithm cannot accept (ERR), or OK.
     The device asks this before any datapath sees the request, so a malformed field gets the
     same status on every datapath. It also drops what the mode ignores (an ECB IV)."""
-    if op.kind in ("cipher", "chain"):
-        if p.cipher_algo == vc.CIPHER_AES_ECB:
+    if op.kind in (OpKind.CIPHER, OpKind.CHAIN):
+        alg = CIPHERS[s.cipher_algo]
+        if not alg.iv_len:
             op.iv = b""
-        elif len(op.iv) != 16:
+        elif len(op.iv) != alg.iv_len:
             return vc.ERR
-        start, n = (op.cipher_start, op.len_to_cipher) if op.kind == "chain" else (0, len(op.src))
-        if start + n > len(op.src) or (p.cipher_algo != vc.CIPHER_AES_CTR and n % 16):
+        start, n = (op.cipher_start, op.len_to_cipher) if op.kind == OpKind.CHAIN else (0, len(op.src))
+        if start + n > len(op.src) or (alg.whole_blocks and n % 16):
             return vc.ERR
-        if op.kind == "chain" and op.hash_start + op.len_to_hash > len(op.src):
+        if op.kind == OpKind.CHAIN and op.hash_start + op.len_to_hash > len(op.src):
             return vc.ERR
-    elif op.kind == "aead":
+    elif op.kind == OpKind.AEAD:
         if len(op.iv) != GCM_IV_LEN:
             return vc.ERR
-        out_len = len(op.src) + p.tag_len if op.encrypt else len(op.src) - p.tag_len
+        out_len = len(op.src) + s.tag_len if op.encrypt else len(op.src) - s.tag_len
         if out_len < 0 or out_len > op.dst_len:
             return vc.ERR
     return vc.OK
 
 
-def soft_compute(p: SessionParams, op: CryptoOp) -> OpResult:
-    """Reference semantics of every operation (also the golden model of the tests)."""
-    status = check_request(p, op)
+def soft_compute(s: Session, op: CryptoOp) -> OpResult:
+    """Reference semantics of every operation: the soft datapath, and the golden model of the
+    tests (bridge/accel_model.py computes the accelerator's results through it too)."""
+    status = check_request(s, op)
     if status != vc.OK:
         return OpResult(status)
-    if op.kind in ("cipher", "chain"):
-        decrypt = p.cipher_op == vc.OP_DECRYPT
-        start, n = (op.cipher_start, op.len_to_cipher) if op.kind == "chain" else (0, len(op.src))
-        c = Cipher(algorithms.AES(p.cipher_key), aes_mode(p.cipher_algo, op.iv))
-        ctx = c.decryptor() if decrypt else c.encryptor()
+    if op.kind in (OpKind.CIPHER, OpKind.CHAIN):
+        start, n = (op.cipher_start, op.len_to_cipher) if op.kind == OpKind.CHAIN else (0, len(op.src))
+        c = Cipher(algorithms.AES(s.cipher_key), CIPHERS[s.cipher_algo].mode(op.iv))
+        ctx = c.decryptor() if s.cipher_op == vc.OP_DECRYPT else c.encryptor()
         out = op.src[:start] + ctx.update(op.src[start:start + n]) + ctx.finalize() + op.src[start + n:]
-        if op.kind == "cipher":
+        if op.kind == OpKind.CIPHER:
             return OpResult(vc.OK, out)
         hs, hn = op.hash_start, op.len_to_hash
-        hashed = op.aad + (out if p.chain_order == vc.ALG_CHAIN_CIPHER_THEN_HASH else op.src)[hs:hs + hn]
-        if p.hash_mode == vc.SYM_HASH_MODE_AUTH:
-            digest = std_hmac.new(p.auth_key, hashed, MAC_NAME[p.hash_algo]).digest()
-        else:
-            digest = hashlib.new(HASH_NAME[p.hash_algo], hashed).digest()
-        return OpResult(vc.OK, out, digest[: p.hash_result_len])
-    if op.kind == "hash":
-        return OpResult(vc.OK, b"", hashlib.new(HASH_NAME[p.hash_algo], op.src).digest()[: p.hash_result_len])
-    if op.kind == "mac":
-        d = std_hmac.new(p.auth_key, op.src, MAC_NAME[p.hash_algo]).digest()
-        return OpResult(vc.OK, b"", d[: p.hash_result_len])
-    if op.kind == "aead":
+        hashed = op.aad + (out if s.chain_order == vc.ALG_CHAIN_CIPHER_THEN_HASH else op.src)[hs:hs + hn]
+        keyed = s.hash_mode == vc.SYM_HASH_MODE_AUTH
+        return OpResult(vc.OK, out, _digest(s, hashed, keyed))
+    if op.kind in (OpKind.HASH, OpKind.MAC):
+        return OpResult(vc.OK, b"", _digest(s, op.src, op.kind == OpKind.MAC))
+    if op.kind == OpKind.AEAD:
         # GCM through the mode object, not AESGCM: it verifies truncated tags (4, 8, 12-16 bytes)
         # in OpenSSL's constant-time compare; the key is passed as the session's own bytearray
-        n = len(op.src) if op.encrypt else len(op.src) - p.tag_len
+        n = len(op.src) if op.encrypt else len(op.src) - s.tag_len
         gcm = modes.GCM(op.iv, None if op.encrypt else op.src[n:], min_tag_length=4)
-        c = Cipher(algorithms.AES(p.aead_key), gcm)
+        c = Cipher(algorithms.AES(s.aead_key), gcm)
         ctx = c.encryptor() if op.encrypt else c.decryptor()
         if op.aad:
             ctx.authenticate_additional_data(op.aad)
@@ -221,8 +144,17 @@ def soft_compute(p: SessionParams, op: CryptoOp) -> OpResult:
             out += ctx.finalize()
         except InvalidTag:
             return OpResult(vc.BADMSG)       # nothing of `out` leaves this function
-        return OpResult(vc.OK, out + ctx.tag[: p.tag_len] if op.encrypt else out)
+        return OpResult(vc.OK, out + ctx.tag[: s.tag_len] if op.encrypt else out)
     return OpResult(vc.NOTSUPP)
+
+
+def _digest(s: Session, data: bytes, keyed: bool) -> bytes:
+    """The session's hash (or HMAC with its auth key, passed as the bytearray itself), truncated."""
+    if keyed:
+        d = std_hmac.new(s.auth_key, data, MACS[s.hash_algo].name).digest()
+    else:
+        d = hashlib.new(HASHES[s.hash_algo].name, data).digest()
+    return d[: s.hash_result_len]
 
 
 class SoftDatapath:
@@ -236,24 +168,21 @@ class SoftDatapath:
             mac={vc.MAC_HMAC_SHA_224, vc.MAC_HMAC_SHA_256},
             aead={vc.AEAD_GCM},
             chain_hash_modes={vc.SYM_HASH_MODE_PLAIN, vc.SYM_HASH_MODE_AUTH})
-        self.sessions: dict[int, SessionParams] = {}
-        self.next_handle = 1
+        self.sessions: set[Session] = set()
         self.done: deque[tuple[Done, OpResult]] = deque()
 
-    def create_session(self, p: SessionParams) -> tuple[int, int]:
-        st = session_supported(self.capabilities, p)
-        if st != vc.OK:
-            return st, 0
-        h = self.next_handle
-        self.next_handle += 1
-        self.sessions[h] = p
-        return vc.OK, h
+    def create_session(self, s: Session) -> int:
+        status = check_session(self.capabilities, s)
+        if status == vc.OK:
+            self.sessions.add(s)
+        return status
 
-    def destroy_session(self, handle: int) -> None:
-        self.sessions.pop(handle).wipe()
+    def destroy_session(self, s: Session) -> None:
+        self.sessions.discard(s)
+        s.wipe()                # requests already computed hold no reference to the key
 
-    def submit(self, handle: int, op: CryptoOp, done: Done) -> None:
-        self.done.append((done, soft_compute(self.sessions[handle], op)))
+    def submit(self, s: Session, op: CryptoOp, done: Done) -> None:
+        self.done.append((done, soft_compute(s, op)))
 
     def inflight(self) -> int:
         return len(self.done)
@@ -270,8 +199,8 @@ class SoftDatapath:
         return {}
 
     def close(self) -> None:
-        for p in self.sessions.values():
-            p.wipe()
+        for s in self.sessions:
+            s.wipe()
         self.sessions.clear()
 
 
@@ -279,7 +208,7 @@ class FailingDatapath:
     """Wraps a datapath and answers every `every`-th request with ERR instead of running it:
     fault injection for end-to-end tests (`vcrypto serve --fail-every N`)."""
 
-    def __init__(self, inner, every: int):
+    def __init__(self, inner: Datapath, every: int):
         self.inner, self.every = inner, every
         self.name = f"{inner.name}+fail-every-{every}"
         self.capabilities = inner.capabilities
@@ -287,21 +216,21 @@ class FailingDatapath:
         self.failed: deque[Done] = deque()
 
     @property
-    def sessions(self) -> dict:
+    def sessions(self) -> set[Session]:
         return self.inner.sessions
 
-    def create_session(self, p: SessionParams) -> tuple[int, int]:
-        return self.inner.create_session(p)
+    def create_session(self, s: Session) -> int:
+        return self.inner.create_session(s)
 
-    def destroy_session(self, handle: int) -> None:
-        self.inner.destroy_session(handle)
+    def destroy_session(self, s: Session) -> None:
+        self.inner.destroy_session(s)
 
-    def submit(self, handle: int, op: CryptoOp, done: Done) -> None:
+    def submit(self, s: Session, op: CryptoOp, done: Done) -> None:
         self.count += 1
         if self.count % self.every == 0:
             self.failed.append(done)
         else:
-            self.inner.submit(handle, op, done)
+            self.inner.submit(s, op, done)
 
     def inflight(self) -> int:
         return self.inner.inflight() + len(self.failed)

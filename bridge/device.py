@@ -18,16 +18,22 @@ from __future__ import annotations
 
 import logging
 import struct
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from bridge import virtio_crypto as vc
-from bridge.datapath import CryptoOp, Datapath, OpResult, SessionParams, check_request
+from bridge.algorithms import OpKind
+from bridge.datapath import CryptoOp, Datapath, OpResult, check_request
 from bridge.guest_log import GuestLog
+from bridge.session import Session, check_session, symmetric_session
 from bridge.virtqueue import Chain, ChainError, ChainReader, ChainWriter, DeviceVirtqueue
 
 log = logging.getLogger("vcrypto.device")
 
-SESSION_MODE = 1          # VIRTIO_CRYPTO_FLAG_SESSION_MODE (REVISION_1 data header flag)
+STATELESS_BIT = {vc.SERVICE_CIPHER: vc.VIRTIO_CRYPTO_F_CIPHER_STATELESS_MODE,
+                 vc.SERVICE_HASH: vc.VIRTIO_CRYPTO_F_HASH_STATELESS_MODE,
+                 vc.SERVICE_MAC: vc.VIRTIO_CRYPTO_F_MAC_STATELESS_MODE,
+                 vc.SERVICE_AEAD: vc.VIRTIO_CRYPTO_F_AEAD_STATELESS_MODE}
 # REVISION_1 fixed-part lengths after the header (legacy: always padded to 72 in total)
 REV1_CTRL_FIXED = {vc.CIPHER_CREATE_SESSION: 56, vc.HASH_CREATE_SESSION: 8, vc.MAC_CREATE_SESSION: 16,
                    vc.AEAD_CREATE_SESSION: 24, vc.AKCIPHER_CREATE_SESSION: 56}
@@ -62,16 +68,10 @@ class Fatal(Exception):
     """This chain cannot be answered with a status: take the needs-reset path."""
 
 
-@dataclass
-class _Session:
-    service: int
-    params: SessionParams
-    handle: int
-
-
 class VirtioCryptoDevice:
     def __init__(self, datapath: Datapath, num_dataqueues: int = 1, max_sessions: int = 256,
-                 strict_qemu: bool = False, offer_revision_1: bool = True, limits: Limits | None = None):
+                 strict_qemu: bool = False, offer_revision_1: bool = True, offer_stateless: bool = True,
+                 limits: Limits | None = None):
         if not 1 <= num_dataqueues <= 65535:
             raise ValueError("max_dataqueues must be in 1..65535")
         self.dp = datapath
@@ -81,12 +81,16 @@ class VirtioCryptoDevice:
         self.strict_qemu = strict_qemu
         self.device_features = (1 << vc.VIRTIO_F_VERSION_1) | (1 << vc.VIRTIO_F_EVENT_IDX) \
             | (1 << vc.VIRTIO_F_INDIRECT_DESC) | ((1 << vc.VIRTIO_CRYPTO_F_REVISION_1) if offer_revision_1 else 0)
+        if offer_revision_1 and offer_stateless:      # stateless mode for every service the datapath has
+            for svc, bit in STATELESS_BIT.items():
+                if self.caps.services & (1 << svc):
+                    self.device_features |= 1 << bit
         self.mem = None
         self.on_notify = lambda q: None
         self.on_config_change = lambda: None
         self.hw_ready = True
         self.needs_reset_reason = ""
-        self.counters = {"requests": 0, "errors": 0, "fatal": 0, "datapath_double_completion": 0}
+        self.counters = {"requests": 0, "errors": 0, "fatal": 0, "stateless": 0, "datapath_double_completion": 0}
         self.generation = 0
         self.limits = limits or Limits()
         # requests given to the datapath and not answered yet, and the bytes they hold; kept
@@ -126,16 +130,19 @@ class VirtioCryptoDevice:
             self.reset()
             return
         if status & vc.FEATURES_OK and not self.status & vc.FEATURES_OK:
-            if self.driver_features & ~self.device_features or not self.driver_features & (1 << vc.VIRTIO_F_VERSION_1):
+            f = self.driver_features
+            stateless = any(f & (1 << bit) for bit in STATELESS_BIT.values())
+            if f & ~self.device_features or not f & (1 << vc.VIRTIO_F_VERSION_1) \
+                    or (stateless and not f & (1 << vc.VIRTIO_CRYPTO_F_REVISION_1)):
                 status &= ~vc.FEATURES_OK        # refuse: the driver reads it back and fails
         self.status = status | (self.status & vc.DEVICE_NEEDS_RESET)
 
     def reset(self) -> None:
         """Device reset: every session is destroyed (keys wiped), queues forgotten."""
         for s in getattr(self, "sessions", {}).values():
-            self.dp.destroy_session(s.handle)
-            s.params.wipe()
-        self.sessions: dict[int, _Session] = {}
+            self.dp.destroy_session(s)
+            s.wipe()
+        self.sessions: dict[int, Session] = {}
         self.status = 0
         self.driver_features = 0
         self.queues: list[DeviceVirtqueue | None] = [None] * (self.num_dataqueues + 1)
@@ -150,6 +157,59 @@ class VirtioCryptoDevice:
                                               bool(self.driver_features & (1 << vc.VIRTIO_F_EVENT_IDX)))
         if vq.broken:                 # rings not in guest memory: unusable until reset (QEMU: virtio_error)
             self._fatal(q, -1, f"queue {q}: {vq.broken}")
+
+    # -------------------------------------------------------------- a backend's transport
+    # A front end that negotiates virtio itself and hands the device its rings (QEMU over
+    # vhost-user) drives the device through these, never through its attributes.
+    BACKEND_FEATURES = (1 << vc.VIRTIO_F_VERSION_1) | (1 << vc.VIRTIO_F_INDIRECT_DESC) | (1 << vc.VIRTIO_F_EVENT_IDX)
+
+    def attach(self, mem, on_notify) -> None:
+        """Guest memory and the used-buffer notification of a negotiating front end; the device
+        is then live with every feature such a front end may have agreed with the guest (QEMU
+        7.2 does not forward them, so the device handles them all, always)."""
+        self.mem, self.on_notify = mem, on_notify
+        self.driver_features = self.BACKEND_FEATURES
+        self.status = vc.ACKNOWLEDGE | vc.DRIVER | vc.FEATURES_OK | vc.DRIVER_OK
+
+    def detach(self) -> None:
+        """The front end went away: reset (sessions destroyed, keys wiped) and drop guest memory."""
+        self.reset()
+        self.mem = None
+
+    def start_queue(self, q: int, size: int, desc: int, avail: int, used: int, avail_base: int) -> str:
+        """Run queue q from a saved position (the used index is read from the ring); returns ""
+        or why the queue cannot run (then it needs reset and is not touched)."""
+        self.setup_queue(q, size, desc, avail, used)
+        vq = self.queues[q]
+        if vq.broken:
+            return vq.broken
+        vq.last_avail = avail_base
+        vq.used_idx = vq.signalled_used = struct.unpack("<H", self.mem.read(used + 2, 2))[0]
+        return ""
+
+    def stop_queue(self, q: int) -> int | None:
+        """Stop queue q (the device does not touch it again); its available-ring position, or
+        None when it was not running. Drain first (`inflight`, `poll_inflight`)."""
+        vq, self.queues[q] = self.queues[q], None
+        self.deferred.pop(q, None)
+        return None if vq is None else vq.last_avail
+
+    def switch_memory(self, mem, rings: dict[int, tuple[int, int, int]]) -> None:
+        """A new guest-memory table: the device and each running queue q (its rings at the
+        new (desc, avail, used) addresses) move to it, keeping their positions. Drain first."""
+        self.mem = mem
+        for q, (desc, avail, used) in rings.items():
+            old = self.queues[q]
+            self.setup_queue(q, old.size, desc, avail, used)
+            new = self.queues[q]
+            new.last_avail, new.used_idx, new.signalled_used = old.last_avail, old.used_idx, old.signalled_used
+            new.heads_out = old.heads_out
+
+    def poll_inflight(self, timeout: float = 0.0) -> int:
+        """Answer requests already in the datapath without taking new chains (a transport
+        draining before it stops a ring or swaps memory); returns how many are still there."""
+        self.dp.poll(timeout)
+        return self.inflight
 
     @property
     def controlq(self) -> int:
@@ -291,54 +351,46 @@ class VirtioCryptoDevice:
         c = self.caps
         if svc == vc.SERVICE_CIPHER:
             op_type = struct.unpack_from("<I", fixed, vc.OP_TYPE_OFF - 16)[0]
-            if op_type == vc.SYM_OP_CIPHER:
-                algo, keylen, op, _ = vc.CIPHER_PARA.unpack_from(fixed, 0)
-                if keylen > c.max_cipher_key_len:
-                    return vc.ERR, 0
-                p = SessionParams(svc, cipher_algo=algo, cipher_key=r.read_secret(keylen), cipher_op=op)
-            elif op_type == vc.SYM_OP_ALGORITHM_CHAINING:
+            if op_type == vc.SYM_OP_ALGORITHM_CHAINING:
                 (order, hash_mode, algo, keylen, op, _, h_algo, h_len, auth_len, _, aad_len,
                  _) = vc.CHAIN_PARA.unpack_from(fixed, 0)
-                if hash_mode == vc.SYM_HASH_MODE_NESTED:
-                    return vc.NOTSUPP, 0
-                if hash_mode != vc.SYM_HASH_MODE_AUTH:
-                    auth_len = 0
-                if keylen > c.max_cipher_key_len or auth_len > c.max_auth_key_len:
-                    return vc.ERR, 0
-                key = r.read_secret(keylen)
-                p = SessionParams(svc, cipher_algo=algo, cipher_key=key, cipher_op=op, chaining=True,
-                                  chain_order=order, hash_mode=hash_mode, hash_algo=h_algo, hash_result_len=h_len,
-                                  auth_key=r.read_secret(auth_len), aad_len=aad_len)
+                status, s = symmetric_session(c, op_type, algo, keylen, op, r.read_secret, chain_order=order,
+                                              hash_mode=hash_mode, hash_algo=h_algo, hash_result_len=h_len,
+                                              auth_key_len=auth_len, aad_len=aad_len, read_auth_key=r.read_secret)
             else:
-                return vc.NOTSUPP, 0
+                algo, keylen, op, _ = vc.CIPHER_PARA.unpack_from(fixed, 0)
+                status, s = symmetric_session(c, op_type, algo, keylen, op, r.read_secret)
+            if s is None:
+                return status, 0
         elif svc == vc.SERVICE_HASH:
             algo, res_len = vc.HASH_SESS.unpack_from(fixed, 0)
-            p = SessionParams(svc, hash_algo=algo, hash_result_len=res_len)
+            s = Session(svc, hash_algo=algo, hash_result_len=res_len)
         elif svc == vc.SERVICE_MAC:
             algo, res_len, auth_len = vc.MAC_SESS.unpack_from(fixed, 0)
             if auth_len > c.max_auth_key_len:
                 return vc.ERR, 0
-            p = SessionParams(svc, hash_algo=algo, hash_result_len=res_len, auth_key=r.read_secret(auth_len))
+            s = Session(svc, hash_algo=algo, hash_result_len=res_len, auth_key=r.read_secret(auth_len))
         else:
             algo, keylen, tag_len, aad_len, op = vc.AEAD_SESS.unpack_from(fixed, 0)
             if keylen > c.max_cipher_key_len:
                 return vc.ERR, 0
-            p = SessionParams(svc, aead_algo=algo, aead_key=r.read_secret(keylen), tag_len=tag_len,
-                              aad_len=aad_len, aead_op=op)
-        return self.open_session(p)
+            s = Session(svc, aead_algo=algo, aead_key=r.read_secret(keylen), tag_len=tag_len, aad_len=aad_len,
+                        aead_op=op)
+        return self.open_session(s)
 
-    def open_session(self, p: SessionParams) -> tuple[int, int]:
+    def open_session(self, s: Session) -> tuple[int, int]:
         """Give a parsed session to the datapath and an id to the driver: (status, id).
         Also the entry point of the vhost-user backend, whose control queue lives in QEMU."""
         sid = next((i for i in range(self.max_sessions) if i not in self.sessions), None)
         if sid is None:
-            p.wipe()
+            s.wipe()
             return (vc.NOSPC if self.revision_1 else vc.ERR), 0
-        status, handle = self.dp.create_session(p)
+        status = self.dp.create_session(s)
         if status != vc.OK:
-            p.wipe()
+            s.wipe()
             return status, 0
-        self.sessions[sid] = _Session(p.service, p, handle)
+        s.id = sid
+        self.sessions[sid] = s
         return vc.OK, sid
 
     def close_session(self, sid: int) -> int:
@@ -348,8 +400,8 @@ class VirtioCryptoDevice:
         s = self.sessions.pop(sid, None)
         if s is None:
             return vc.ERR
-        self.dp.destroy_session(s.handle)
-        s.params.wipe()
+        self.dp.destroy_session(s)
+        s.wipe()
         return vc.OK
 
     # -------------------------------------------------------------- data queues
@@ -371,43 +423,56 @@ class VirtioCryptoDevice:
             opcode, algo, sid, flag, _ = vc.OP_HDR.unpack(r.read(vc.OP_HDR.size))
         except EOFError:
             return short("data header shorter than 24 bytes")
-        if self.revision_1 and not flag & SESSION_MODE:
-            return answer(vc.NOTSUPP)       # stateless requests: no stateless mode is offered
         service = opcode >> 8
         if opcode not in REV1_DATA_FIXED or not self.caps.services & (1 << service):
             return answer(vc.NOTSUPP)
+        # REVISION_1 without SESSION_MODE in `flag` is a stateless request; without the service's
+        # stateless bit the device "SHOULD reject" it (spec, note on virtio_crypto_op_header)
+        stateless = self.revision_1 and not flag & vc.FLAG_SESSION_MODE
+        if stateless and not self.driver_features & (1 << STATELESS_BIT[service]):
+            return answer(vc.NOTSUPP)
         try:
-            fixed = r.read(REV1_DATA_FIXED[opcode] if self.revision_1 else vc.DATA_REQ_LEN - vc.OP_HDR.size)
+            if stateless:
+                s, op, dst_total = self._parse_stateless(opcode, r)
+            else:
+                fixed = r.read(REV1_DATA_FIXED[opcode] if self.revision_1 else vc.DATA_REQ_LEN - vc.OP_HDR.size)
+                op, dst_total, want_service = self._parse_data(opcode, fixed, r)
         except EOFError:
-            return short("data request shorter than its fixed part")
-
-        try:
-            op, dst_total, want_service = self._parse_data(opcode, fixed, r)
-        except EOFError:
-            return short("data request shorter than its variable part")
+            return short("data request shorter than its fixed and variable parts")
         except _Answer as a:
             if a.fatal and self.strict_qemu:
                 raise Fatal(a.why) from None
             return answer(a.status)
-        if dst_total > w.capacity():
-            return short("writable area smaller than the result")
-        s = self.sessions.get(sid)
-        if s is None or s.service != want_service:
-            return answer(vc.INVSESS)
-        p = s.params
-        if op.kind in ("cipher", "chain"):
-            if (op.kind == "chain") != p.chaining:
-                return answer(vc.ERR)
-            if (opcode == vc.CIPHER_ENCRYPT) != (p.cipher_op == vc.OP_ENCRYPT):
-                return answer(vc.ERR)          # the session's direction and the opcode disagree
-            if op.kind == "chain" and op.hash_result_len != p.hash_result_len:
-                return answer(vc.ERR)
-        if op.kind in ("hash", "mac") and op.hash_result_len != p.hash_result_len:
-            return answer(vc.ERR)
-        if op.kind == "aead" and (opcode == vc.AEAD_ENCRYPT) != (p.aead_op == vc.OP_ENCRYPT):
-            return answer(vc.ERR)
-        status = check_request(p, op)          # one rule for every datapath
+        if stateless:                      # a transient session: it ends with this request
+            self.counters["stateless"] += 1
+            if dst_total > w.capacity():
+                s.wipe()
+                return short("writable area smaller than the result")
+            status = check_session(self.caps, s)
+            if status != vc.OK:
+                s.wipe()
+                return answer(status)
+        else:
+            if dst_total > w.capacity():
+                return short("writable area smaller than the result")
+            s = self.sessions.get(sid)
+            if s is None or s.service != want_service:
+                return answer(vc.INVSESS)
+        status = vc.OK
+        if op.kind in (OpKind.CIPHER, OpKind.CHAIN):
+            if op.kind != s.kind or (opcode == vc.CIPHER_ENCRYPT) != s.encrypt:
+                status = vc.ERR         # a cipher request on a chaining session or back; a direction mismatch
+        if op.kind in (OpKind.CHAIN, OpKind.HASH, OpKind.MAC) and op.hash_result_len != s.hash_result_len:
+            status = vc.ERR
+        if op.kind == OpKind.AEAD and op.encrypt != s.encrypt:
+            status = vc.ERR
+        if status == vc.OK:
+            status = check_request(s, op)          # one rule for every datapath
+        if status == vc.OK and stateless:
+            status = self.dp.create_session(s)
         if status != vc.OK:
+            if stateless:
+                s.wipe()
             return answer(status)
 
         held = len(op.iv) + len(op.src) + len(op.aad) + dst_total
@@ -423,21 +488,24 @@ class VirtioCryptoDevice:
                 log.error("queue %d: the datapath answered request %d twice; ignored", q, chain.head)
                 return
             answered = True
+            if stateless:       # its keys and context go with the request, whatever became of it
+                self.dp.destroy_session(s)
+                s.wipe()
             self.inflight -= 1
             self.held_bytes -= held
             if generation != self.generation or vq.broken:
                 return          # reset since, or the queue is abandoned: the chain is not ours any more
             if res.status != vc.OK:
                 return answer(res.status)
-            if op.kind in ("cipher", "chain"):
+            if op.kind in (OpKind.CIPHER, OpKind.CHAIN):
                 payload = res.dst + res.hash_result
-            elif op.kind == "aead":
+            elif op.kind == OpKind.AEAD:
                 payload = res.dst
             else:
                 payload = res.hash_result
             self._complete(q, vq, chain, w, vc.OK, payload)
 
-        self.dp.submit(s.handle, op, done)
+        self.dp.submit(s, op, done)
 
     def _parse_data(self, opcode: int, fixed: bytes, r: ChainReader) -> tuple[CryptoOp, int, int]:
         """Fixed part + variable part of a data request (spec order iv, src, aad)."""
@@ -450,7 +518,7 @@ class VirtioCryptoDevice:
                     raise _Answer(vc.ERR, "src_data_len != dst_data_len", fatal=True)
                 if iv_len + src_len + dst_len > max_size:
                     raise _Answer(vc.ERR, "request larger than max_size", fatal=True)
-                op = CryptoOp("cipher", iv=r.read(iv_len), src=r.read(src_len), dst_len=dst_len)
+                op = CryptoOp(OpKind.CIPHER, iv=r.read(iv_len), src=r.read(src_len), dst_len=dst_len)
                 return op, dst_len, vc.SERVICE_CIPHER
             if op_type == vc.SYM_OP_ALGORITHM_CHAINING:
                 (iv_len, src_len, dst_len, c_start, c_len, h_start, h_len, aad_len, res_len,
@@ -461,7 +529,7 @@ class VirtioCryptoDevice:
                     raise _Answer(vc.ERR, "request larger than max_size", fatal=True)
                 iv, src = r.read(iv_len), r.read(src_len)
                 aad = r.read(aad_len) if aad_len else b""        # parsed only when aad_len > 0
-                op = CryptoOp("chain", iv=iv, src=src, aad=aad, dst_len=dst_len, hash_result_len=res_len,
+                op = CryptoOp(OpKind.CHAIN, iv=iv, src=src, aad=aad, dst_len=dst_len, hash_result_len=res_len,
                               cipher_start=c_start, len_to_cipher=c_len, hash_start=h_start, len_to_hash=h_len)
                 return op, dst_len + res_len, vc.SERVICE_CIPHER
             raise _Answer(vc.NOTSUPP, "op_type not supported")
@@ -469,19 +537,104 @@ class VirtioCryptoDevice:
             src_len, res_len = vc.HASH_DATA.unpack_from(fixed, 0)
             if src_len + res_len > max_size:
                 raise _Answer(vc.ERR, "request larger than max_size", fatal=True)
-            op = CryptoOp("hash" if opcode == vc.HASH else "mac", src=r.read(src_len), hash_result_len=res_len)
+            op = CryptoOp(OpKind.HASH if opcode == vc.HASH else OpKind.MAC, src=r.read(src_len), hash_result_len=res_len)
             return op, res_len, vc.SERVICE_HASH if opcode == vc.HASH else vc.SERVICE_MAC
         iv_len, aad_len, src_len, dst_len = vc.AEAD_DATA.unpack_from(fixed, 0)
         if iv_len + aad_len + src_len + dst_len > max_size:
             raise _Answer(vc.ERR, "request larger than max_size", fatal=True)
         iv, src = r.read(iv_len), r.read(src_len)
         aad = r.read(aad_len) if aad_len else b""
-        op = CryptoOp("aead", encrypt=opcode == vc.AEAD_ENCRYPT, iv=iv, src=src, aad=aad, dst_len=dst_len)
+        op = CryptoOp(OpKind.AEAD, encrypt=opcode == vc.AEAD_ENCRYPT, iv=iv, src=src, aad=aad, dst_len=dst_len)
         return op, dst_len, vc.SERVICE_AEAD
+
+    def _parse_stateless(self, opcode: int, r: ChainReader) -> tuple[Session, CryptoOp, int]:
+        """A stateless request (spec: virtio_crypto_*_data_flf/vlf_stateless): the session's
+        parameters from the fixed part, its keys first in the variable part (read straight into
+        the transient session's bytearrays), then the data in the spec's order. Lengths are
+        checked against the limits before anything variable is read. Returns the session (not
+        yet checked against the datapath), the operation and the result size."""
+        c, max_size = self.caps, self.caps.max_size
+
+        def too_big(*lengths: int) -> None:
+            if sum(lengths) > max_size:
+                raise _Answer(vc.ERR, "request larger than max_size", fatal=True)
+
+        if opcode in (vc.CIPHER_ENCRYPT, vc.CIPHER_DECRYPT):
+            fixed = r.read(vc.SYM_DATA_STATELESS_LEN)
+            op_type = struct.unpack_from("<I", fixed, vc.SYM_DATA_STATELESS_LEN - 4)[0]
+            if op_type == vc.SYM_OP_CIPHER:
+                algo, key_len, cop, iv_len, src_len, dst_len = vc.CIPHER_DATA_STATELESS.unpack_from(fixed, 0)
+                if src_len != dst_len:
+                    raise _Answer(vc.ERR, "src_data_len != dst_data_len", fatal=True)
+                too_big(key_len, iv_len, src_len, dst_len)
+                status, s = symmetric_session(c, op_type, algo, key_len, cop, r.read_secret)
+                if s is None:
+                    raise _Answer(status, "stateless cipher parameters refused")
+                with _wiped_on_error(s):
+                    op = CryptoOp(OpKind.CIPHER, iv=r.read(iv_len), src=r.read(src_len), dst_len=dst_len)
+                return s, op, dst_len
+            if op_type == vc.SYM_OP_ALGORITHM_CHAINING:
+                (order, sess_aad_len, algo, key_len, cop, h_algo, auth_len, hash_mode, iv_len, src_len, dst_len,
+                 c_start, c_len, h_start, h_len, aad_len, res_len, _) = vc.CHAIN_DATA_STATELESS.unpack_from(fixed, 0)
+                if src_len != dst_len:
+                    raise _Answer(vc.ERR, "src_data_len != dst_data_len", fatal=True)
+                if sess_aad_len != aad_len:       # the spec carries aad_len twice: they must agree
+                    raise _Answer(vc.ERR, "sess_para.aad_len != aad_len")
+                too_big(key_len, auth_len, iv_len, src_len, dst_len, aad_len, res_len)
+                status, s = symmetric_session(c, op_type, algo, key_len, cop, r.read_secret, chain_order=order,
+                                              hash_mode=hash_mode, hash_algo=h_algo, hash_result_len=res_len,
+                                              auth_key_len=auth_len, aad_len=aad_len, read_auth_key=r.read_secret)
+                if s is None:
+                    raise _Answer(status, "stateless chaining parameters refused")
+                with _wiped_on_error(s):
+                    if hash_mode != vc.SYM_HASH_MODE_AUTH:
+                        r.skip(auth_len)          # an auth key a plain hash does not use is still in the stream
+                    iv, aad = r.read(iv_len), (r.read(aad_len) if aad_len else b"")
+                    op = CryptoOp(OpKind.CHAIN, iv=iv, aad=aad, src=r.read(src_len), dst_len=dst_len,
+                                  hash_result_len=res_len, cipher_start=c_start, len_to_cipher=c_len,
+                                  hash_start=h_start, len_to_hash=h_len)
+                return s, op, dst_len + res_len
+            raise _Answer(vc.NOTSUPP, "op_type not supported")
+        if opcode == vc.HASH:
+            algo, src_len, res_len, _ = vc.HASH_DATA_STATELESS.unpack(r.read(vc.HASH_DATA_STATELESS.size))
+            too_big(src_len, res_len)
+            s = Session(vc.SERVICE_HASH, hash_algo=algo, hash_result_len=res_len)
+            return s, CryptoOp(OpKind.HASH, src=r.read(src_len), hash_result_len=res_len), res_len
+        if opcode == vc.MAC:
+            algo, auth_len, src_len, res_len = vc.MAC_DATA_STATELESS.unpack(r.read(vc.MAC_DATA_STATELESS.size))
+            if auth_len > c.max_auth_key_len:
+                raise _Answer(vc.ERR, "auth key longer than max_auth_key_len")
+            too_big(auth_len, src_len, res_len)
+            s = Session(vc.SERVICE_MAC, hash_algo=algo, hash_result_len=res_len, auth_key=r.read_secret(auth_len))
+            with _wiped_on_error(s):
+                op = CryptoOp(OpKind.MAC, src=r.read(src_len), hash_result_len=res_len)
+            return s, op, res_len
+        (algo, key_len, aop, iv_len, tag_len, aad_len, src_len,
+         dst_len) = vc.AEAD_DATA_STATELESS.unpack(r.read(vc.AEAD_DATA_STATELESS.size))
+        if key_len > c.max_cipher_key_len:
+            raise _Answer(vc.ERR, "key longer than max_cipher_key_len")
+        too_big(key_len, iv_len, aad_len, src_len, dst_len)
+        s = Session(vc.SERVICE_AEAD, aead_algo=algo, aead_key=r.read_secret(key_len), tag_len=tag_len,
+                    aad_len=aad_len, aead_op=aop)
+        with _wiped_on_error(s):
+            iv, src = r.read(iv_len), r.read(src_len)
+            op = CryptoOp(OpKind.AEAD, encrypt=opcode == vc.AEAD_ENCRYPT, iv=iv, src=src,
+                          aad=r.read(aad_len) if aad_len else b"", dst_len=dst_len)
+        return s, op, dst_len
 
     def close(self) -> None:
         self.reset()
         self.dp.close()
+
+
+@contextmanager
+def _wiped_on_error(s: Session):
+    """A transient session whose request cannot be parsed to the end takes its keys with it."""
+    try:
+        yield
+    except BaseException:
+        s.wipe()
+        raise
 
 
 class _Answer(Exception):

@@ -15,6 +15,7 @@ from __future__ import annotations
 import random
 import struct
 from dataclasses import dataclass, field
+from typing import Callable
 
 from bridge import virtio_crypto as vc
 from bridge.accel_client import Heap
@@ -130,7 +131,9 @@ class DriverQueue:
 
 class VirtioCryptoDriver:
     def __init__(self, device, mem_bytes: int = 64 << 20, queue_size: int = 256, indirect: bool = True,
-                 event_idx: bool = True, revision_1: bool = False, seed: int = 0):
+                 event_idx: bool = True, revision_1: bool = False, stateless: bool = False, seed: int = 0):
+        """stateless=True (with revision_1) also negotiates every stateless-mode bit the device
+        offers: the *_stateless request builders then work for those services."""
         self.dev = device
         self.mem = BytesGuestMemory(mem_bytes)
         self.heap = Heap(0x1000, mem_bytes)        # page 0 stays unused, like a null page
@@ -144,6 +147,7 @@ class VirtioCryptoDriver:
         self.want_indirect = indirect
         self.want_event_idx = event_idx
         self.want_revision_1 = revision_1
+        self.want_stateless = stateless and revision_1
         self.probe()
 
     def _interrupt(self, q: int) -> None:
@@ -161,6 +165,9 @@ class VirtioCryptoDriver:
         want = (1 << vc.VIRTIO_F_VERSION_1) | (1 << vc.VIRTIO_F_INDIRECT_DESC) * self.want_indirect \
             | (1 << vc.VIRTIO_F_EVENT_IDX) * self.want_event_idx \
             | (1 << vc.VIRTIO_CRYPTO_F_REVISION_1) * self.want_revision_1
+        if self.want_stateless:
+            want |= sum(1 << b for b in (vc.VIRTIO_CRYPTO_F_CIPHER_STATELESS_MODE, vc.VIRTIO_CRYPTO_F_HASH_STATELESS_MODE,
+                                         vc.VIRTIO_CRYPTO_F_MAC_STATELESS_MODE, vc.VIRTIO_CRYPTO_F_AEAD_STATELESS_MODE))
         self.features = d.device_features & want
         if not self.features & (1 << vc.VIRTIO_F_VERSION_1):
             raise RuntimeError("device does not offer VIRTIO_F_VERSION_1 (Linux refuses it too)")
@@ -286,6 +293,35 @@ class VirtioCryptoDriver:
             self.dev.poll(0.05)
         raise TimeoutError(f"{len(pending)} requests never completed")
 
+    def keep_in_flight(self, queues, depth: int, post: Callable[[int], Pending | None],
+                       done: Callable[[Pending], None], more: Callable[[], bool],
+                       each_round: Callable[[], bool] | None = None, poll_timeout: float = 0.02) -> None:
+        """A guest that keeps `depth` requests in flight on each queue while more() holds:
+        post(q) posts one request without kicking (None: nothing more to post now), each
+        completion is handed to done(token), each_round() runs once a round, after posting and
+        before polling (requests in flight), and may end the loop by returning True. Returns once more() is false and nothing is in flight."""
+        live = dict.fromkeys(queues, 0)
+        while True:
+            going = more()
+            for q in live:
+                posted = False
+                while going and live[q] < depth:
+                    if post(q) is None:
+                        break
+                    live[q] += 1
+                    posted = True
+                if posted:
+                    self.kick(q)
+            if each_round is not None and each_round():      # with this round's requests in flight
+                return
+            self.dev.poll(poll_timeout)
+            for q in live:
+                for t in self.collect(q):
+                    live[q] -= 1
+                    done(t)
+            if not going and not any(live.values()):
+                return
+
     # -------------------------------------------------------------- control queue
     def _ctrl(self, req: bytes, keys: list[bytes], out_len: int, layout: str = "linux") -> Pending:
         parts = [req] + [k for k in keys if k]
@@ -383,6 +419,55 @@ class VirtioCryptoDriver:
         fixed = vc.AEAD_DATA.pack(len(iv), len(aad), len(src), dst_len).ljust(24, b"\0")
         opc = vc.AEAD_ENCRYPT if encrypt else vc.AEAD_DECRYPT
         return self.submit(q, [self._hdr(opc, sid, fixed), iv, src, aad], dst_len, layout, kick=kick)
+
+    # -------------------------------------------------------------- stateless data requests
+    # (REVISION_1 + the service's stateless bit: no session; the parameters and keys travel in
+    # the request, the flag is 0; spec layouts virtio_crypto_*_data_flf/vlf_stateless)
+    def _stateless_hdr(self, opcode: int, algo: int = 0) -> bytes:
+        return vc.OP_HDR.pack(opcode, algo, 0, 0, 0)
+
+    def cipher_stateless(self, q: int, algo: int, key: bytes, encrypt: bool, iv: bytes, src: bytes,
+                         op: int | None = None, layout: str = "linux", kick: bool = True) -> Pending:
+        """`op` (the direction in sess_para) defaults to the opcode's; set it to test a mismatch."""
+        op = (vc.OP_ENCRYPT if encrypt else vc.OP_DECRYPT) if op is None else op
+        fixed = vc.CIPHER_DATA_STATELESS.pack(algo, len(key), op, len(iv), len(src), len(src)).ljust(72, b"\0") + \
+            struct.pack("<I", vc.SYM_OP_CIPHER)
+        opc = vc.CIPHER_ENCRYPT if encrypt else vc.CIPHER_DECRYPT
+        return self.submit(q, [self._stateless_hdr(opc, algo), fixed, key, iv, src], len(src), layout, kick=kick)
+
+    def chain_stateless(self, q: int, algo: int, key: bytes, encrypt: bool, order: int, hash_mode: int,
+                        hash_algo: int, auth_key: bytes, iv: bytes, src: bytes, result_len: int, aad: bytes = b"",
+                        layout: str = "linux", kick: bool = True) -> Pending:
+        op = vc.OP_ENCRYPT if encrypt else vc.OP_DECRYPT
+        n = len(src)
+        fixed = vc.CHAIN_DATA_STATELESS.pack(order, len(aad), algo, len(key), op, hash_algo, len(auth_key), hash_mode,
+                                             len(iv), n, n, 0, n, 0, n, len(aad), result_len, 0) + \
+            struct.pack("<I", vc.SYM_OP_ALGORITHM_CHAINING)
+        opc = vc.CIPHER_ENCRYPT if encrypt else vc.CIPHER_DECRYPT
+        t = self.submit(q, [self._stateless_hdr(opc, algo), fixed, key, auth_key, iv, aad, src], n + result_len,
+                        layout, kick=kick)
+        t.digest_len = result_len
+        return t
+
+    def hash_stateless(self, q: int, algo: int, src: bytes, result_len: int, auth_key: bytes | None = None,
+                       layout: str = "linux", kick: bool = True) -> Pending:
+        """A HASH request, or a MAC request when an auth key is given."""
+        if auth_key is None:
+            parts = [self._stateless_hdr(vc.HASH, algo), vc.HASH_DATA_STATELESS.pack(algo, len(src), result_len, 0),
+                     src]
+        else:
+            parts = [self._stateless_hdr(vc.MAC, algo),
+                     vc.MAC_DATA_STATELESS.pack(algo, len(auth_key), len(src), result_len), auth_key, src]
+        t = self.submit(q, parts, result_len, layout, kick=kick)
+        t.digest_len = result_len
+        return t
+
+    def aead_stateless(self, q: int, algo: int, key: bytes, encrypt: bool, iv: bytes, src: bytes, aad: bytes,
+                       tag_len: int, dst_len: int, layout: str = "linux", kick: bool = True) -> Pending:
+        op = vc.OP_ENCRYPT if encrypt else vc.OP_DECRYPT
+        fixed = vc.AEAD_DATA_STATELESS.pack(algo, len(key), op, len(iv), tag_len, len(aad), len(src), dst_len)
+        opc = vc.AEAD_ENCRYPT if encrypt else vc.AEAD_DECRYPT
+        return self.submit(q, [self._stateless_hdr(opc, algo), fixed, key, iv, src, aad], dst_len, layout, kick=kick)
 
     def run(self, token: Pending) -> Pending:
         """Wait for one request and split its result."""

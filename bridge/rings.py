@@ -20,6 +20,7 @@ from bridge import abi
 from bridge.accel_abi import Completion, decode_cqe
 
 RegWrite = tuple[int, int]          # (CSR address, 32-bit value)
+_PHASE_BYTE = abi.CQE_FIELDS["phase"][0]
 
 
 class HostMemory(Protocol):
@@ -110,9 +111,10 @@ class RingDriver:
         p = self.pairs[q]
         done = []
         while True:
-            c = decode_cqe(self.mem.read(p.cq + p.head * abi.CQE_BYTES, abi.CQE_BYTES))
-            if c.phase != p.phase:
+            raw = self.mem.read(p.cq + p.head * abi.CQE_BYTES, abi.CQE_BYTES)
+            if raw[_PHASE_BYTE] & 1 != p.phase:          # the common case when polling: nothing new
                 break
+            c = decode_cqe(raw)
             if c.queue != q:
                 raise RingError(f"completion for ring {c.queue} posted in ring {q}")
             if c.cookie not in p.inflight:

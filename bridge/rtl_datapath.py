@@ -7,7 +7,7 @@ wedges: the process exiting (any signal) is noticed on the next poll, no complet
 `hang_timeout` seconds while requests are outstanding counts as a hang. Either way every
 request the datapath holds completes with VIRTIO_CRYPTO_ERR, the old process is killed and its
 segment wiped and removed, a new process is started and every live session's context (which
-lives in host memory, as on a real card) is loaded into it. Sessions keep their handles.
+lives in host memory, as on a real card) is loaded into it. Sessions keep their ids.
 
 Who wires this datapath gives it `start`, a function that starts an accelerator and returns
 it (`Accelerator` below); it is called once at creation and again after each fault. The
@@ -23,26 +23,14 @@ from typing import Callable, Protocol
 
 from bridge import abi
 from bridge import virtio_crypto as vc
-from bridge.accel_abi import Session
+from bridge.accel_abi import Context
 from bridge.accel_client import AccelClient, AccelTimeout, OutOfMemory, Request, Transport
-from bridge.datapath import Capabilities, CryptoOp, Done, OpResult, SessionParams, session_supported
+from bridge.algorithms import ABI_OPCODES, CHAIN_ORDERS, CIPHERS, HASHES, MACS, OpKind
+from bridge.datapath import Capabilities, CryptoOp, Done, OpResult
+from bridge.rings import RingError
+from bridge.session import Session, check_session
 
 log = logging.getLogger("vcrypto.rtl")
-
-CIPHER = {vc.CIPHER_AES_ECB: abi.CIPHER_ALG_AES_ECB, vc.CIPHER_AES_CBC: abi.CIPHER_ALG_AES_CBC,
-          vc.CIPHER_AES_CTR: abi.CIPHER_ALG_AES_CTR}
-HASH = {vc.HASH_SHA_224: abi.HASH_ALG_SHA_224, vc.HASH_SHA_256: abi.HASH_ALG_SHA_256}
-MAC = {vc.MAC_HMAC_SHA_224: abi.HASH_ALG_SHA_224, vc.MAC_HMAC_SHA_256: abi.HASH_ALG_SHA_256}
-ORDER = {vc.ALG_CHAIN_HASH_THEN_CIPHER: abi.CHAIN_ORDER_HASH_THEN_CIPHER,
-         vc.ALG_CHAIN_CIPHER_THEN_HASH: abi.CHAIN_ORDER_CIPHER_THEN_HASH}
-
-
-class _Sess:
-    def __init__(self, ctx: int, opcode: int, digest_len: int):
-        self.ctx, self.opcode, self.digest_len = ctx, opcode, digest_len
-        self.inflight = 0
-        self.destroyed = False
-
 
 class AcceleratorHung(AccelTimeout):
     pass
@@ -74,12 +62,11 @@ class RtlDatapath:
         self.faults: list[str] = []          # why each restart happened
         self._start()
         self.capabilities = Capabilities(
-            cipher=set(CIPHER), hash=set(HASH), mac=set(MAC), aead=set(),
+            cipher=set(CIPHERS), hash=set(HASHES), mac=set(MACS), aead=set(),
             chain_hash_modes={vc.SYM_HASH_MODE_AUTH}, max_size=abi.DEV_MAX_REQUEST_BYTES)
-        self.sessions: dict[int, _Sess] = {}
-        self.next_handle = 1
+        self.sessions: set[Session] = set()
         self.backlog: deque[tuple[Request, Done]] = deque()
-        self.waiting: dict[int, tuple[Request, Done, _Sess]] = {}     # cookie -> ...
+        self.waiting: dict[int, tuple[Request, Done, Session]] = {}     # cookie -> ...
         self.immediate: deque[tuple[Done, OpResult]] = deque()
         self._progress = time.monotonic()    # last completion (or start of being busy)
         self._next_alive_check = 0.0
@@ -89,63 +76,63 @@ class RtlDatapath:
         self.client = AccelClient(self.accel.transport(), mmio_timeout=max(self.hang_timeout, 0.5))
 
     # -------------------------------------------------------------- sessions
-    def create_session(self, p: SessionParams) -> tuple[int, int]:
-        st = session_supported(self.capabilities, p)
-        if st != vc.OK:
-            return st, 0
-        # the Session refers to the params' own bytearrays (no copy): the context is encoded
-        # straight into shared memory, then the params are wiped
-        if p.service == vc.SERVICE_CIPHER and not p.chaining:
-            s, op = Session(cipher_alg=CIPHER[p.cipher_algo], decrypt=p.cipher_op == vc.OP_DECRYPT,
-                            key=p.cipher_key), abi.OPCODE_CIPHER
-        elif p.service == vc.SERVICE_CIPHER:
-            s, op = Session(cipher_alg=CIPHER[p.cipher_algo], decrypt=p.cipher_op == vc.OP_DECRYPT,
-                            key=p.cipher_key, hash_alg=MAC[p.hash_algo], digest_len=p.hash_result_len,
-                            chain_order=ORDER[p.chain_order], hmac_key=p.auth_key), abi.OPCODE_CHAIN
-        elif p.service == vc.SERVICE_HASH:
-            s, op = Session(hash_alg=HASH[p.hash_algo], digest_len=p.hash_result_len), abi.OPCODE_HASH
-        else:
-            s, op = Session(hash_alg=MAC[p.hash_algo], digest_len=p.hash_result_len,
-                            hmac_key=p.auth_key), abi.OPCODE_MAC
+    def create_session(self, s: Session) -> int:
+        status = check_session(self.capabilities, s)
+        if status != vc.OK:
+            return status
         try:
-            ctx = self.client.create_context(s)
+            s.context = self.client.create_context(self._context(s))
         except OutOfMemory:
-            p.wipe()
-            return vc.ERR, 0
-        h = self.next_handle
-        self.next_handle += 1
-        self.sessions[h] = _Sess(ctx, op, p.hash_result_len)
-        p.wipe()               # the key now lives only in the context (and the hardware)
-        return vc.OK, h
+            return vc.ERR
+        self.sessions.add(s)
+        s.wipe()               # the key now lives only in the context (and the hardware)
+        return vc.OK
 
-    def destroy_session(self, handle: int) -> None:
-        s = self.sessions.pop(handle)
-        s.destroyed = True
+    @staticmethod
+    def _context(s: Session) -> Context:
+        """The accelerator's context for a session; it refers to the session's own key
+        bytearrays (no copy), which create_context encodes straight into shared memory."""
+        kind = s.kind
+        if kind in (OpKind.CIPHER, OpKind.CHAIN):
+            c = Context(cipher_alg=CIPHERS[s.cipher_algo].abi, decrypt=not s.encrypt, key=s.cipher_key)
+            if kind == OpKind.CIPHER:
+                return c
+            return Context(cipher_alg=c.cipher_alg, decrypt=c.decrypt, key=c.key, hash_alg=MACS[s.hash_algo].abi,
+                           digest_len=s.hash_result_len, chain_order=CHAIN_ORDERS[s.chain_order],
+                           hmac_key=s.auth_key)
+        if kind == OpKind.HASH:
+            return Context(hash_alg=HASHES[s.hash_algo].abi, digest_len=s.hash_result_len)
+        return Context(hash_alg=MACS[s.hash_algo].abi, digest_len=s.hash_result_len, hmac_key=s.auth_key)
+
+    def destroy_session(self, s: Session) -> None:
+        self.sessions.discard(s)
+        s.closed = True
         if s.inflight == 0:
             self._release(s)
 
-    def _release(self, s: _Sess) -> None:
+    def _release(self, s: Session) -> None:
         """The session's last request is done: wipe its context in shared memory, and have the
         device zero its key cache and AES round keys (SCRUB runs between two requests)."""
-        self.client.destroy_context(s.ctx)
-        if s.opcode in (abi.OPCODE_CIPHER, abi.OPCODE_CHAIN):     # hash/MAC keys clear per request
+        self.client.destroy_context(s.context)
+        s.context = -1
+        if s.kind in (OpKind.CIPHER, OpKind.CHAIN):     # hash/MAC keys clear per request
             try:
                 self.client.scrub()
             except (ConnectionError, AccelTimeout):
                 pass        # a dead or hung accelerator is replaced at the next poll, keys and all
 
     # -------------------------------------------------------------- requests
-    def submit(self, handle: int, op: CryptoOp, done: Done) -> None:
-        s = self.sessions[handle]
-        if op.kind == "chain" and not (op.cipher_start == 0 and op.len_to_cipher == len(op.src)
-                                       and op.hash_start == 0 and op.len_to_hash == len(op.src) and not op.aad):
+    def submit(self, s: Session, op: CryptoOp, done: Done) -> None:
+        if op.kind == OpKind.CHAIN and not (op.cipher_start == 0 and op.len_to_cipher == len(op.src)
+                                            and op.hash_start == 0 and op.len_to_hash == len(op.src)
+                                            and not op.aad):
             # the RTL chains over the whole source, without AAD
             self.immediate.append((done, OpResult(vc.NOTSUPP)))
             return
         if len(op.src) > abi.DEV_MAX_REQUEST_BYTES:
             self.immediate.append((done, OpResult(vc.ERR)))
             return
-        req = Request(s.opcode, s.ctx, op.src, iv=op.iv, digest_len=s.digest_len)
+        req = Request(ABI_OPCODES[s.kind], s.context, op.src, iv=op.iv, digest_len=s.hash_result_len)
         req.extra["sess"] = s
         s.inflight += 1
         self.backlog.append((req, done))
@@ -187,9 +174,9 @@ class RtlDatapath:
         self._finished(req.extra["sess"])
         self.immediate.append((done, OpResult(vc.ERR)))
 
-    def _finished(self, s: _Sess) -> None:
+    def _finished(self, s: Session) -> None:
         s.inflight -= 1
-        if s.destroyed and s.inflight == 0:
+        if s.closed and s.inflight == 0:
             self._release(s)
 
     def inflight(self) -> int:
@@ -198,7 +185,7 @@ class RtlDatapath:
     def poll(self, timeout: float = 0.0) -> int:
         try:
             return self._poll(timeout)
-        except (ConnectionError, AccelTimeout) as e:
+        except (ConnectionError, AccelTimeout, RingError) as e:    # dead, hung, or posting garbage
             return self._recover(str(e))
 
     def _poll(self, timeout: float) -> int:
@@ -242,18 +229,18 @@ class RtlDatapath:
         failed = [done for _, done, _ in self.waiting.values()] + [done for _, done in self.backlog]
         log.error("accelerator fault: %s; failing %d requests with ERR and restarting it", why, len(failed))
         self.faults.append(why)
-        saved = {h: self.client.save_context(s.ctx) for h, s in self.sessions.items()}
+        saved = {s: self.client.save_context(s.context) for s in self.sessions}
         self.client.wipe_allocations()             # keys and data do not outlive the old segment
         self.waiting.clear()
         self.backlog.clear()
-        for s in self.sessions.values():
+        for s in self.sessions:
             s.inflight = 0                          # sessions destroyed meanwhile were in `waiting` only
         self.accel.kill()
         for done in failed:                         # the driver hears of it before the restart
             done(OpResult(vc.ERR))
         self._start()
-        for h, raw in saved.items():
-            self.sessions[h].ctx = self.client.load_context(raw)
+        for s, raw in saved.items():
+            s.context = self.client.load_context(raw)
             raw[:] = bytes(len(raw))
         self.restarts += 1
         self._progress = time.monotonic()
@@ -264,8 +251,9 @@ class RtlDatapath:
         return self.accel.stats()
 
     def close(self) -> None:
-        for s in list(self.sessions.values()):
-            self.client.destroy_context(s.ctx)
+        for s in self.sessions:
+            self.client.destroy_context(s.context)
+            s.context = -1
         self.sessions.clear()
         try:
             self.client.scrub()

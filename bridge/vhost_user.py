@@ -37,9 +37,10 @@ import time
 from dataclasses import dataclass
 
 from bridge import virtio_crypto as vc
-from bridge.datapath import SessionParams
+from bridge.datapath import Capabilities
 from bridge.guest_log import GuestLog
 from bridge.guest_memory import GuestMemoryError, Region, RegionGuestMemory
+from bridge.session import Session, symmetric_session
 from bridge.virtqueue import DeviceVirtqueue
 
 log = logging.getLogger("vcrypto.vhost")
@@ -103,28 +104,23 @@ SESSION_72_HEAD = struct.Struct("<qIIIIIIBBBB4xQQ")
 SESSION_72_KEY, SESSION_72_AUTH_KEY = SESSION_72_HEAD.size, SESSION_72_HEAD.size + 64
 
 
-def parse_session_72(raw: bytes | bytearray | memoryview) -> SessionParams | None:
+def parse_session_72(raw: bytes | bytearray | memoryview, caps: Capabilities) -> tuple[int, Session | None]:
     """The session of a CREATE_CRYPTO_SESSION payload (632 bytes; bytes, bytearray or
-    memoryview). The keys are copied straight from the payload into the SessionParams'
-    bytearrays, which the device wipes when the session ends; the payload itself is the
-    caller's to wipe."""
+    memoryview): (OK, session) or (create status, None), by the same rules as the control queue
+    (bridge.session.symmetric_session). The keys are copied straight from the payload into the
+    session's bytearrays, which the device wipes when the session ends; the payload itself is
+    the caller's to wipe."""
     if len(raw) != SESSION_72.size:
         raise struct.error(f"a QEMU 7.2 session is {SESSION_72.size} bytes, not {len(raw)}")
     (_, cipher_alg, key_len, hash_alg, hash_result_len, auth_key_len, aad_len, op_type, direction, hash_mode,
      order, _, _) = SESSION_72_HEAD.unpack_from(raw, 0)
-    if key_len > 64 or auth_key_len > 512:
-        return None
-    if op_type not in (vc.SYM_OP_CIPHER, vc.SYM_OP_ALGORITHM_CHAINING):
-        return None
     with memoryview(raw) as m:
-        key = bytearray(m[SESSION_72_KEY:SESSION_72_KEY + key_len])
-        if op_type == vc.SYM_OP_CIPHER:
-            return SessionParams(vc.SERVICE_CIPHER, cipher_algo=cipher_alg, cipher_key=key, cipher_op=direction)
-        return SessionParams(vc.SERVICE_CIPHER, cipher_algo=cipher_alg, cipher_key=key,
-                             cipher_op=direction, chaining=True, chain_order=order, hash_mode=hash_mode,
-                             hash_algo=hash_alg, hash_result_len=hash_result_len,
-                             auth_key=bytearray(m[SESSION_72_AUTH_KEY:SESSION_72_AUTH_KEY + auth_key_len]),
-                             aad_len=aad_len)
+        def field_reader(off: int, size: int):
+            return lambda n: bytearray(m[off:off + min(n, size)])
+        return symmetric_session(caps, op_type, cipher_alg, key_len, direction, field_reader(SESSION_72_KEY, 64),
+                                 chain_order=order, hash_mode=hash_mode, hash_algo=hash_alg,
+                                 hash_result_len=hash_result_len, auth_key_len=auth_key_len, aad_len=aad_len,
+                                 read_auth_key=field_reader(SESSION_72_AUTH_KEY, 512))
 
 
 def peer_credentials(conn: socket.socket) -> tuple[int, int, int]:
@@ -408,8 +404,7 @@ class VhostUserBackend:
             for fd in (v.kick, v.call):
                 if fd >= 0:
                     os.close(fd)
-        self.dev.reset()
-        self.dev.mem = None                  # drop the views of guest memory, so the maps can close
+        self.dev.detach()                    # sessions gone, and no view of guest memory left: the maps can close
         self.mem = None
         self._unmap(self.maps + self._retired)
         self._retired = []
@@ -507,13 +502,13 @@ class VhostUserBackend:
         through the memory table they were parsed with). Kicks wait; chains a spent budget left
         on a ring stay there. Bounded by the datapath (a hung accelerator is failed after its
         hang timeout); a stop request (SIGTERM) ends it at once."""
-        if self.dev.dp.inflight():
-            log.info("%s: waiting for %d requests in flight", why, self.dev.dp.inflight())
-        while self.dev.dp.inflight():
+        if self.dev.inflight:
+            log.info("%s: waiting for %d requests in flight", why, self.dev.inflight)
+        while self.dev.inflight:
             if self.stopping:
                 raise Stopping()
             try:
-                self.dev.dp.poll(0.01)
+                self.dev.poll_inflight(0.01)
             except Exception:
                 if self.stopping:      # the stop signal interrupted the datapath's wait
                     raise Stopping() from None
@@ -555,21 +550,11 @@ class VhostUserBackend:
             return
         if v.uaddrs is not None:       # through the memory table in force now
             v.desc, v.avail, v.used = (self._gpa(u) for u in v.uaddrs)
-        d = self.dev
-        d.mem = self.mem
-        d.on_notify = self._notify
-        # the guest negotiated VERSION_1, INDIRECT_DESC and EVENT_IDX, but QEMU 7.2 never
-        # forwards that (SET_FEATURES carries no guest features): handle both, always
-        d.driver_features = (1 << vc.VIRTIO_F_VERSION_1) | (1 << vc.VIRTIO_F_INDIRECT_DESC) | (1 << vc.VIRTIO_F_EVENT_IDX)
-        d.status = vc.ACKNOWLEDGE | vc.DRIVER | vc.FEATURES_OK | vc.DRIVER_OK
-        d.setup_queue(q, v.num, v.desc, v.avail, v.used)
-        vq = d.queues[q]
-        if vq.broken:
-            self.flog.error("vring %d: %s; not started (device needs reset)", q, vq.broken)
+        self.dev.attach(self.mem, self._notify)
+        broken = self.dev.start_queue(q, v.num, v.desc, v.avail, v.used, v.base)
+        if broken:
+            self.flog.error("vring %d: %s; not started (device needs reset)", q, broken)
             return
-        vq.last_avail = v.base
-        vq.used_idx = struct.unpack("<H", self.mem.read(v.used + 2, 2))[0]
-        vq.signalled_used = vq.used_idx
         v.started = True
         log.info("vring %d started: %d entries, avail base %d", q, v.num, v.base)
         self._kick(q)
@@ -622,10 +607,8 @@ class VhostUserBackend:
             i = struct.unpack("<I", p[:4])[0]
             v = self._vring(i)
             self._drain("GET_VRING_BASE")          # finish what is in flight, then stop the ring
-            vq = self.dev.queues[i] if v.started else None
-            base = vq.last_avail if vq is not None else v.base
-            if vq is not None:
-                self.dev.queues[i] = None          # stopped: the device does not touch it again
+            base = self.dev.stop_queue(i) if v.started else None     # not touched again
+            base = v.base if base is None else base
             v.started = False
             v.base = base
             if v.kick >= 0:
@@ -724,8 +707,7 @@ class VhostUserBackend:
             if not v.started:
                 continue
             gpas = tuple(self._gpa(u, new) for u in v.uaddrs) if v.uaddrs is not None else (v.desc, v.avail, v.used)
-            vq = self.dev.queues[i]
-            probe = DeviceVirtqueue(new, v.num, gpas[0], gpas[1], gpas[2], vq.event_idx if vq else True)
+            probe = DeviceVirtqueue(new, v.num, gpas[0], gpas[1], gpas[2], True)
             if probe.broken:
                 raise ProtocolError(f"new memory table: running vring {i}: {probe.broken}")
             running[i] = gpas
@@ -733,15 +715,11 @@ class VhostUserBackend:
             self._drain("SET_MEM_TABLE")
         self.mem = new
         if self.dev.mem is not None or running:
-            self.dev.mem = new
+            self.dev.switch_memory(new, running)
         for i, (desc, avail, used) in running.items():
-            v, old = self.vrings[i], self.dev.queues[i]
+            v = self.vrings[i]
             v.desc, v.avail, v.used = desc, avail, used
-            self.dev.setup_queue(i, v.num, desc, avail, used)
-            vq = self.dev.queues[i]
-            if old is not None:
-                vq.last_avail, vq.used_idx, vq.signalled_used = old.last_avail, old.used_idx, old.signalled_used
-            log.info("vring %d: now through the new memory table (avail base %d)", i, vq.last_avail)
+            log.info("vring %d: now through the new memory table", i)
 
     def _create_session(self, p: bytes | bytearray | memoryview) -> bytes:
         """The reply: the session id (or -1), then zeros to the payload's length. QEMU reads only
@@ -751,8 +729,9 @@ class VhostUserBackend:
             self.flog.error("CREATE_CRYPTO_SESSION payload of %d bytes: not the QEMU 7.1/7.2 layout (632); refused",
                       len(p))
             return reply
-        params = parse_session_72(p)
-        status, sid = (vc.NOTSUPP, 0) if params is None else self.dev.open_session(params)
+        status, session = parse_session_72(p, self.dev.caps)
+        if session is not None:
+            status, sid = self.dev.open_session(session)
         if status != vc.OK:
             self.flog.info("crypto session refused: status %d", status)
             return reply

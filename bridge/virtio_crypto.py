@@ -13,6 +13,11 @@ VIRTIO_F_EVENT_IDX = 29
 VIRTIO_F_VERSION_1 = 32
 # device-specific
 VIRTIO_CRYPTO_F_REVISION_1 = 0
+# stateless mode per service (final spec; the v16-v22 drafts' "non-session"/"mux" bits): each needs REVISION_1
+VIRTIO_CRYPTO_F_CIPHER_STATELESS_MODE = 1
+VIRTIO_CRYPTO_F_HASH_STATELESS_MODE = 2
+VIRTIO_CRYPTO_F_MAC_STATELESS_MODE = 3
+VIRTIO_CRYPTO_F_AEAD_STATELESS_MODE = 4
 
 # device status bits (virtio 1.x, 2.1)
 ACKNOWLEDGE, DRIVER, DRIVER_OK, FEATURES_OK, DEVICE_NEEDS_RESET, FAILED = 1, 2, 4, 8, 64, 128
@@ -86,6 +91,19 @@ CHAIN_DATA = struct.Struct("<10I")        # iv_len, src, dst, cipher_start, len_
                                           # hash_start, len_to_hash, aad_len, hash_result_len, rsvd
 HASH_DATA = struct.Struct("<II")          # src_data_len, hash_result_len (also MAC)
 AEAD_DATA = struct.Struct("<4I")          # iv_len, aad_len, src_data_len, dst_data_len
+
+# stateless data requests (REVISION_1 + the service's STATELESS_MODE bit, flag without SESSION_MODE):
+# the session's parameters travel in the fixed part, its keys first in the variable part
+FLAG_SESSION_MODE = 1
+HASH_DATA_STATELESS = struct.Struct("<4I")    # algo, src_data_len, hash_result_len, reserved  (src)
+MAC_DATA_STATELESS = struct.Struct("<4I")     # algo, auth_key_len, src_data_len, hash_result_len  (auth_key, src)
+CIPHER_DATA_STATELESS = struct.Struct("<6I")  # algo, key_len, op, iv_len, src_data_len, dst_data_len  (key, iv, src)
+CHAIN_DATA_STATELESS = struct.Struct("<18I")  # order, aad_len, c.algo, c.key_len, c.op, h.algo, h.auth_key_len,
+                                              # h.hash_mode, then CHAIN_DATA's 10 words
+                                              # (cipher_key, auth_key, iv, aad, src)
+SYM_DATA_STATELESS_LEN = 76                   # the 72-byte op_type_flf, then op_type (driver-written)
+AEAD_DATA_STATELESS = struct.Struct("<8I")    # algo, key_len, op, iv_len, tag_len, aad_len, src_len, dst_len
+                                              # (key, iv, src, aad)
 
 # key-length rules per cipher (bytes)
 AES_KEY_LENGTHS = (16, 24, 32)

@@ -196,6 +196,11 @@ class ChainReader:
     def read(self, n: int) -> bytes:
         return bytes(self.read_secret(n))
 
+    def skip(self, n: int) -> None:
+        if n > self.remaining():
+            raise EOFError(f"need {n} readable bytes, {self.remaining()} left")
+        self.pos += n
+
     def read_secret(self, n: int) -> bytearray:
         """The next n bytes as one bytearray, copied straight from views of guest memory: no
         intermediate `bytes` (which could not be wiped), so a key read this way exists only in

@@ -305,8 +305,8 @@ class AcceleratorProcess:
                 cmd += ["--stats", str(self.stats_file)]
             self.proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True)
             deadline = time.monotonic() + self.start_timeout * (10 if "VCRYPTO_ACCEL_WRAPPER" in os.environ else 1)
-            while _get(self.mem, "state") != 1:
-                if self.proc.poll() is not None:
+            while _get(self.mem, "state") != abi.PROCESS_STATE_RUNNING:
+                if self.proc.poll() is not None or _get(self.mem, "state") == abi.PROCESS_STATE_FAILED:
                     raise AcceleratorError(f"accelerator process exited: {self.proc.stderr.read().strip()}")
                 if time.monotonic() > deadline:
                     raise AcceleratorError("accelerator process did not start")
@@ -317,7 +317,8 @@ class AcceleratorProcess:
         return self
 
     def alive(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None and _get(self.mem, "state") == 1
+        return (self.proc is not None and self.proc.poll() is None
+                and _get(self.mem, "state") == abi.PROCESS_STATE_RUNNING)
 
     def exit_status(self) -> int | None:
         return self.proc.poll() if self.proc is not None else None

@@ -18,10 +18,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bridge import virtio_crypto as vc  # noqa: E402
-from bridge.datapath import SoftDatapath  # noqa: E402
 from bridge.device import VirtioCryptoDevice  # noqa: E402
 from bridge.driver import VirtioCryptoDriver  # noqa: E402
-from sim.accel_process import rtl_datapath  # noqa: E402
+from sim.datapaths import open_datapath  # noqa: E402
 from sim.cocotb_run import ROOT  # noqa: E402
 
 SIZES = (64, 4096, 65536)
@@ -43,24 +42,14 @@ def measure(drv, dev, op: str, size: int, seconds: float) -> dict:
     s0 = dev.dp.stats()
     t0 = time.perf_counter()
     done = 0
-    live = {q: 0 for q in range(QUEUES)}
-    while True:
-        running = time.perf_counter() - t0 < seconds
-        for q in range(QUEUES):
-            if running and live[q] < INFLIGHT:
-                while live[q] < INFLIGHT:
-                    post(q)
-                    live[q] += 1
-                drv.kick(q)
-        dev.poll(0.01)
-        for q in range(QUEUES):
-            for t in drv.collect(q):
-                if t.status != vc.OK:
-                    raise SystemExit(f"{op} {size}: status {t.status}")
-                live[q] -= 1
-                done += 1
-        if not running and not any(live.values()):
-            break
+
+    def finished(t) -> None:
+        nonlocal done
+        if t.status != vc.OK:
+            raise SystemExit(f"{op} {size}: status {t.status}")
+        done += 1
+    drv.keep_in_flight(range(QUEUES), INFLIGHT, post, finished, lambda: time.perf_counter() - t0 < seconds,
+                       poll_timeout=0.01)
     wall = time.perf_counter() - t0
     res = {"requests_per_s": round(done / wall, 1), "MB_per_s": round(done * size / wall / 1e6, 3), "requests": done}
     s1 = dev.dp.stats()
@@ -77,7 +66,7 @@ def main() -> int:
     seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 2.0
     out: dict = {"queues": QUEUES, "inflight_per_queue": INFLIGHT}
     for name in ("soft", "rtl"):
-        dp = SoftDatapath() if name == "soft" else rtl_datapath()
+        dp = open_datapath(name)
         dev = VirtioCryptoDevice(dp, num_dataqueues=QUEUES)
         drv = VirtioCryptoDriver(dev, mem_bytes=256 << 20)
         try:

@@ -64,7 +64,7 @@ def _stop(proc: subprocess.Popen | None, grace: float = 10.0) -> None:
 
 
 def start_backend(datapath: str, sock: str, log_path: str, fail_every: int = 0) -> subprocess.Popen:
-    cmd = [sys.executable, "-m", "bridge.cli", "serve", "--socket", sock, "--datapath", datapath, "-v"]
+    cmd = [sys.executable, "-m", "sim.cli", "serve", "--socket", sock, "--datapath", datapath, "-v"]
     if fail_every:
         cmd += ["--fail-every", str(fail_every)]
     log = open(log_path, "w")

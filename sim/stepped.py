@@ -22,6 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+from bridge import abi  # noqa: E402
 from sim.cocotb_run import rtl_sources  # noqa: E402
 
 BUILD = ROOT / "build" / "pyverilator"
@@ -58,7 +59,9 @@ class SteppedTop:
         self.sim = sim or build()
         self.io = self.sim.io
         self.mem = bytearray(mem_bytes)
-        self._rq: list[list[int]] = []      # [addr, beats]
+        # the host memory model of the accelerator process (sim/harness/accel_main.cpp), in
+        # Python: the same depth and the same DECERR outside memory, from the same ABI constants
+        self._rq: list[list[int]] = []      # [addr, beats, error]
         self._wq: list[list[int]] = []
         self._bq: list[int] = []
         self.cycles = 0
@@ -74,25 +77,25 @@ class SteppedTop:
     def tick(self, n: int = 1) -> None:
         io = self.io
         for _ in range(n):
-            io.m_axi_arready = int(len(self._rq) < 2)
-            io.m_axi_awready = int(len(self._wq) < 2)
+            io.m_axi_arready = int(len(self._rq) < abi.SHM_DMA_OUTSTANDING)
+            io.m_axi_awready = int(len(self._wq) < abi.SHM_DMA_OUTSTANDING)
             io.m_axi_wready = int(bool(self._wq))
             io.m_axi_rvalid = int(bool(self._rq))
             if self._rq:
-                a, beats = self._rq[0]
-                io.m_axi_rdata = int.from_bytes(self.mem[a:a + 16], "little")
+                a, beats, err = self._rq[0]
+                io.m_axi_rdata = 0 if err else int.from_bytes(self.mem[a:a + 16], "little")
                 io.m_axi_rlast = int(beats == 1)
-                io.m_axi_rresp = 0
+                io.m_axi_rresp = abi.SHM_DMA_DECERR if err else 0
             io.m_axi_bvalid = int(bool(self._bq))
-            io.m_axi_bresp = 0
+            io.m_axi_bresp = self._bq[0] if self._bq else 0
             io.clk_i = 0
             ar = io.m_axi_arvalid and io.m_axi_arready
             r = io.m_axi_rvalid and io.m_axi_rready
             aw = io.m_axi_awvalid and io.m_axi_awready
             w = io.m_axi_wvalid and io.m_axi_wready
             b = io.m_axi_bvalid and io.m_axi_bready
-            ar_req = (io.m_axi_araddr, io.m_axi_arlen + 1)
-            aw_req = (io.m_axi_awaddr, io.m_axi_awlen + 1)
+            ar_req = self._burst(io.m_axi_araddr, io.m_axi_arlen + 1)
+            aw_req = self._burst(io.m_axi_awaddr, io.m_axi_awlen + 1)
             wdata, wstrb = io.m_axi_wdata, io.m_axi_wstrb
             io.clk_i = 1
             self.cycles += 1
@@ -106,18 +109,21 @@ class SteppedTop:
             if b:
                 self._bq.pop(0)
             if w:
-                a = self._wq[0][0]
+                a, _, err = self._wq[0]
                 raw = wdata.to_bytes(16, "little")
                 for i in range(16):
-                    if wstrb >> i & 1:
+                    if wstrb >> i & 1 and not err:
                         self.mem[a + i] = raw[i]
                 self._wq[0][0] += 16
                 self._wq[0][1] -= 1
                 if self._wq[0][1] == 0:
                     self._wq.pop(0)
-                    self._bq.append(0)
+                    self._bq.append(abi.SHM_DMA_DECERR if err else 0)
             if aw:
                 self._wq.append(list(aw_req))
+
+    def _burst(self, addr: int, beats: int) -> list[int]:
+        return [addr, beats, int(addr + 16 * beats > len(self.mem))]
 
     def csr_write(self, addr: int, value: int, limit: int = 100) -> None:
         io = self.io

@@ -109,6 +109,18 @@ def reference_writable(mem, desc: int, size: int, head: int) -> list[tuple[int, 
     return out
 
 
+def post_raw(drv, q: int, descs: list[tuple[int, int, int]]) -> int:
+    """Post a chain of hand-made descriptors [(addr, len, flags)] on the driver's queue q,
+    linked in order (NEXT added); returns its head."""
+    dq = drv.queues[q]
+    idxs = dq.take(len(descs))
+    for k, (i, (addr, length, flags)) in enumerate(zip(idxs, descs)):
+        more = k + 1 < len(idxs)
+        dq.write_desc(i, addr, length, flags | (VIRTQ_DESC_F_NEXT if more else 0), idxs[k + 1] if more else 0)
+    dq.post(idxs[0], idxs, Pending(q, idxs[0], [], []))
+    return idxs[0]
+
+
 def u16(mem, gpa: int) -> int:
     return struct.unpack("<H", mem.read(gpa, 2))[0]
 

@@ -4,7 +4,7 @@ datapath, driven by the driver model, in its own process.
     python tests/hygiene_backend.py soft|rtl ctrl|direct
 
 ctrl: sessions are created through the control queue (the device parses them out of guest
-memory); direct: handed to VirtioCryptoDevice.open_session as SessionParams, as the vhost-user
+memory); direct: handed to VirtioCryptoDevice.open_session as Session objects, as the vhost-user
 backend does once it has parsed QEMU's CREATE_CRYPTO_SESSION.
 
 Protocol on stdin/stdout, one line each:
@@ -32,7 +32,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bridge import virtio_crypto as vc  # noqa: E402
-from bridge.datapath import SessionParams  # noqa: E402
+from bridge.session import Session  # noqa: E402
 from bridge.device import VirtioCryptoDevice  # noqa: E402
 from bridge.driver import Pending, VirtioCryptoDriver  # noqa: E402
 
@@ -89,27 +89,27 @@ def aead_session(drv, key: bytearray, op: int) -> int:
 
 class Direct:
     """Sessions handed to the device the way the vhost-user backend hands them over
-    (VirtioCryptoDevice.open_session with SessionParams), bypassing the control queue."""
+    (VirtioCryptoDevice.open_session with a Session), bypassing the control queue."""
 
     def __init__(self, dev):
         self.dev = dev
 
     def cipher(self, drv, algo: int, key: bytearray, op: int) -> int:
-        return _ok(self.dev.open_session(SessionParams(vc.SERVICE_CIPHER, cipher_algo=algo, cipher_key=bytearray(key),
+        return _ok(self.dev.open_session(Session(vc.SERVICE_CIPHER, cipher_algo=algo, cipher_key=bytearray(key),
                                                        cipher_op=op)))
 
     def chain(self, drv, algo: int, key: bytearray, op: int, hash_algo: int, result_len: int, auth_key: bytearray) -> int:
-        return _ok(self.dev.open_session(SessionParams(
+        return _ok(self.dev.open_session(Session(
             vc.SERVICE_CIPHER, cipher_algo=algo, cipher_key=bytearray(key), cipher_op=op, chaining=True,
             chain_order=vc.ALG_CHAIN_CIPHER_THEN_HASH, hash_mode=vc.SYM_HASH_MODE_AUTH, hash_algo=hash_algo,
             hash_result_len=result_len, auth_key=bytearray(auth_key))))
 
     def mac(self, drv, algo: int, result_len: int, key: bytearray) -> int:
-        return _ok(self.dev.open_session(SessionParams(vc.SERVICE_MAC, hash_algo=algo, hash_result_len=result_len,
+        return _ok(self.dev.open_session(Session(vc.SERVICE_MAC, hash_algo=algo, hash_result_len=result_len,
                                                        auth_key=bytearray(key))))
 
     def aead(self, drv, key: bytearray, op: int) -> int:
-        return _ok(self.dev.open_session(SessionParams(vc.SERVICE_AEAD, aead_algo=vc.AEAD_GCM, aead_key=bytearray(key),
+        return _ok(self.dev.open_session(Session(vc.SERVICE_AEAD, aead_algo=vc.AEAD_GCM, aead_key=bytearray(key),
                                                        tag_len=16, aad_len=16, aead_op=op)))
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from bridge import abi
-from bridge.accel_abi import Session
+from bridge.accel_abi import Context
 from bridge.accel_client import AccelClient, Request
 from bridge.accel_model import run_request
 from sim.accel_process import AcceleratorProcess, build, posix_objects_left
@@ -24,22 +24,22 @@ from sim.cocotb_run import ROOT
 pytestmark = pytest.mark.xdist_group("accel")    # one process at a time on a 2-core machine
 
 
-def random_sessions(rng: random.Random) -> list[Session]:
+def random_sessions(rng: random.Random) -> list[Context]:
     out = []
     for cipher in (abi.CIPHER_ALG_AES_ECB, abi.CIPHER_ALG_AES_CBC, abi.CIPHER_ALG_AES_CTR):
         for klen in (16, 24, 32):
             for dec in (False, True):
-                out.append(Session(cipher_alg=cipher, decrypt=dec, key=rng.randbytes(klen)))
+                out.append(Context(cipher_alg=cipher, decrypt=dec, key=rng.randbytes(klen)))
     for h, d in ((abi.HASH_ALG_SHA_224, 28), (abi.HASH_ALG_SHA_256, 32)):
-        out.append(Session(hash_alg=h, digest_len=d))
-        out.append(Session(hash_alg=h, digest_len=d - 4, hmac_key=rng.randbytes(rng.choice((16, 64, 100)))))
+        out.append(Context(hash_alg=h, digest_len=d))
+        out.append(Context(hash_alg=h, digest_len=d - 4, hmac_key=rng.randbytes(rng.choice((16, 64, 100)))))
         for order in (abi.CHAIN_ORDER_CIPHER_THEN_HASH, abi.CHAIN_ORDER_HASH_THEN_CIPHER):
-            out.append(Session(cipher_alg=rng.choice((2, 3)), key=rng.randbytes(32), hash_alg=h, digest_len=d,
+            out.append(Context(cipher_alg=rng.choice((2, 3)), key=rng.randbytes(32), hash_alg=h, digest_len=d,
                                chain_order=order, hmac_key=rng.randbytes(32), decrypt=order == 2))
     return out
 
 
-def opcode_for(s: Session) -> int:
+def opcode_for(s: Context) -> int:
     if s.cipher_alg and s.hash_alg:
         return abi.OPCODE_CHAIN
     if s.cipher_alg:
@@ -141,6 +141,6 @@ def test_waveform_window(tmp_path):
     fst = tmp_path / "window.fst"
     with AcceleratorProcess(mem_bytes=8 << 20, fst=str(fst), fst_from=0, fst_cycles=5000) as accel:
         client = AccelClient(accel.transport())
-        ctx = client.create_context(Session(cipher_alg=abi.CIPHER_ALG_AES_CBC, key=bytes(16)))
+        ctx = client.create_context(Context(cipher_alg=abi.CIPHER_ALG_AES_CBC, key=bytes(16)))
         client.run([Request(abi.OPCODE_CIPHER, ctx, bytes(256), iv=bytes(16))])
     assert fst.exists() and fst.stat().st_size > 1000

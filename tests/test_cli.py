@@ -4,7 +4,7 @@ import sys
 
 import pytest
 
-from bridge.cli import main
+from sim.cli import main
 from bridge.sha2_state import hmac_states
 
 
@@ -20,21 +20,21 @@ def test_bad_key_is_a_message_not_a_traceback(capsys):
 
 
 def test_serve_needs_a_socket_and_reports_bad_paths():
-    r = subprocess.run([sys.executable, "-m", "bridge.cli", "serve"], capture_output=True, text=True)
+    r = subprocess.run([sys.executable, "-m", "sim.cli", "serve"], capture_output=True, text=True)
     assert r.returncode == 2 and "--socket" in r.stderr and "Traceback" not in r.stderr
-    r = subprocess.run([sys.executable, "-m", "bridge.cli", "serve", "--datapath", "soft", "--socket",
+    r = subprocess.run([sys.executable, "-m", "sim.cli", "serve", "--datapath", "soft", "--socket",
                         "/nonexistent-dir/x.sock"], capture_output=True, text=True, timeout=30)
     assert r.returncode == 2 and "Traceback" not in r.stderr
 
 
 def test_bad_options_are_messages():
-    r = subprocess.run([sys.executable, "-m", "bridge.cli", "run", "--queues", "0"], capture_output=True, text=True)
+    r = subprocess.run([sys.executable, "-m", "sim.cli", "run", "--queues", "0"], capture_output=True, text=True)
     assert r.returncode == 2 and "--queues" in r.stderr and "Traceback" not in r.stderr
 
 
 @pytest.mark.parametrize("datapath", ["soft", pytest.param("rtl", marks=pytest.mark.xdist_group("accel"))])
 def test_run_verifies_a_mixed_workload(datapath):
-    r = subprocess.run([sys.executable, "-m", "bridge.cli", "run", "--datapath", datapath, "--seconds", "2",
+    r = subprocess.run([sys.executable, "-m", "sim.cli", "run", "--datapath", datapath, "--seconds", "2",
                         "--queues", "3", "--max-len", "8192", "--json"], capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)

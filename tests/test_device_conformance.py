@@ -194,12 +194,12 @@ def test_18_destroy_statuses_and_invsess_after_destroy():
 def test_keys_are_wiped_when_a_session_ends_and_on_reset():
     dev, drv = make()
     _, sid = drv.create_mac_session(vc.MAC_HMAC_SHA_256, 32, b"secret-key" * 3)
-    params = dev.sessions[sid].params
+    params = dev.sessions[sid]
     assert bytes(params.auth_key) == b"secret-key" * 3
     drv.destroy_session(vc.MAC_DESTROY_SESSION, sid)
     assert bytes(params.auth_key) == bytes(30)
     enc, _ = drv.skcipher_setkey(vc.CIPHER_AES_CBC, b"K" * 16)
-    params = dev.sessions[enc].params
+    params = dev.sessions[enc]
     dev.set_status(0)                                   # device reset
     assert bytes(params.cipher_key) == bytes(16) and not dev.sessions
 

@@ -113,8 +113,8 @@ def test_rtl_session_keys_leave_shared_memory_on_destroy(pair):
     key = bytes(range(100, 132))
     st, sid = rtl_drv.create_cipher_session(vc.CIPHER_AES_CBC, key, vc.OP_ENCRYPT)
     assert st == vc.OK
-    ctx = rtl.sessions[rtl_drv.dev.sessions[sid].handle].ctx
+    ctx = rtl_drv.dev.sessions[sid].context
     assert key in rtl.client.read(ctx, 128)
-    assert bytes(rtl_drv.dev.sessions[sid].params.cipher_key) == bytes(32)     # not kept in Python either
+    assert bytes(rtl_drv.dev.sessions[sid].cipher_key) == bytes(32)     # not kept in Python either
     assert rtl_drv.destroy_session(vc.CIPHER_DESTROY_SESSION, sid) == vc.OK
     assert rtl.client.read(ctx, 128) == bytes(128)

@@ -30,7 +30,7 @@ from hypothesis import strategies as st
 from bridge import virtio_crypto as vc
 from bridge.driver import LAYOUTS
 from bridge.virtqueue import DESC, VIRTQ_DESC_F_INDIRECT, VIRTQ_DESC_F_NEXT, VIRTQ_DESC_F_WRITE
-from tests.hostile import MEM, DeviceHarness, Pending, VhostHarness
+from tests.hostile import MEM, DeviceHarness, Pending, VhostHarness, post_raw
 
 FUZZ_CASES = int(os.environ.get("VCRYPTO_FUZZ_CASES", "0") or 0)
 
@@ -524,17 +524,6 @@ def test_property_vhost_user_messages(record_property):
 
 
 # ---------------------------------------------------------------- regressions (bugs the properties found)
-def _post_raw(h: DeviceHarness, q: int, descs: list[tuple[int, int, int]]) -> int:
-    """Post a chain of hand-made descriptors [(addr, len, flags)], linked in order (NEXT added)."""
-    dq = h.drv.queues[q]
-    idxs = dq.take(len(descs))
-    for k, (i, (addr, length, flags)) in enumerate(zip(idxs, descs)):
-        more = k + 1 < len(idxs)
-        dq.write_desc(i, addr, length, flags | (VIRTQ_DESC_F_NEXT if more else 0), idxs[k + 1] if more else 0)
-    dq.post(idxs[0], idxs, Pending(q, idxs[0], [], []))
-    return idxs[0]
-
-
 def test_regression_available_index_jump_needs_reset_instead_of_hanging():
     """avail->idx more than the queue size ahead: kick() looped forever re-reporting it."""
     h = DeviceHarness()
@@ -571,7 +560,7 @@ def test_regression_looping_indirect_table_with_a_huge_length_is_rejected_quickl
     h = DeviceHarness()
     table, buf = h.drv.heap.alloc(16), h.drv.heap.alloc(72)
     h.mem.write(table, DESC.pack(buf, 72, VIRTQ_DESC_F_NEXT, 0))
-    head = _post_raw(h, 0, [(table, 0xFFFFFFF0, VIRTQ_DESC_F_INDIRECT)])
+    head = post_raw(h.drv, 0, [(table, 0xFFFFFFF0, VIRTQ_DESC_F_INDIRECT)])
     h.kick(0)
     assert h.dev.status & vc.DEVICE_NEEDS_RESET and "indirect table of" in h.dev.needs_reset_reason
     assert [(t.head, t.used_len) for t in h.drv.collect(0)] == [(head, 0)]
@@ -586,7 +575,7 @@ def test_regression_destroy_status_goes_to_the_first_writable_byte():
     a_req, empty, status = h.drv.heap.alloc(72), h.drv.heap.alloc(16), h.drv.heap.alloc(16)
     h.mem.write(a_req, req)
     h.mem.write(empty, b"\xee" * 16)
-    _post_raw(h, q, [(a_req, 72, 0), (empty, 0, VIRTQ_DESC_F_WRITE), (status, 1, VIRTQ_DESC_F_WRITE)])
+    post_raw(h.drv, q, [(a_req, 72, 0), (empty, 0, VIRTQ_DESC_F_WRITE), (status, 1, VIRTQ_DESC_F_WRITE)])
     h.kick(q)                                                  # the harness checks where the device wrote
     assert h.mem.read(empty, 16) == b"\xee" * 16 and h.mem.read(status, 1) == bytes([vc.OK])
 

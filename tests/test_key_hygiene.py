@@ -63,14 +63,15 @@ def test_cipher_session_end_clears_python_shared_memory_and_rtl(rig):
     key = bytes(range(200, 232))
     st, sid = drv.create_cipher_session(vc.CIPHER_AES_CBC, key, vc.OP_ENCRYPT)
     assert st == vc.OK
-    s = dp.sessions[dev.sessions[sid].handle]
-    assert key in dp.client.read(s.ctx, abi.CTX_BYTES)
-    assert bytes(dev.sessions[sid].params.cipher_key) == bytes(32)        # Python keeps no copy
+    s = dev.sessions[sid]
+    ctx = s.context
+    assert key in dp.client.read(ctx, abi.CTX_BYTES)
+    assert bytes(s.cipher_key) == bytes(32)        # Python keeps no copy
     assert drv.run(drv.cipher(0, sid, True, bytes(16), bytes(64))).status == vc.OK
     assert dp.client.keys_held(), "after a cipher request the device holds the key schedule"
     before = dp.client.scrubs_done()
     assert drv.destroy_session(vc.CIPHER_DESTROY_SESSION, sid) == vc.OK
-    assert dp.client.read(s.ctx, abi.CTX_BYTES) == bytes(abi.CTX_BYTES)
+    assert dp.client.read(ctx, abi.CTX_BYTES) == bytes(abi.CTX_BYTES) and s.context == -1
     wait_keys_gone(dp, before)
 
 
@@ -79,7 +80,7 @@ def test_session_closed_with_requests_in_flight_is_wiped_after_the_last_one(rig)
     key = bytes(range(16))
     st, sid = drv.create_cipher_session(vc.CIPHER_AES_CTR, key, vc.OP_ENCRYPT)
     assert st == vc.OK
-    ctx = dp.sessions[dev.sessions[sid].handle].ctx
+    ctx = dev.sessions[sid].context
     tokens = [drv.cipher(i % 2, sid, True, bytes(16), bytes(65536), kick=False) for i in range(6)]
     for q in range(2):
         drv.kick(q)
@@ -97,7 +98,7 @@ def test_hmac_states_are_wiped_and_not_kept_by_the_rtl(rig):
     dp, dev, drv = rig
     st, sid = drv.create_mac_session(vc.MAC_HMAC_SHA_256, 32, b"secret" * 10)
     assert st == vc.OK
-    ctx = dp.sessions[dev.sessions[sid].handle].ctx
+    ctx = dev.sessions[sid].context
     assert any(dp.client.read(ctx + 64, 64))                 # inner/outer states are there
     assert drv.run(drv.hash(0, sid, bytes(100), 32, mac=True)).status == vc.OK
     assert not dp.client.keys_held(), "the RTL kept HMAC state (or a key) past the request"
@@ -113,8 +114,8 @@ def test_device_reset_wipes_every_session(rig):
         assert st == vc.OK
         assert drv.run(drv.cipher(0, sid, True, b"", bytes(32))).status == vc.OK
         sids.append(sid)
-    ctxs = [dp.sessions[dev.sessions[s].handle].ctx for s in sids]
-    params = [dev.sessions[s].params for s in sids]
+    ctxs = [dev.sessions[s].context for s in sids]
+    params = [dev.sessions[s] for s in sids]
     before = dp.client.scrubs_done()
     dev.set_status(0)                                       # the driver resets the device
     assert not dev.sessions and not dp.sessions
@@ -369,7 +370,7 @@ def test_no_key_left_in_vcrypto_serve_after_close_and_disconnect(datapath, tmp_p
             needles.update({f"set {i} {name}: {what}": v for what, v in hmac_secrets(keys[name], bits).items()})
     sock = tmp_path / "vhost.sock"
     log = open(tmp_path / "serve.log", "w+")
-    proc = subprocess.Popen([sys.executable, "-m", "bridge.cli", "serve", "--socket", str(sock), "--datapath", datapath],
+    proc = subprocess.Popen([sys.executable, "-m", "sim.cli", "serve", "--socket", str(sock), "--datapath", datapath],
                             stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, start_new_session=True)
     fes = []
     try:

@@ -17,6 +17,7 @@ import pytest
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from bridge import virtio_crypto as vc
+from bridge.algorithms import OpKind
 from bridge.datapath import CryptoOp, SoftDatapath
 from bridge.device import Limits, VirtioCryptoDevice
 from bridge.driver import Pending, VirtioCryptoDriver
@@ -65,10 +66,10 @@ def test_regression_rtl_iv_longer_than_16_bytes_does_not_poison_the_datapath(rtl
         assert (t.status, t.dst) == (vc.OK, want)
         assert drv.run(drv.cipher(0, cbc, True, bytes(16), bytes(32))).status == vc.OK
         # below the device: the datapath itself refuses the entry alone, the next one is served
-        h = dev.sessions[cbc].handle
+        s = dev.sessions[cbc]
         got = []
-        rtl_dp.submit(h, CryptoOp("cipher", iv=bytes(24), src=bytes(32), dst_len=32), got.append)
-        rtl_dp.submit(h, CryptoOp("cipher", iv=bytes(16), src=bytes(32), dst_len=32), got.append)
+        rtl_dp.submit(s, CryptoOp(OpKind.CIPHER, iv=bytes(24), src=bytes(32), dst_len=32), got.append)
+        rtl_dp.submit(s, CryptoOp(OpKind.CIPHER, iv=bytes(16), src=bytes(32), dst_len=32), got.append)
         deadline = time.monotonic() + 10
         while len(got) < 2 and time.monotonic() < deadline:
             rtl_dp.poll(0.02)
@@ -150,17 +151,6 @@ def test_regression_malformed_fields_get_the_same_status_on_both_datapaths(rtl_d
 
 # ------------------------------------------------------------------ bounded memory and work
 BIG = (1 << 19) - 16      # the largest CBC request: IV + source + destination <= max_size (1 MiB)
-
-
-def post_raw(drv, q: int, descs: list[tuple[int, int, int]]) -> int:
-    """Post a chain of hand-made descriptors [(addr, len, flags)], linked in order."""
-    dq = drv.queues[q]
-    idxs = dq.take(len(descs))
-    for k, (i, (addr, length, flags)) in enumerate(zip(idxs, descs)):
-        more = k + 1 < len(idxs)
-        dq.write_desc(i, addr, length, flags | (VIRTQ_DESC_F_NEXT if more else 0), idxs[k + 1] if more else 0)
-    dq.post(idxs[0], idxs, Pending(q, idxs[0], [], []))
-    return idxs[0]
 
 
 def big_cbc_chains(drv, sid: int, q: int, count: int, nbytes: int = BIG) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bridge import soak
+from sim import soak
 from bridge.datapath import FailingDatapath, SoftDatapath
 
 

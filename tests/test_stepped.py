@@ -4,7 +4,7 @@ toggling the AXI4-Lite pins."""
 import pytest
 
 from bridge import abi
-from bridge.accel_abi import Session, encode_sqe
+from bridge.accel_abi import Context, encode_sqe
 from bridge.accel_model import run_request
 from bridge.rings import BufferMemory, RingDriver, RingPair
 
@@ -19,7 +19,7 @@ def test_stepped_model_runs_a_request():
     rings = RingDriver(BufferMemory(top.mem), [RingPair(sq=0x1000, cq=0x2000, sq_log2=2, cq_log2=2)])
     for reg, val in rings.setup(0, 1 << 16):
         top.csr_write(reg, val)
-    s = Session(cipher_alg=abi.CIPHER_ALG_AES_CTR, key=bytes(range(32)), hash_alg=abi.HASH_ALG_SHA_256,
+    s = Context(cipher_alg=abi.CIPHER_ALG_AES_CTR, key=bytes(range(32)), hash_alg=abi.HASH_ALG_SHA_256,
                 digest_len=32, chain_order=abi.CHAIN_ORDER_CIPHER_THEN_HASH, hmac_key=b"key")
     data, iv = bytes(range(100)), bytes(range(16, 32))
     top.mem[ctx:ctx + abi.CTX_BYTES] = s.context()

@@ -47,7 +47,7 @@ SIGTERM_BOUND = 1.0            # seconds: a correctness bound (issue #11), not a
 def serve(tmp_path: Path, datapath: str = "soft", *extra: str):
     sock = str(tmp_path / "vcrypto.sock")
     log_path = tmp_path / f"serve-{datapath}.log"
-    cmd = [sys.executable, "-m", "bridge.cli", "serve", "--socket", sock, "--datapath", datapath, "-v", *extra]
+    cmd = [sys.executable, "-m", "sim.cli", "serve", "--socket", sock, "--datapath", datapath, "-v", *extra]
     with open(log_path, "w") as log:
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, start_new_session=True)
     try:

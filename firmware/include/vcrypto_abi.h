@@ -126,9 +126,11 @@
 #define VCRYPTO_SHM_MMIO_SLOTS 0x100ull
 #define VCRYPTO_SHM_MMIO_SLOT_BYTES 0x10ull
 #define VCRYPTO_SHM_MMIO_RING_OFFSET 0x1000ull
+#define VCRYPTO_SHM_DMA_OUTSTANDING 0x4ull
+#define VCRYPTO_SHM_DMA_DECERR 0x3ull
 #define VCRYPTO_SHM_MAGIC_OFF 0u /* 8 B: magic_value, written by the creator */
 #define VCRYPTO_SHM_VERSION_OFF 8u /* 4 B: version_value */
-#define VCRYPTO_SHM_STATE_OFF 12u /* 4 B: process state: 0 starting, 1 running, 2 stopped, 3 failed */
+#define VCRYPTO_SHM_STATE_OFF 12u /* 4 B: process state, a [process_state] value */
 #define VCRYPTO_SHM_SIZE_OFF 16u /* 8 B: segment size in bytes */
 #define VCRYPTO_SHM_CLIENT_PID_OFF 24u /* 4 B: pid of the bridge process (the process exits when it is gone) */
 #define VCRYPTO_SHM_ACCEL_PID_OFF 28u /* 4 B: pid of the accelerator process */
@@ -141,6 +143,10 @@
 #define VCRYPTO_SHM_IRQ_COUNT_OFF 216u /* 8 B: rising edges of the interrupt line */
 #define VCRYPTO_MMIO_OP_WRITE 1u
 #define VCRYPTO_MMIO_OP_READ 2u
+#define VCRYPTO_PROCESS_STATE_STARTING 0u
+#define VCRYPTO_PROCESS_STATE_RUNNING 1u
+#define VCRYPTO_PROCESS_STATE_STOPPED 2u
+#define VCRYPTO_PROCESS_STATE_FAILED 3u
 #define VCRYPTO_MMIO_BYTES 16u
 #define VCRYPTO_MMIO_OP_OFF 0u /* 1 write, 2 read */
 #define VCRYPTO_MMIO_ADDR_OFF 4u /* register offset */

@@ -101,15 +101,15 @@ class Memory {
 
     // Outputs for this clock, from the model's state.
     void drive(Vvcrypto_top* t) {
-        t->m_axi_arready = rq_.size() < 4;
-        t->m_axi_awready = wq_.size() < 4;
+        t->m_axi_arready = rq_.size() < VCRYPTO_SHM_DMA_OUTSTANDING;
+        t->m_axi_awready = wq_.size() < VCRYPTO_SHM_DMA_OUTSTANDING;
         t->m_axi_wready = !wq_.empty();
         t->m_axi_rvalid = !rq_.empty();
         t->m_axi_rid = 0;
         if (!rq_.empty()) {
             const Burst& b = rq_.front();
             t->m_axi_rlast = b.beats == 1;
-            t->m_axi_rresp = b.err ? 3 : 0;
+            t->m_axi_rresp = b.err ? VCRYPTO_SHM_DMA_DECERR : 0;
             for (int w = 0; w < 4; w++) {
                 uint32_t v = 0;
                 if (!b.err) std::memcpy(&v, shm_.base + (b.addr - VCRYPTO_SHM_DMA_BASE) + 4 * w, 4);
@@ -149,7 +149,7 @@ class Memory {
             Burst& b = wq_.front();
             if (!b.err) write_beat(shm_.base + (b.addr - VCRYPTO_SHM_DMA_BASE));
             b.addr += 16;
-            if (--b.beats == 0) { bq_.push_back(b.err ? 3 : 0); wq_.pop_front(); }
+            if (--b.beats == 0) { bq_.push_back(b.err ? VCRYPTO_SHM_DMA_DECERR : 0); wq_.pop_front(); }
         }
         if (aw_) { aw_b_.err = !in_range(aw_b_.addr, 16ull * aw_b_.beats); wq_.push_back(aw_b_); }
     }
@@ -472,7 +472,11 @@ int main(int argc, char** argv) {
     }
     sem_t* doorbell = sem_open(args.doorbell.c_str(), 0);
     sem_t* irq = sem_open(args.irq.c_str(), 0);
-    if (doorbell == SEM_FAILED || irq == SEM_FAILED) { std::perror("vcrypto_accel: sem_open"); return 1; }
+    if (doorbell == SEM_FAILED || irq == SEM_FAILED) {
+        std::perror("vcrypto_accel: sem_open");
+        shm.u32(VCRYPTO_SHM_STATE_OFF).store(VCRYPTO_PROCESS_STATE_FAILED, std::memory_order_release);
+        return 1;
+    }
 
     Sim sim(ctx.get(), args);
     Memory mem(shm);
@@ -480,7 +484,7 @@ int main(int argc, char** argv) {
     Vvcrypto_top* top = sim.top();
     const Vvcrypto_top___024root* root = top->rootp;
     shm.u32(VCRYPTO_SHM_ACCEL_PID_OFF).store(uint32_t(getpid()));
-    shm.u32(VCRYPTO_SHM_STATE_OFF).store(1, std::memory_order_release);
+    shm.u32(VCRYPTO_SHM_STATE_OFF).store(VCRYPTO_PROCESS_STATE_RUNNING, std::memory_order_release);
 
     Stats stats;
     auto publish = [&] {
@@ -554,7 +558,7 @@ int main(int argc, char** argv) {
     publish();
     stats.cycles = sim.cycles();
     if (!args.stats.empty()) stats.write(args.stats);
-    shm.u32(VCRYPTO_SHM_STATE_OFF).store(2, std::memory_order_release);
+    shm.u32(VCRYPTO_SHM_STATE_OFF).store(VCRYPTO_PROCESS_STATE_STOPPED, std::memory_order_release);
     sem_post(irq);                       // wake a waiting client so it sees the state
     sem_close(doorbell);
     sem_close(irq);

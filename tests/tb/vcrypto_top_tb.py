@@ -19,7 +19,7 @@ from cocotb.utils import get_sim_time
 from cocotbext.axi import AxiBus, AxiLiteBus, AxiLiteMaster, AxiRam
 
 from bridge import abi
-from bridge.accel_abi import Completion, Session, decode_cqe, encode_sqe
+from bridge.accel_abi import Completion, Context, decode_cqe, encode_sqe
 from bridge.accel_model import Outcome, run_request
 from bridge.rings import RingDriver, RingPair
 
@@ -34,7 +34,7 @@ CLK_NS = 10
 @dataclass
 class Req:
     q: int
-    session: Session
+    session: Context
     opcode: int
     iv: bytes
     src: bytes
@@ -250,11 +250,11 @@ CIPHERS = (abi.CIPHER_ALG_AES_ECB, abi.CIPHER_ALG_AES_CBC, abi.CIPHER_ALG_AES_CT
 HASHES = (abi.HASH_ALG_SHA_224, abi.HASH_ALG_SHA_256)
 
 
-def random_session(rng: random.Random, opcode: int) -> Session:
+def random_session(rng: random.Random, opcode: int) -> Context:
     cipher = rng.choice(CIPHERS) if opcode in (abi.OPCODE_CIPHER, abi.OPCODE_CHAIN) else abi.CIPHER_ALG_NONE
     hsh = rng.choice(HASHES) if opcode != abi.OPCODE_CIPHER else abi.HASH_ALG_NONE
     dmax = 28 if hsh == abi.HASH_ALG_SHA_224 else 32
-    return Session(cipher_alg=cipher, decrypt=rng.random() < 0.5, key=rng.randbytes(rng.choice((16, 24, 32))),
+    return Context(cipher_alg=cipher, decrypt=rng.random() < 0.5, key=rng.randbytes(rng.choice((16, 24, 32))),
                    hash_alg=hsh, digest_len=rng.choice((dmax, dmax, rng.randint(1, dmax))) if hsh else 0,
                    chain_order=rng.choice((abi.CHAIN_ORDER_CIPHER_THEN_HASH, abi.CHAIN_ORDER_HASH_THEN_CIPHER)),
                    hmac_key=rng.randbytes(rng.choice((0, 20, 32, 64, 100))))
@@ -330,16 +330,16 @@ async def every_operation_directed(dut):
     for cipher in CIPHERS:
         for klen in (16, 24, 32):
             for dec in (False, True):
-                s = Session(cipher_alg=cipher, decrypt=dec, key=rng.randbytes(klen))
+                s = Context(cipher_alg=cipher, decrypt=dec, key=rng.randbytes(klen))
                 reqs.append(Req(0, s, abi.OPCODE_CIPHER, rng.randbytes(16), rng.randbytes(64 if cipher != 3 else 61)))
     for h in HASHES:
         d = 28 if h == abi.HASH_ALG_SHA_224 else 32
         for n in (0, 3, 55, 56, 64, 119, 1000):
-            reqs.append(Req(1, Session(hash_alg=h, digest_len=d), abi.OPCODE_HASH, b"", rng.randbytes(n)))
-            reqs.append(Req(2, Session(hash_alg=h, digest_len=d, hmac_key=rng.randbytes(32)), abi.OPCODE_MAC,
+            reqs.append(Req(1, Context(hash_alg=h, digest_len=d), abi.OPCODE_HASH, b"", rng.randbytes(n)))
+            reqs.append(Req(2, Context(hash_alg=h, digest_len=d, hmac_key=rng.randbytes(32)), abi.OPCODE_MAC,
                             b"", rng.randbytes(n)))
         for order in (abi.CHAIN_ORDER_CIPHER_THEN_HASH, abi.CHAIN_ORDER_HASH_THEN_CIPHER):
-            s = Session(cipher_alg=abi.CIPHER_ALG_AES_CBC, key=rng.randbytes(16), hash_alg=h, digest_len=d,
+            s = Context(cipher_alg=abi.CIPHER_ALG_AES_CBC, key=rng.randbytes(16), hash_alg=h, digest_len=d,
                         chain_order=order, hmac_key=rng.randbytes(64), decrypt=order == 2)
             reqs.append(Req(3, s, abi.OPCODE_CHAIN, rng.randbytes(16), rng.randbytes(256)))
     await host.run(reqs, 400_000)
@@ -411,17 +411,17 @@ async def malformed_requests_get_statuses(dut):
     """Unknown opcode, unsupported algorithm, bad lengths, out-of-window addresses."""
     host = await start(dut, seed=6, win=(0, MEM - 0x10000))   # last 64 KiB outside the window
     rng = random.Random(6)
-    good = Session(cipher_alg=abi.CIPHER_ALG_AES_CBC, key=rng.randbytes(16))
+    good = Context(cipher_alg=abi.CIPHER_ALG_AES_CBC, key=rng.randbytes(16))
     reqs = [
         Req(0, good, 0x7F, rng.randbytes(16), rng.randbytes(32)),                             # opcode
-        Req(0, Session(cipher_alg=9, key=bytes(16)), abi.OPCODE_CIPHER, b"", bytes(16)),       # algorithm
-        Req(0, Session(hash_alg=7, digest_len=8), abi.OPCODE_HASH, b"", bytes(16)),
-        Req(0, Session(cipher_alg=2, key=bytes(16), hash_alg=2, digest_len=32, chain_order=9,
+        Req(0, Context(cipher_alg=9, key=bytes(16)), abi.OPCODE_CIPHER, b"", bytes(16)),       # algorithm
+        Req(0, Context(hash_alg=7, digest_len=8), abi.OPCODE_HASH, b"", bytes(16)),
+        Req(0, Context(cipher_alg=2, key=bytes(16), hash_alg=2, digest_len=32, chain_order=9,
                        hmac_key=b"k"), abi.OPCODE_CHAIN, b"", bytes(16)),
         Req(1, good, abi.OPCODE_CIPHER, rng.randbytes(16), rng.randbytes(33)),                 # CBC length
-        Req(1, Session(cipher_alg=1, key=bytes(20)), abi.OPCODE_CIPHER, b"", bytes(16)),       # key length
-        Req(1, Session(hash_alg=1, digest_len=29), abi.OPCODE_HASH, b"", bytes(16)),           # digest length
-        Req(1, Session(hash_alg=2, digest_len=0), abi.OPCODE_HASH, b"", bytes(16)),
+        Req(1, Context(cipher_alg=1, key=bytes(20)), abi.OPCODE_CIPHER, b"", bytes(16)),       # key length
+        Req(1, Context(hash_alg=1, digest_len=29), abi.OPCODE_HASH, b"", bytes(16)),           # digest length
+        Req(1, Context(hash_alg=2, digest_len=0), abi.OPCODE_HASH, b"", bytes(16)),
         Req(2, good, abi.OPCODE_CIPHER, rng.randbytes(16), rng.randbytes(64)),                 # good one between
     ]
     await host.run(reqs, 100_000)
@@ -430,7 +430,7 @@ async def malformed_requests_get_statuses(dut):
     # addresses outside the window (the last 64 KiB): dst, src, digest, context. Each request
     # is laid out normally, then its submission entry is re-pointed outside the window.
     out = MEM - 0x8000
-    hashed = Session(hash_alg=abi.HASH_ALG_SHA_256, digest_len=32)
+    hashed = Context(hash_alg=abi.HASH_ALG_SHA_256, digest_len=32)
     refused = Outcome(abi.STATUS_ERR, abi.ERROR_DETAIL_OUT_OF_WINDOW)
     bad = {"dst_addr": Req(0, good, abi.OPCODE_CIPHER, bytes(16), bytes(32), expect_override=refused),
            "src_addr": Req(1, good, abi.OPCODE_CIPHER, bytes(16), bytes(32), expect_override=refused),
@@ -462,7 +462,7 @@ async def axi_error_responses_become_err_completions(dut):
     rng = random.Random(7)
     for victim in ("src", "dst"):
         reqs = [random_request(rng) for _ in range(6)]
-        bad = Req(2, Session(cipher_alg=abi.CIPHER_ALG_AES_CTR, key=rng.randbytes(16)), abi.OPCODE_CIPHER,
+        bad = Req(2, Context(cipher_alg=abi.CIPHER_ALG_AES_CTR, key=rng.randbytes(16)), abi.OPCODE_CIPHER,
                   rng.randbytes(16), rng.randbytes(500), poisoned=True)
         reqs.insert(3, bad)
         host.place(reqs)
@@ -532,8 +532,8 @@ async def keys_zeroed_after_requests_scrub_and_reset(dut):
     host = await start(dut, seed=10)
     rng = random.Random(10)
     key, mac_key = rng.randbytes(32), rng.randbytes(40)
-    cipher = Session(cipher_alg=abi.CIPHER_ALG_AES_CBC, key=key)
-    mac = Session(hash_alg=abi.HASH_ALG_SHA_256, digest_len=32, hmac_key=mac_key)
+    cipher = Context(cipher_alg=abi.CIPHER_ALG_AES_CBC, key=key)
+    mac = Context(hash_alg=abi.HASH_ALG_SHA_256, digest_len=32, hmac_key=mac_key)
     await host.run([Req(0, cipher, abi.OPCODE_CIPHER, rng.randbytes(16), rng.randbytes(256)),
                     Req(1, mac, abi.OPCODE_MAC, b"", rng.randbytes(300))], 100_000)
     k = key_material(dut)
@@ -593,10 +593,10 @@ async def per_request_cycle_counts(dut):
     rng = random.Random(9)
     data = rng.randbytes(4096)
     key, mac_key = rng.randbytes(16), rng.randbytes(32)
-    cbc = Session(cipher_alg=abi.CIPHER_ALG_AES_CBC, key=key)
-    sha = Session(hash_alg=abi.HASH_ALG_SHA_256, digest_len=32)
-    hmac = Session(hash_alg=abi.HASH_ALG_SHA_256, digest_len=32, hmac_key=mac_key)
-    chain = Session(cipher_alg=abi.CIPHER_ALG_AES_CBC, key=key, hash_alg=abi.HASH_ALG_SHA_256, digest_len=32,
+    cbc = Context(cipher_alg=abi.CIPHER_ALG_AES_CBC, key=key)
+    sha = Context(hash_alg=abi.HASH_ALG_SHA_256, digest_len=32)
+    hmac = Context(hash_alg=abi.HASH_ALG_SHA_256, digest_len=32, hmac_key=mac_key)
+    chain = Context(cipher_alg=abi.CIPHER_ALG_AES_CBC, key=key, hash_alg=abi.HASH_ALG_SHA_256, digest_len=32,
                     chain_order=abi.CHAIN_ORDER_CIPHER_THEN_HASH, hmac_key=mac_key)
     await _one(host, Req(0, cbc, abi.OPCODE_CIPHER, bytes(16), data))      # loads the key once
     res = {
@@ -709,23 +709,23 @@ async def malformed_fields_and_axi_errors_on_rings_and_context(dut):
     the completion entry itself."""
     host = await start(dut, seed=11)
     rng = random.Random(11)
-    cbc = Session(cipher_alg=abi.CIPHER_ALG_AES_CBC, key=rng.randbytes(16))
-    sha = Session(hash_alg=abi.HASH_ALG_SHA_256, digest_len=32)
+    cbc = Context(cipher_alg=abi.CIPHER_ALG_AES_CBC, key=rng.randbytes(16))
+    sha = Context(hash_alg=abi.HASH_ALG_SHA_256, digest_len=32)
     err_len = Outcome(abi.STATUS_ERR, abi.ERROR_DETAIL_BAD_LENGTH)
     reqs = [
         Req(0, cbc, 0xFF, bytes(16), bytes(32)),                                               # opcode
-        Req(0, Session(cipher_alg=0xFF, key=bytes(16)), abi.OPCODE_CIPHER, b"", bytes(16)),    # algorithms
-        Req(0, Session(hash_alg=0xFF, digest_len=8), abi.OPCODE_MAC, b"", bytes(16)),
-        Req(0, Session(cipher_alg=2, key=bytes(16), hash_alg=2, digest_len=32, chain_order=0xFF,
+        Req(0, Context(cipher_alg=0xFF, key=bytes(16)), abi.OPCODE_CIPHER, b"", bytes(16)),    # algorithms
+        Req(0, Context(hash_alg=0xFF, digest_len=8), abi.OPCODE_MAC, b"", bytes(16)),
+        Req(0, Context(cipher_alg=2, key=bytes(16), hash_alg=2, digest_len=32, chain_order=0xFF,
                        hmac_key=b"k"), abi.OPCODE_CHAIN, b"", bytes(16)),
         Req(1, cbc, abi.OPCODE_CIPHER, bytes(16), bytes(16), ctx_patch={"key_len": 0xFF},      # key length
             expect_override=err_len),
-        Req(1, Session(hash_alg=abi.HASH_ALG_SHA_224, digest_len=0xC0), abi.OPCODE_HASH, b"", bytes(16)),
+        Req(1, Context(hash_alg=abi.HASH_ALG_SHA_224, digest_len=0xC0), abi.OPCODE_HASH, b"", bytes(16)),
         Req(1, sha, abi.OPCODE_HASH, b"", bytes(16), sqe_patch={"src_len": 0xFFFF_FFFF},        # 4 GiB - 1
             expect_override=err_len),
         # exactly the 1 MiB limit (passes the length check), destination running past the
         # window's end: refused before any access
-        Req(2, Session(cipher_alg=abi.CIPHER_ALG_AES_CTR, key=bytes(32)), abi.OPCODE_CIPHER, bytes(16),
+        Req(2, Context(cipher_alg=abi.CIPHER_ALG_AES_CTR, key=bytes(32)), abi.OPCODE_CIPHER, bytes(16),
             bytes(16), sqe_patch={"src_len": abi.DEV_MAX_REQUEST_BYTES, "dst_addr": MEM - 0x10_0000 + 1},
             expect_override=Outcome(abi.STATUS_ERR, abi.ERROR_DETAIL_OUT_OF_WINDOW)),
         Req(3, cbc, abi.OPCODE_CIPHER, bytes(16), rng.randbytes(64)),                            # a good one

@@ -12,9 +12,11 @@ import time
 from dataclasses import dataclass, field
 
 from bridge import virtio_crypto as vc
-from bridge.datapath import CryptoOp, SessionParams, SoftDatapath, soft_compute
+from bridge.datapath import CryptoOp, soft_compute
+from bridge.session import Session
 from bridge.device import VirtioCryptoDevice
 from bridge.driver import VirtioCryptoDriver
+from sim.datapaths import open_datapath
 
 
 @dataclass
@@ -22,7 +24,7 @@ class Sess:
     kind: str                  # aes-cbc-128-enc, sha256, hmac-sha224, chain-..., gcm-...
     op_type: str               # column of the summary: cipher / hash / mac / chain / aead
     sid: int
-    params: SessionParams      # our own copy of the parameters, for the reference result
+    params: Session      # our own copy of the parameters, for the reference result
     encrypt: bool = True
     digest_len: int = 0
 
@@ -55,7 +57,7 @@ def _need(res, what: str) -> int:
 
 
 def _cipher_sess(mode: str, bits: int, op: int, sid: int, key: bytes) -> Sess:
-    p = SessionParams(vc.SERVICE_CIPHER, cipher_algo=CIPHERS[mode], cipher_key=bytearray(key), cipher_op=op)
+    p = Session(vc.SERVICE_CIPHER, cipher_algo=CIPHERS[mode], cipher_key=bytearray(key), cipher_op=op)
     return Sess(f"aes-{mode}-{bits}-{'enc' if op == vc.OP_ENCRYPT else 'dec'}", "cipher", sid, p, op == vc.OP_ENCRYPT)
 
 
@@ -69,13 +71,13 @@ def open_session(drv: VirtioCryptoDriver, rng: random.Random, kind: str) -> Sess
     if family == "hash":
         algo, dlen = HASHES[arg[0]]
         sid = _need(drv.create_hash_session(algo, dlen), kind)
-        return Sess(arg[0], "hash", sid, SessionParams(vc.SERVICE_HASH, hash_algo=algo, hash_result_len=dlen),
+        return Sess(arg[0], "hash", sid, Session(vc.SERVICE_HASH, hash_algo=algo, hash_result_len=dlen),
                     digest_len=dlen)
     if family == "mac":
         algo, dlen = HASHES[arg[0]]
         key = rng.randbytes(rng.choice((16, 32, 64, 100)))
         sid = _need(drv.create_mac_session(algo, dlen, key), kind)
-        return Sess("hmac-" + arg[0], "mac", sid, SessionParams(vc.SERVICE_MAC, hash_algo=algo, hash_result_len=dlen,
+        return Sess("hmac-" + arg[0], "mac", sid, Session(vc.SERVICE_MAC, hash_algo=algo, hash_result_len=dlen,
                                                                auth_key=bytearray(key)), digest_len=dlen)
     if family == "chain":
         algo, dlen = HASHES[arg[0]]
@@ -84,7 +86,7 @@ def open_session(drv: VirtioCryptoDriver, rng: random.Random, kind: str) -> Sess
         ck, mk = rng.randbytes(16), rng.randbytes(32)
         sid = _need(drv.create_chain_session(vc.CIPHER_AES_CBC, ck, op, order, vc.SYM_HASH_MODE_AUTH, algo,
                                              dlen, mk), kind)
-        p = SessionParams(vc.SERVICE_CIPHER, cipher_algo=vc.CIPHER_AES_CBC, cipher_key=bytearray(ck), cipher_op=op,
+        p = Session(vc.SERVICE_CIPHER, cipher_algo=vc.CIPHER_AES_CBC, cipher_key=bytearray(ck), cipher_op=op,
                           chaining=True, chain_order=order, hash_mode=vc.SYM_HASH_MODE_AUTH, hash_algo=algo,
                           hash_result_len=dlen, auth_key=bytearray(mk))
         return Sess(f"aes-cbc-128+hmac-{arg[0]} {arg[1]}", "chain", sid, p, op == vc.OP_ENCRYPT, dlen)
@@ -92,7 +94,7 @@ def open_session(drv: VirtioCryptoDriver, rng: random.Random, kind: str) -> Sess
         bits = int(arg[0])
         key = rng.randbytes(bits // 8)
         sid = _need(drv.create_aead_session(vc.AEAD_GCM, key, 16, 0, vc.OP_ENCRYPT), kind)
-        p = SessionParams(vc.SERVICE_AEAD, aead_algo=vc.AEAD_GCM, aead_key=bytearray(key), tag_len=16,
+        p = Session(vc.SERVICE_AEAD, aead_algo=vc.AEAD_GCM, aead_key=bytearray(key), tag_len=16,
                           aead_op=vc.OP_ENCRYPT)
         return Sess(f"aes-gcm-{bits}-enc", "aead", sid, p, True)
     raise ValueError(f"unknown session kind {kind!r}")
@@ -157,13 +159,7 @@ def expected_result(t) -> bytes:
 
 def run(datapath: str = "rtl", queues: int = 4, seconds: float = 10.0, seed: int = 1, max_len: int = 65536,
         inflight: int = 8, progress=sys.stderr) -> Outcome:
-    if datapath == "rtl":
-        from sim.accel_process import rtl_datapath
-        dp = rtl_datapath()
-    elif datapath == "soft":
-        dp = SoftDatapath()
-    else:
-        raise ValueError(f"unknown datapath {datapath!r} (soft or rtl)")
+    dp = open_datapath(datapath)
     dev = VirtioCryptoDevice(dp, num_dataqueues=queues)
     out = Outcome()
     try:
@@ -171,32 +167,24 @@ def run(datapath: str = "rtl", queues: int = 4, seconds: float = 10.0, seed: int
         rng = random.Random(seed)
         sessions = create_sessions(drv, rng, aead=bool(dp.capabilities.aead))
         stats0 = dp.stats()
-        t0 = time.monotonic()
-        last = t0
-        live = {q: 0 for q in range(queues)}
-        while True:
+        t0 = last = time.monotonic()
+
+        def post(q):
+            return submit_request(drv, rng.choice(sessions), q, rng, max_len)
+
+        def finished(t) -> None:
+            s = t.extra["sess"]
+            st = out.stats.setdefault(s.op_type, Stat())
+            st.ops += 1
+            st.bytes += t.extra["n"]
+            want = expected_result(t)
+            if t.status != vc.OK or t.extra["data"][: len(want)] != want:
+                st.failures += 1
+                out.failures.append(f"{s.kind} len {t.extra['n']}: status {t.status}")
+
+        def show() -> bool:
+            nonlocal last
             now = time.monotonic()
-            running = now - t0 < seconds
-            for q in range(queues):
-                posted = False
-                while running and live[q] < inflight:
-                    submit_request(drv, rng.choice(sessions), q, rng, max_len)
-                    live[q] += 1
-                    posted = True
-                if posted:
-                    drv.kick(q)
-            dev.poll(0.02)
-            for q in range(queues):
-                for t in drv.collect(q):
-                    live[q] -= 1
-                    s = t.extra["sess"]
-                    st = out.stats.setdefault(s.op_type, Stat())
-                    st.ops += 1
-                    st.bytes += t.extra["n"]
-                    want = expected_result(t)
-                    if t.status != vc.OK or t.extra["data"][: len(want)] != want:
-                        st.failures += 1
-                        out.failures.append(f"{s.kind} len {t.extra['n']}: status {t.status}")
             if progress and now - last >= 1.0:
                 last = now
                 ops = sum(s.ops for s in out.stats.values())
@@ -206,8 +194,8 @@ def run(datapath: str = "rtl", queues: int = 4, seconds: float = 10.0, seed: int
                 line = f"  {now - t0:5.1f} s  {ops:7d} requests  {mb:9.2f} MB  {bad} failures"
                 progress.write("\r" + line + " " if tty else line + "\n")
                 progress.flush()
-            if not running and not any(live.values()):
-                break
+            return False
+        drv.keep_in_flight(range(queues), inflight, post, finished, lambda: time.monotonic() - t0 < seconds, show)
         out.seconds = time.monotonic() - t0
         stats1 = dp.stats()
         if stats1:

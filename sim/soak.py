@@ -24,10 +24,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bridge import virtio_crypto as vc
-from bridge.datapath import SoftDatapath
 from bridge.device import VirtioCryptoDevice
 from bridge.driver import VirtioCryptoDriver
-from bridge.workload import DESTROY, expected_result, open_session, session_kinds, submit_request
+from sim.datapaths import open_datapath
+from sim.workload import DESTROY, expected_result, open_session, session_kinds, submit_request
 
 
 @dataclass
@@ -75,15 +75,10 @@ def run(datapath="soft", requests: int = 10_000, queues: int = 4, seed: int = 1,
     books = Books(shm_objects_before=_shm_objects())
     if not isinstance(datapath, str):          # a datapath object (tests: fault-injecting wrappers)
         dp, datapath = datapath, datapath.name
-    elif datapath == "rtl":
-        from sim.accel_process import rtl_datapath
-        dp = rtl_datapath(mem_bytes=64 << 20)
-    elif datapath == "soft":
-        if kill_every:
-            raise ValueError("--kill-every needs the rtl datapath (it kills the accelerator process)")
-        dp = SoftDatapath()
     else:
-        raise ValueError(f"unknown datapath {datapath!r} (soft or rtl)")
+        if kill_every and datapath != "rtl":
+            raise ValueError("--kill-every needs the rtl datapath (it kills the accelerator process)")
+        dp = open_datapath(datapath, mem_bytes=64 << 20)
     dev = VirtioCryptoDevice(dp, num_dataqueues=queues)
     rng = random.Random(seed)
     try:
@@ -109,29 +104,51 @@ def run(datapath="soft", requests: int = 10_000, queues: int = 4, seed: int = 1,
         outstanding: dict[int, object] = {}                  # serial -> token
         outstanding_per_session: dict[int, int] = {}
         answered = bytearray(requests + 1)                    # by serial: completions seen
-        per_q = {q: 0 for q in range(queues)}
         serial = 0
         t0 = last = time.monotonic()
         next_kill = kill_every
         next_churn = churn_every
         completed_before, stalled_since = 0, t0
-        while books.completed < requests or outstanding:
-            for q in range(queues):
-                posted = False
-                while per_q[q] < inflight and books.submitted < requests:
-                    s = rng.choice(live)
-                    t = submit_request(drv, s, q, rng, max_len)
-                    serial += 1
-                    t.extra["serial"] = serial
-                    # submitted between a kill and the restart that handles it: may fail too
-                    t.extra["in_fault"] = bool(kill_every) and dp.restarts < books.faults_injected
-                    outstanding[serial] = t
-                    outstanding_per_session[s.sid] = outstanding_per_session.get(s.sid, 0) + 1
-                    per_q[q] += 1
-                    books.submitted += 1
-                    posted = True
-                if posted:
-                    drv.kick(q)
+
+        def post(q):
+            nonlocal serial
+            if books.submitted >= requests:
+                return None
+            s = rng.choice(live)
+            t = submit_request(drv, s, q, rng, max_len)
+            serial += 1
+            t.extra["serial"] = serial
+            # submitted between a kill and the restart that handles it: may fail too
+            t.extra["in_fault"] = bool(kill_every) and dp.restarts < books.faults_injected
+            outstanding[serial] = t
+            outstanding_per_session[s.sid] = outstanding_per_session.get(s.sid, 0) + 1
+            books.submitted += 1
+            return t
+
+        def finished(t) -> None:
+            n = t.extra["serial"]
+            if answered[n]:
+                books.duplicates += 1
+                return
+            answered[n] = 1
+            outstanding.pop(n, None)
+            s = t.extra["sess"]
+            outstanding_per_session[s.sid] -= 1
+            books.completed += 1
+            books.bytes += t.extra["n"]
+            if t.status == vc.OK:
+                want = expected_result(t)
+                if t.extra["data"][: len(want)] != want:
+                    books.mismatches.append(f"request {n} ({s.kind}, {t.extra['n']} B): wrong result")
+                else:
+                    books.ok += 1
+            elif t.status == vc.ERR and t.extra["in_fault"]:
+                books.err_in_fault += 1
+            else:
+                books.mismatches.append(f"request {n} ({s.kind}, {t.extra['n']} B): status {t.status}")
+
+        def each_round() -> bool:
+            nonlocal next_churn, next_kill, last, completed_before, stalled_since
             # churn: close a random session (requests may still be in flight on it), open another
             while books.submitted >= next_churn:
                 next_churn += churn_every
@@ -143,30 +160,6 @@ def run(datapath="soft", requests: int = 10_000, queues: int = 4, seed: int = 1,
                     t.extra["in_fault"] = True
                 os.kill(dp.accel.pid, signal.SIGKILL)
                 books.faults_injected += 1
-            dev.poll(0.01 if datapath == "rtl" else 0)
-            for q in range(queues):
-                for t in drv.collect(q):
-                    per_q[q] -= 1
-                    n = t.extra["serial"]
-                    if answered[n]:
-                        books.duplicates += 1
-                        continue
-                    answered[n] = 1
-                    outstanding.pop(n, None)
-                    s = t.extra["sess"]
-                    outstanding_per_session[s.sid] -= 1
-                    books.completed += 1
-                    books.bytes += t.extra["n"]
-                    if t.status == vc.OK:
-                        want = expected_result(t)
-                        if t.extra["data"][: len(want)] != want:
-                            books.mismatches.append(f"request {n} ({s.kind}, {t.extra['n']} B): wrong result")
-                        else:
-                            books.ok += 1
-                    elif t.status == vc.ERR and t.extra["in_fault"]:
-                        books.err_in_fault += 1
-                    else:
-                        books.mismatches.append(f"request {n} ({s.kind}, {t.extra['n']} B): status {t.status}")
             now = time.monotonic()
             if progress and now - last >= 2.0:
                 last = now
@@ -178,7 +171,10 @@ def run(datapath="soft", requests: int = 10_000, queues: int = 4, seed: int = 1,
             elif outstanding and now - stalled_since > stall_timeout:
                 books.mismatches.append(f"{len(outstanding)} requests never completed "
                                         f"(nothing for {stall_timeout:g} s)")
-                break
+                return True
+            return False
+        drv.keep_in_flight(range(queues), inflight, post, finished, lambda: books.submitted < requests, each_round,
+                           poll_timeout=0.01 if datapath == "rtl" else 0)
         books.seconds = time.monotonic() - t0
         books.unknown = sum(len(dq.bad_used) for dq in drv.queues)         # heads nobody posted
         for s in list(live):

@@ -100,23 +100,16 @@ def _serve(args) -> int:
     import logging
     import signal
 
-    from bridge.datapath import SoftDatapath
     from bridge.device import VirtioCryptoDevice
+    from sim.datapaths import open_datapath
     from bridge.vhost_user import VhostUserBackend
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="vcrypto serve: %(message)s", stream=sys.stderr)
     try:
-        if args.datapath == "rtl":
-            from sim.accel_process import rtl_datapath
-            dp = rtl_datapath(hang_timeout=args.hang_timeout)
-        else:
-            dp = SoftDatapath()
+        dp = open_datapath(args.datapath, hang_timeout=args.hang_timeout, fail_every=args.fail_every)
     except Exception as e:
         print(f"vcrypto serve: cannot start the {args.datapath} datapath: {e}", file=sys.stderr)
         return 2
-    if args.fail_every:
-        from bridge.datapath import FailingDatapath
-        dp = FailingDatapath(dp, args.fail_every)
     dev = VirtioCryptoDevice(dp, num_dataqueues=1, strict_qemu=args.strict_qemu)
     backend = VhostUserBackend(args.socket, dev, allow_uids=args.allow_uid, allow_any_user=args.allow_any_user)
 
@@ -150,7 +143,7 @@ def _cpu_seconds() -> float:
 
 
 def _soak(args) -> int:
-    from bridge import soak
+    from sim import soak
     if not 1 <= args.queues <= 64 or not 16 <= args.max_len <= 65536 or args.requests < 1 or args.kill_every < 0:
         print("vcrypto soak: --queues 1..64, --max-len 16..65536, --requests >= 1, --kill-every >= 0", file=sys.stderr)
         return 2
@@ -168,7 +161,7 @@ def _soak(args) -> int:
 
 
 def _run(args) -> int:
-    from bridge import workload
+    from sim import workload
     if not 1 <= args.queues <= 64 or not 16 <= args.max_len <= 1 << 20 or args.seconds <= 0:
         print("vcrypto run: --queues 1..64, --max-len 16..1048576, --seconds > 0", file=sys.stderr)
         return 2
