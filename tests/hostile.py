@@ -128,14 +128,14 @@ def u16(mem, gpa: int) -> int:
 class DeviceHarness:
     def __init__(self, *, num_dataqueues: int = 2, queue_size: int = 32, indirect: bool = True,
                  event_idx: bool = True, revision_1: bool = False, strict_qemu: bool = False,
-                 max_sessions: int = 16, datapath=None, limits=None):
+                 max_sessions: int = 16, datapath=None, limits=None, stateless: bool = False):
         # a datapath passed in (the rtl one: an accelerator process) is shared by many cases
         # and outlives this harness: close() leaves it idle, without sessions
         self.dev = VirtioCryptoDevice(datapath or SoftDatapath(), num_dataqueues=num_dataqueues,
                                       max_sessions=max_sessions, strict_qemu=strict_qemu, limits=limits)
         with mock.patch.object(bridge.driver, "BytesGuestMemory", WatchedMemory):
             self.drv = VirtioCryptoDriver(self.dev, mem_bytes=MEM, queue_size=queue_size, indirect=indirect,
-                                          event_idx=event_idx, revision_1=revision_1)
+                                          event_idx=event_idx, revision_1=revision_1, stateless=stateless)
         self.mem: WatchedMemory = self.drv.mem
         self.nq = num_dataqueues + 1
         self.size = queue_size

@@ -151,10 +151,15 @@ def post_data_request(data, h: DeviceHarness, q: int) -> Pending | None:
     if not enough_descriptors(h, q):
         return None
     drv = h.drv
-    kind = data.draw(st.sampled_from(["cipher", "chain", "hash", "mac", "aead", "raw_header"]), label="data kind")
+    kinds = ["cipher", "chain", "hash", "mac", "aead", "raw_header"]
+    if drv.want_stateless:
+        kinds += ["stateless_cipher", "stateless_chain", "stateless_hash", "stateless_mac", "stateless_aead"]
+    kind = data.draw(st.sampled_from(kinds), label="data kind")
     layout = data.draw(st.sampled_from(LAYOUTS), label="layout")
     nbytes = st.one_of(st.sampled_from(range(0, 641, 16)),
                        st.sampled_from([0, 1, 15, 16, 17, 32, 48, 64, 100, 256]), st.integers(0, 600))
+    if kind.startswith("stateless_"):
+        return post_stateless_request(data, drv, q, kind[len("stateless_"):], layout, nbytes)
     if kind == "cipher":
         name = data.draw(st.sampled_from(["cbc_enc", "cbc_dec", "ctr_enc", "ecb_dec"]))
         sid = session_id(data, h, name)
@@ -189,6 +194,37 @@ def post_data_request(data, h: DeviceHarness, q: int) -> Pending | None:
     hdr += struct.pack("<12I", *words)[: data.draw(st.sampled_from([48, 48, 24, 8, 0]))]
     return drv.submit(q, [hdr, payload(data, data.draw(nbytes))], data.draw(st.integers(0, 700)), layout=layout,
                       extra_dst=data.draw(st.integers(0, 20)), kick=False)
+
+
+def post_stateless_request(data, drv, q: int, kind: str, layout: str, nbytes) -> Pending:
+    """A stateless request (keys and parameters in the request) with keys of every size, good
+    and bad; `mutate` then lies about its lengths or cuts it short (inside a key, too)."""
+    algo = data.draw(st.sampled_from([vc.CIPHER_AES_CBC, vc.CIPHER_AES_CTR, vc.CIPHER_AES_ECB, 0, 99]))
+    key = payload(data, data.draw(KEY_LENGTHS))
+    src = payload(data, data.draw(nbytes))
+    encrypt = data.draw(st.booleans())
+    if kind == "cipher":
+        return drv.cipher_stateless(q, algo, key, encrypt, payload(data, data.draw(st.sampled_from([16, 16, 0, 8, 17]))),
+                                    src, op=data.draw(st.sampled_from([None, None, 1, 2, 0, 7])), layout=layout,
+                                    kick=False)
+    if kind == "chain":
+        return drv.chain_stateless(q, algo, key, encrypt, data.draw(st.sampled_from([1, 2, 0, 3])),
+                                   data.draw(st.sampled_from([vc.SYM_HASH_MODE_AUTH, vc.SYM_HASH_MODE_PLAIN,
+                                                              vc.SYM_HASH_MODE_NESTED, 0])),
+                                   data.draw(st.sampled_from([vc.MAC_HMAC_SHA_256, vc.HASH_SHA_224, 0, 77])),
+                                   payload(data, data.draw(AUTH_KEY_LENGTHS)), payload(data, 16), src,
+                                   data.draw(st.sampled_from([32, 28, 0, 33])), aad=payload(data, data.draw(nbytes)),
+                                   layout=layout, kick=False)
+    if kind in ("hash", "mac"):
+        return drv.hash_stateless(q, data.draw(st.sampled_from([vc.HASH_SHA_256, vc.HASH_SHA_224, 0, 99])), src,
+                                  data.draw(st.sampled_from([32, 28, 1, 0, 33])),
+                                  auth_key=payload(data, data.draw(AUTH_KEY_LENGTHS)) if kind == "mac" else None,
+                                  layout=layout, kick=False)
+    tag = data.draw(st.sampled_from([16, 12, 8, 4, 0, 5, 17]))
+    dst_len = data.draw(st.one_of(st.just(len(src) + tag if encrypt else max(0, len(src) - tag)), st.integers(0, 700)))
+    return drv.aead_stateless(q, data.draw(st.sampled_from([vc.AEAD_GCM, 0, 2])), key, encrypt,
+                              payload(data, data.draw(st.sampled_from([12, 12, 0, 16]))), src,
+                              payload(data, data.draw(st.integers(0, 40))), tag, dst_len, layout=layout, kick=False)
 
 
 def post_ctrl_request(data, h: DeviceHarness) -> Pending | None:
@@ -339,8 +375,11 @@ configs = st.fixed_dictionaries({
     "indirect": st.booleans(),
     "event_idx": st.booleans(),
     "revision_1": st.booleans(),
+    "stateless": st.booleans(),             # negotiated only with revision_1
     "strict_qemu": st.sampled_from([False, False, True]),
 })
+KEY_LENGTHS = st.sampled_from([16, 24, 32, 16, 0, 1, 15, 31, 33, 64, 65])
+AUTH_KEY_LENGTHS = st.sampled_from([20, 32, 64, 0, 1, 65, 128, 512, 513])
 
 
 def run_device_case(data, allowed_ops: list[str], datapath=None) -> None:
