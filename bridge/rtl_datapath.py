@@ -69,6 +69,7 @@ class RtlDatapath:
         self.waiting: dict[int, tuple[Request, Done, Session]] = {}     # cookie -> ...
         self.immediate: deque[tuple[Done, OpResult]] = deque()
         self._progress = time.monotonic()    # last completion (or start of being busy)
+        self._recovering = False             # between killing a failed accelerator and starting the next
         self._next_alive_check = 0.0
 
     def _start(self) -> None:
@@ -107,7 +108,7 @@ class RtlDatapath:
     def destroy_session(self, s: Session) -> None:
         self.sessions.discard(s)
         s.closed = True
-        if s.inflight == 0:
+        if s.inflight == 0 and not self._recovering:   # while recovering, its context is in no live segment
             self._release(s)
 
     def _release(self, s: Session) -> None:
@@ -236,11 +237,16 @@ class RtlDatapath:
         for s in self.sessions:
             s.inflight = 0                          # sessions destroyed meanwhile were in `waiting` only
         self.accel.kill()
-        for done in failed:                         # the driver hears of it before the restart
-            done(OpResult(vc.ERR))
+        self._recovering = True
+        try:
+            for done in failed:                     # the driver hears of it before the restart
+                done(OpResult(vc.ERR))              # (a stateless request's session ends here)
+        finally:
+            self._recovering = False
         self._start()
         for s, raw in saved.items():
-            s.context = self.client.load_context(raw)
+            # a session ended meanwhile had its context only in the old segment, which is gone
+            s.context = self.client.load_context(raw) if s in self.sessions else -1
             raw[:] = bytes(len(raw))
         self.restarts += 1
         self._progress = time.monotonic()

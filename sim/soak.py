@@ -82,7 +82,8 @@ def run(datapath="soft", requests: int = 10_000, queues: int = 4, seed: int = 1,
     dev = VirtioCryptoDevice(dp, num_dataqueues=queues)
     rng = random.Random(seed)
     try:
-        drv = VirtioCryptoDriver(dev, mem_bytes=max(32 << 20, queues * inflight * 3 * max_len + (8 << 20)), seed=seed)
+        drv = VirtioCryptoDriver(dev, mem_bytes=max(32 << 20, queues * inflight * 3 * max_len + (8 << 20)), seed=seed,
+                                 revision_1=True, stateless=True)    # a quarter of the requests stateless
         driver_baseline = sum(drv.heap.used.values())          # its rings
         kinds = session_kinds(aead=bool(dp.capabilities.aead))
         live = []

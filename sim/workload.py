@@ -36,13 +36,20 @@ class Stat:
     failures: int = 0
 
 
+OPERATIONS = ("cipher", "chain", "hash", "mac", "aead")
+
+
 @dataclass
 class Outcome:
-    stats: dict[str, Stat] = field(default_factory=dict)
+    stats: dict[str, Stat] = field(default_factory=dict)     # per operation, and "stateless" (a subset)
     seconds: float = 0.0
     cycles: int = 0
     sim_seconds: float = 0.0
     failures: list[str] = field(default_factory=list)
+
+    def total(self) -> Stat:
+        rows = [self.stats[k] for k in OPERATIONS if k in self.stats]
+        return Stat(sum(s.ops for s in rows), sum(s.bytes for s in rows), sum(s.failures for s in rows))
 
 
 CIPHERS = {"ecb": vc.CIPHER_AES_ECB, "cbc": vc.CIPHER_AES_CBC, "ctr": vc.CIPHER_AES_CTR}
@@ -129,10 +136,22 @@ def request_length(rng: random.Random, s: Sess, max_len: int) -> int:
     return n
 
 
+STATELESS_SHARE = 0.25         # of requests sent stateless where the device offers it for the service
+STATELESS_BIT = {"cipher": vc.VIRTIO_CRYPTO_F_CIPHER_STATELESS_MODE, "chain": vc.VIRTIO_CRYPTO_F_CIPHER_STATELESS_MODE,
+                 "hash": vc.VIRTIO_CRYPTO_F_HASH_STATELESS_MODE, "mac": vc.VIRTIO_CRYPTO_F_MAC_STATELESS_MODE,
+                 "aead": vc.VIRTIO_CRYPTO_F_AEAD_STATELESS_MODE}
+
+
 def submit_request(drv, s: Sess, q: int, rng: random.Random, max_len: int):
-    """Post a random request of session s on queue q (not kicked); the token carries what to check."""
+    """Post a random request of session s on queue q (not kicked); the token carries what to check.
+    Where the driver negotiated stateless mode for the service, a quarter of them go stateless:
+    the same parameters and keys (the session's own copy), in the request, no session id."""
     n = request_length(rng, s, max_len)
     src, iv = rng.randbytes(n), rng.randbytes(16)
+    if drv.features >> STATELESS_BIT[s.op_type] & 1 and rng.random() < STATELESS_SHARE:
+        t, op = _stateless(drv, s, q, iv, src)
+        t.extra.update(sess=s, op=op, n=n, stateless=True)
+        return t
     if s.op_type == "cipher":
         iv = b"" if s.params.cipher_algo == vc.CIPHER_AES_ECB else iv
         t = drv.cipher(q, s.sid, s.encrypt, iv, src, extra_dst=rng.choice((0, 0, 64)), kick=False)
@@ -151,6 +170,26 @@ def submit_request(drv, s: Sess, q: int, rng: random.Random, max_len: int):
     return t
 
 
+def _stateless(drv, s: Sess, q: int, iv: bytes, src: bytes):
+    p, n = s.params, len(src)
+    if s.op_type == "cipher":
+        iv = b"" if p.cipher_algo == vc.CIPHER_AES_ECB else iv
+        return (drv.cipher_stateless(q, p.cipher_algo, bytes(p.cipher_key), s.encrypt, iv, src, kick=False),
+                CryptoOp("cipher", iv=iv, src=src, dst_len=n))
+    if s.op_type in ("hash", "mac"):
+        key = bytes(p.auth_key) if s.op_type == "mac" else None
+        return (drv.hash_stateless(q, p.hash_algo, src, s.digest_len, auth_key=key, kick=False),
+                CryptoOp(s.op_type, src=src, hash_result_len=s.digest_len))
+    if s.op_type == "chain":
+        t = drv.chain_stateless(q, p.cipher_algo, bytes(p.cipher_key), s.encrypt, p.chain_order, p.hash_mode,
+                                p.hash_algo, bytes(p.auth_key), iv, src, s.digest_len, kick=False)
+        return t, CryptoOp("chain", iv=iv, src=src, dst_len=n, hash_result_len=s.digest_len, len_to_cipher=n,
+                           len_to_hash=n)
+    iv = iv[:12]
+    return (drv.aead_stateless(q, p.aead_algo, bytes(p.aead_key), True, iv, src, b"", p.tag_len, n + p.tag_len,
+                               kick=False), CryptoOp("aead", iv=iv, src=src, dst_len=n + p.tag_len))
+
+
 def expected_result(t) -> bytes:
     s, op = t.extra["sess"], t.extra["op"]
     res = soft_compute(s.params, op)
@@ -163,7 +202,8 @@ def run(datapath: str = "rtl", queues: int = 4, seconds: float = 10.0, seed: int
     dev = VirtioCryptoDevice(dp, num_dataqueues=queues)
     out = Outcome()
     try:
-        drv = VirtioCryptoDriver(dev, mem_bytes=max(64 << 20, queues * inflight * 3 * max_len + (16 << 20)), seed=seed)
+        drv = VirtioCryptoDriver(dev, mem_bytes=max(64 << 20, queues * inflight * 3 * max_len + (16 << 20)), seed=seed,
+                                 revision_1=True, stateless=True)
         rng = random.Random(seed)
         sessions = create_sessions(drv, rng, aead=bool(dp.capabilities.aead))
         stats0 = dp.stats()
@@ -178,18 +218,21 @@ def run(datapath: str = "rtl", queues: int = 4, seconds: float = 10.0, seed: int
             st.ops += 1
             st.bytes += t.extra["n"]
             want = expected_result(t)
-            if t.status != vc.OK or t.extra["data"][: len(want)] != want:
+            bad = t.status != vc.OK or t.extra["data"][: len(want)] != want
+            if bad:
                 st.failures += 1
                 out.failures.append(f"{s.kind} len {t.extra['n']}: status {t.status}")
+            if t.extra.get("stateless"):        # also counted in its operation's row
+                sl = out.stats.setdefault("stateless", Stat())
+                sl.ops, sl.bytes, sl.failures = sl.ops + 1, sl.bytes + t.extra["n"], sl.failures + bad
 
         def show() -> bool:
             nonlocal last
             now = time.monotonic()
             if progress and now - last >= 1.0:
                 last = now
-                ops = sum(s.ops for s in out.stats.values())
-                mb = sum(s.bytes for s in out.stats.values()) / 1e6
-                bad = sum(s.failures for s in out.stats.values())
+                tot = out.total()
+                ops, mb, bad = tot.ops, tot.bytes / 1e6, tot.failures
                 tty = progress.isatty()          # a terminal: one line rewritten; a log: a line each
                 line = f"  {now - t0:5.1f} s  {ops:7d} requests  {mb:9.2f} MB  {bad} failures"
                 progress.write("\r" + line + " " if tty else line + "\n")
@@ -210,16 +253,13 @@ def run(datapath: str = "rtl", queues: int = 4, seconds: float = 10.0, seed: int
 
 def table(out: Outcome, datapath: str) -> str:
     lines = [f"{'operation':10s} {'requests':>9s} {'bytes':>12s} {'failures':>9s} {'req/s':>9s} {'MB/s':>8s}"]
-    for name in ("cipher", "chain", "hash", "mac", "aead"):
-        s = out.stats.get(name)
-        if not s:
-            continue
-        lines.append(f"{name:10s} {s.ops:9d} {s.bytes:12d} {s.failures:9d} {s.ops / out.seconds:9.1f} "
-                     f"{s.bytes / out.seconds / 1e6:8.3f}")
-    tot = Stat(sum(s.ops for s in out.stats.values()), sum(s.bytes for s in out.stats.values()),
-               sum(s.failures for s in out.stats.values()))
-    lines.append(f"{'total':10s} {tot.ops:9d} {tot.bytes:12d} {tot.failures:9d} {tot.ops / out.seconds:9.1f} "
-                 f"{tot.bytes / out.seconds / 1e6:8.3f}")
+    def row(name: str, s: Stat) -> str:
+        return (f"{name:10s} {s.ops:9d} {s.bytes:12d} {s.failures:9d} {s.ops / out.seconds:9.1f} "
+                f"{s.bytes / out.seconds / 1e6:8.3f}")
+    lines += [row(name, out.stats[name]) for name in OPERATIONS if name in out.stats]
+    lines.append(row("total", out.total()))
+    if "stateless" in out.stats:              # of the total: requests that carried their own session
+        lines.append(row("stateless", out.stats["stateless"]))
     lines.append(f"datapath {datapath}, {out.seconds:.1f} s wall")
     if out.cycles:
         lines.append(f"simulated {out.cycles:,} RTL clock cycles in {out.sim_seconds:.1f} s "
@@ -230,5 +270,6 @@ def table(out: Outcome, datapath: str) -> str:
 def as_json(out: Outcome, datapath: str) -> str:
     return json.dumps({"datapath": datapath, "seconds": round(out.seconds, 3), "simulated_cycles": out.cycles,
                        "operations": {k: vars(v) for k, v in out.stats.items()},
-                       "failures": out.failures[:20], "failed": sum(s.failures for s in out.stats.values())},
+                       "stateless": vars(out.stats.get("stateless", Stat())),
+                       "failures": out.failures[:20], "failed": out.total().failures},
                       indent=1)
