@@ -64,6 +64,24 @@ def scalars(section: dict) -> list[tuple[str, int]]:
     return [(k, v) for k, v in section.items() if isinstance(v, int)]
 
 
+BEAT_BYTES = 16                     # the DMA data path (device.data_bytes): entries arrive in beats
+
+
+def beat_slices(a: dict, lay: str) -> list[tuple[str, tuple[int, int, int]]]:
+    """(field, (beat, lsb, bits)) of a layout as the RTL sees it: beat = offset // 16, bit range
+    [lsb +: bits] inside that beat; a field wider than a beat must start a beat and fill whole
+    beats (then bits > 128: the RTL takes the following beats in turn)."""
+    if a["device"]["data_bytes"] != BEAT_BYTES:
+        raise SystemExit(f"device.data_bytes = {a['device']['data_bytes']}: gen_abi.py assumes {BEAT_BYTES}")
+    out = []
+    for name, f in fields(a[lay]):
+        off, n = f["offset"], f["bytes"]
+        if off % BEAT_BYTES + n > BEAT_BYTES and (off % BEAT_BYTES or n % BEAT_BYTES):
+            raise SystemExit(f"{lay}.{name}: {n} bytes at {off} straddle a {BEAT_BYTES}-byte beat")
+        out.append((name, (off // BEAT_BYTES, 8 * (off % BEAT_BYTES), 8 * n)))
+    return out
+
+
 def gen_sv(a: dict) -> str:
     out = [f"// {HEADER}", "`default_nettype none", "",
            "// Waiver (with reason): a contract package; no single module uses every constant.",
@@ -90,6 +108,17 @@ def gen_sv(a: dict) -> str:
         for name, f in fields(a[lay]):
             lp(f"  localparam logic [31:0] {lay.upper()}_{name.upper()}_OFF = 32'd{f['offset']};")
             lp(f"  localparam logic [31:0] {lay.upper()}_{name.upper()}_LEN = 32'd{f['bytes']};")
+    for lay in LAYOUTS:
+        lp("")
+        lp(f"  // {lay.upper()} as the DMA delivers it: {BEAT_BYTES}-byte beats, byte i of a beat in bits")
+        lp("  // [8i+7:8i] (AXI little-endian lanes). Field F sits in beat F_BEAT at bits")
+        lp("  // [F_LSB +: F_BITS]; a field wider than a beat starts a beat and fills whole beats.")
+        lp(f"  localparam int {lay.upper()}_BEATS = {a[lay]['size'] // BEAT_BYTES};")
+        for name, (beat, lsb, bits) in beat_slices(a, lay):
+            n = f"{lay.upper()}_{name.upper()}"
+            lp(f"  localparam int {n}_BEAT = {beat};")
+            lp(f"  localparam int {n}_LSB = {lsb};")
+            lp(f"  localparam int {n}_BITS = {bits};")
     out += ["", "endpackage", "/* verilator lint_on UNUSEDPARAM */", "", "`default_nettype wire", ""]
     return "\n".join(out)
 
@@ -190,6 +219,8 @@ def gen_md(a: dict) -> str:
         out += ["", f"## {title} ({a[lay]['size']} bytes)", "", "| offset | bytes | field | meaning |", "|---|---|---|---|"]
         for name, f in fields(a[lay]):
             out.append(f"| {f['offset']} | {f['bytes']} | {name} | {f['doc']} |")
+    out += ["", "## Ordering", ""]
+    out += [f"- {rule}" for rule in a["ordering"]["rules"]]
     out += ["", "## Accelerator process shared memory", "",
             "| constant | value |", "|---|---|"]
     for k, v in scalars(a["shm"]):

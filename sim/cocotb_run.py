@@ -43,12 +43,15 @@ def _tool_path() -> None:
 def run_cocotb(top: str, test_module: str, sim: str, testcase: str | list[str] | None = None,
                extra_env: dict[str, str] | None = None, waves: bool = False,
                seed: int = 1, coverage_dir: Path | None = None,
-               coverage_tag: str | None = None) -> list[tuple[str, bool, str]]:
+               coverage_tag: str | None = None,
+               parameters: dict[str, int] | None = None) -> list[tuple[str, bool, str]]:
     """Build `top` for `sim` and run the cocotb tests in `test_module`.
 
     coverage_dir (default: $VCRYPTO_COVERAGE_DIR): Verilator only, build with line and toggle
     coverage and write this run's counters to coverage_dir/<top>--<module>--<tag>.dat
     (tag: coverage_tag, else the testcase names, else "all").
+    parameters: the top level's parameters (e.g. {"LANES": 4}); each set of values is built in
+    its own directory (build/sim/<sim>/<top>-LANES4).
     Returns one (test name, passed, failure message) tuple per cocotb test.
     """
     from cocotb_tools.runner import get_runner
@@ -62,7 +65,9 @@ def run_cocotb(top: str, test_module: str, sim: str, testcase: str | list[str] |
         cov_dir = Path(cov_dir).resolve()
     if sim != "verilator":
         cov_dir = None                      # coverage is collected with Verilator only
-    build_dir = ROOT / "build" / ("sim-cov" if cov_dir else "sim") / sim / top
+    params = dict(parameters or {})
+    tag = top + "".join(f"-{k}{v}" for k, v in sorted(params.items()))
+    build_dir = ROOT / "build" / ("sim-cov" if cov_dir else "sim") / sim / tag
     runner = get_runner(sim)
     build_args: list[str] = []
     plusargs: list[str] = []
@@ -76,7 +81,7 @@ def run_cocotb(top: str, test_module: str, sim: str, testcase: str | list[str] |
                 cases = [testcase] if isinstance(testcase, str) else (testcase or ["all"])
                 coverage_tag = "+".join(cases)
             cov_dir.mkdir(parents=True, exist_ok=True)
-            dat = cov_dir / f"{top}--{test_module.rsplit('.', 1)[-1]}--{coverage_tag}.dat"
+            dat = cov_dir / f"{tag}--{test_module.rsplit('.', 1)[-1]}--{coverage_tag}.dat"
             if dat.exists():
                 dat.unlink()
             # Power-up X values are zeros in coverage runs: with random ones, every register
@@ -91,6 +96,7 @@ def run_cocotb(top: str, test_module: str, sim: str, testcase: str | list[str] |
         hdl_toplevel=top,
         build_dir=build_dir,
         build_args=build_args,
+        parameters=params,
         timescale=timescale,
         waves=waves,
         log_file=build_dir / "build.log",
@@ -100,6 +106,8 @@ def run_cocotb(top: str, test_module: str, sim: str, testcase: str | list[str] |
         if p not in sys.path:
             sys.path.insert(0, p)
     env = dict(extra_env or {})
+    for k, v in params.items():            # the testbench reads the parameters it was built with
+        env.setdefault(f"VCRYPTO_PARAM_{k}", str(v))
     results_xml = build_dir / f"results-{test_module.rsplit('.', 1)[-1]}.xml"
     if results_xml.exists():
         results_xml.unlink()

@@ -145,6 +145,93 @@ package vcrypto_abi;
   localparam logic [31:0] CTX_OUTER_STATE_OFF = 32'd96;
   localparam logic [31:0] CTX_OUTER_STATE_LEN = 32'd32;
 
+  // SQE as the DMA delivers it: 16-byte beats, byte i of a beat in bits
+  // [8i+7:8i] (AXI little-endian lanes). Field F sits in beat F_BEAT at bits
+  // [F_LSB +: F_BITS]; a field wider than a beat starts a beat and fills whole beats.
+  localparam int SQE_BEATS = 4;
+  localparam int SQE_OPCODE_BEAT = 0;
+  localparam int SQE_OPCODE_LSB = 0;
+  localparam int SQE_OPCODE_BITS = 8;
+  localparam int SQE_FLAGS_BEAT = 0;
+  localparam int SQE_FLAGS_LSB = 8;
+  localparam int SQE_FLAGS_BITS = 8;
+  localparam int SQE_SRC_LEN_BEAT = 0;
+  localparam int SQE_SRC_LEN_LSB = 32;
+  localparam int SQE_SRC_LEN_BITS = 32;
+  localparam int SQE_COOKIE_BEAT = 0;
+  localparam int SQE_COOKIE_LSB = 64;
+  localparam int SQE_COOKIE_BITS = 64;
+  localparam int SQE_CTX_ADDR_BEAT = 1;
+  localparam int SQE_CTX_ADDR_LSB = 0;
+  localparam int SQE_CTX_ADDR_BITS = 64;
+  localparam int SQE_SRC_ADDR_BEAT = 1;
+  localparam int SQE_SRC_ADDR_LSB = 64;
+  localparam int SQE_SRC_ADDR_BITS = 64;
+  localparam int SQE_DST_ADDR_BEAT = 2;
+  localparam int SQE_DST_ADDR_LSB = 0;
+  localparam int SQE_DST_ADDR_BITS = 64;
+  localparam int SQE_DIGEST_ADDR_BEAT = 2;
+  localparam int SQE_DIGEST_ADDR_LSB = 64;
+  localparam int SQE_DIGEST_ADDR_BITS = 64;
+  localparam int SQE_IV_BEAT = 3;
+  localparam int SQE_IV_LSB = 0;
+  localparam int SQE_IV_BITS = 128;
+
+  // CQE as the DMA delivers it: 16-byte beats, byte i of a beat in bits
+  // [8i+7:8i] (AXI little-endian lanes). Field F sits in beat F_BEAT at bits
+  // [F_LSB +: F_BITS]; a field wider than a beat starts a beat and fills whole beats.
+  localparam int CQE_BEATS = 1;
+  localparam int CQE_COOKIE_BEAT = 0;
+  localparam int CQE_COOKIE_LSB = 0;
+  localparam int CQE_COOKIE_BITS = 64;
+  localparam int CQE_BYTES_WRITTEN_BEAT = 0;
+  localparam int CQE_BYTES_WRITTEN_LSB = 64;
+  localparam int CQE_BYTES_WRITTEN_BITS = 32;
+  localparam int CQE_STATUS_BEAT = 0;
+  localparam int CQE_STATUS_LSB = 96;
+  localparam int CQE_STATUS_BITS = 8;
+  localparam int CQE_QUEUE_BEAT = 0;
+  localparam int CQE_QUEUE_LSB = 104;
+  localparam int CQE_QUEUE_BITS = 8;
+  localparam int CQE_ERROR_DETAIL_BEAT = 0;
+  localparam int CQE_ERROR_DETAIL_LSB = 112;
+  localparam int CQE_ERROR_DETAIL_BITS = 8;
+  localparam int CQE_PHASE_BEAT = 0;
+  localparam int CQE_PHASE_LSB = 120;
+  localparam int CQE_PHASE_BITS = 8;
+
+  // CTX as the DMA delivers it: 16-byte beats, byte i of a beat in bits
+  // [8i+7:8i] (AXI little-endian lanes). Field F sits in beat F_BEAT at bits
+  // [F_LSB +: F_BITS]; a field wider than a beat starts a beat and fills whole beats.
+  localparam int CTX_BEATS = 8;
+  localparam int CTX_CIPHER_ALG_BEAT = 0;
+  localparam int CTX_CIPHER_ALG_LSB = 0;
+  localparam int CTX_CIPHER_ALG_BITS = 8;
+  localparam int CTX_CIPHER_DIR_BEAT = 0;
+  localparam int CTX_CIPHER_DIR_LSB = 8;
+  localparam int CTX_CIPHER_DIR_BITS = 8;
+  localparam int CTX_KEY_LEN_BEAT = 0;
+  localparam int CTX_KEY_LEN_LSB = 16;
+  localparam int CTX_KEY_LEN_BITS = 8;
+  localparam int CTX_HASH_ALG_BEAT = 0;
+  localparam int CTX_HASH_ALG_LSB = 24;
+  localparam int CTX_HASH_ALG_BITS = 8;
+  localparam int CTX_DIGEST_LEN_BEAT = 0;
+  localparam int CTX_DIGEST_LEN_LSB = 32;
+  localparam int CTX_DIGEST_LEN_BITS = 8;
+  localparam int CTX_CHAIN_ORDER_BEAT = 0;
+  localparam int CTX_CHAIN_ORDER_LSB = 40;
+  localparam int CTX_CHAIN_ORDER_BITS = 8;
+  localparam int CTX_KEY_BEAT = 2;
+  localparam int CTX_KEY_LSB = 0;
+  localparam int CTX_KEY_BITS = 256;
+  localparam int CTX_INNER_STATE_BEAT = 4;
+  localparam int CTX_INNER_STATE_LSB = 0;
+  localparam int CTX_INNER_STATE_BITS = 256;
+  localparam int CTX_OUTER_STATE_BEAT = 6;
+  localparam int CTX_OUTER_STATE_LSB = 0;
+  localparam int CTX_OUTER_STATE_BITS = 256;
+
 endpackage
 /* verilator lint_on UNUSEDPARAM */
 

@@ -1,12 +1,14 @@
 // vcrypto_top: the accelerator as it would sit on a card behind a PCIe shell (XDMA/QDMA
 // style): an AXI4-Lite slave for its registers, an AXI4 master (128-bit) for DMA into host
 // memory, and an interrupt line. Rings, contexts and data live in host memory; see
-// firmware/ABI.md for the register map and the entry formats.
+// firmware/ABI.md for the register map and the entry formats. LANES crypto lanes serve
+// requests in parallel (rtl/README.md).
 `default_nettype none
 
 module vcrypto_top
 #(
-  parameter int NQ = 4
+  parameter int NQ    = 4,      // ring pairs: the register map's (firmware/abi.toml num_queues)
+  parameter int LANES = 1       // crypto lanes, 1..8
 ) (
   input  logic         clk_i,
   input  logic         rst_ni,
@@ -74,15 +76,21 @@ module vcrypto_top
   logic            inc_err_axi, inc_err_window, inc_err_notsupp, inc_err_length, engine_idle;
   logic            scrub_req, scrub_done, keys_held;
 
-  logic            rd_cmd_valid, rd_cmd_ready, rd_busy, rd_err, rd_valid, rd_ready, rd_last;
-  logic [63:0]     rd_cmd_addr;
-  logic [31:0]     rd_cmd_len;
-  logic [127:0]    rd_data;
-  logic [4:0]      rd_bytes;
-  logic            wr_cmd_valid, wr_cmd_ready, wr_busy, wr_err, wr_valid, wr_ready;
-  logic [63:0]     wr_cmd_addr;
-  logic [31:0]     wr_cmd_len;
-  logic [127:0]    wr_data;
+  if (32'(NQ) != vcrypto_abi::DEV_NUM_QUEUES) begin : g_bad_nq
+    $error("vcrypto_top: NQ must equal the register map's queues (firmware/abi.toml num_queues)");
+  end
+
+  // DMA clients: read 0 the fetch, write 0 the completion unit, 1 + l lane l on both
+  localparam int NC = LANES + 1;
+  logic [NC-1:0]     rc_cmd_valid, rc_cmd_ready, rc_busy, rc_err, rc_valid, rc_ready;
+  logic [NC*64-1:0]  rc_cmd_addr;
+  logic [NC*32-1:0]  rc_cmd_len;
+  logic [NC*128-1:0] rc_data;
+  logic [NC-1:0]     wc_cmd_valid, wc_cmd_ready, wc_busy, wc_err, wc_valid, wc_ready;
+  logic [NC*64-1:0]  wc_cmd_addr;
+  logic [NC*32-1:0]  wc_cmd_len;
+  logic [NC*128-1:0] wc_data;
+  logic              dma_idle;
 
   vcrypto_csr #(.NQ(NQ)) u_csr (
     .clk_i, .rst_ni,
@@ -100,7 +108,7 @@ module vcrypto_top
     .scrub_req_o (scrub_req), .scrub_done_i (scrub_done), .keys_held_i (keys_held)
   );
 
-  vcrypto_queue_engine #(.NQ(NQ)) u_engine (
+  vcrypto_queue_engine #(.NQ(NQ), .LANES(LANES)) u_engine (
     .clk_i, .rst_ni,
     .enable_i (enable), .win_base_i (win_base), .win_size_i (win_size),
     .sq_base_i (sq_base), .sq_log2_i (sq_log2), .sq_head_i (sq_head), .sq_tail_i (sq_tail),
@@ -110,41 +118,32 @@ module vcrypto_top
     .inc_err_notsupp_o (inc_err_notsupp), .inc_err_length_o (inc_err_length),
     .idle_o (engine_idle), .ring_fault_o (ring_fault),
     .scrub_req_i (scrub_req), .scrub_done_o (scrub_done), .keys_held_o (keys_held),
-    .rd_cmd_valid_o (rd_cmd_valid), .rd_cmd_ready_i (rd_cmd_ready), .rd_cmd_addr_o (rd_cmd_addr),
-    .rd_cmd_len_o (rd_cmd_len), .rd_busy_i (rd_busy), .rd_err_i (rd_err),
-    .rd_valid_i (rd_valid), .rd_ready_o (rd_ready), .rd_data_i (rd_data),
-    .wr_cmd_valid_o (wr_cmd_valid), .wr_cmd_ready_i (wr_cmd_ready), .wr_cmd_addr_o (wr_cmd_addr),
-    .wr_cmd_len_o (wr_cmd_len), .wr_busy_i (wr_busy), .wr_err_i (wr_err),
-    .wr_valid_o (wr_valid), .wr_ready_i (wr_ready), .wr_data_o (wr_data)
+    .rc_cmd_valid_o (rc_cmd_valid), .rc_cmd_ready_i (rc_cmd_ready), .rc_cmd_addr_o (rc_cmd_addr),
+    .rc_cmd_len_o (rc_cmd_len), .rc_busy_i (rc_busy), .rc_err_i (rc_err),
+    .rc_valid_i (rc_valid), .rc_ready_o (rc_ready), .rc_data_i (rc_data),
+    .wc_cmd_valid_o (wc_cmd_valid), .wc_cmd_ready_i (wc_cmd_ready), .wc_cmd_addr_o (wc_cmd_addr),
+    .wc_cmd_len_o (wc_cmd_len), .wc_busy_i (wc_busy), .wc_err_i (wc_err),
+    .wc_valid_o (wc_valid), .wc_ready_i (wc_ready), .wc_data_o (wc_data)
   );
 
-  vcrypto_dma_rd u_dma_rd (
+  // one AXI read and one AXI write engine, shared by the clients in chunks (round robin)
+  vcrypto_dma_arb #(.NRC(NC), .NWC(NC)) u_dma (
     .clk_i, .rst_ni,
-    .cmd_valid_i (rd_cmd_valid), .cmd_ready_o (rd_cmd_ready), .cmd_addr_i (rd_cmd_addr),
-    .cmd_len_i (rd_cmd_len), .busy_o (rd_busy), .err_o (rd_err),
-    .out_valid_o (rd_valid), .out_ready_i (rd_ready), .out_data_o (rd_data),
-    .out_bytes_o (rd_bytes), .out_last_o (rd_last),
-    .m_axi_arvalid, .m_axi_arready, .m_axi_araddr, .m_axi_arlen, .m_axi_arsize, .m_axi_arburst,
-    .m_axi_rvalid, .m_axi_rready, .m_axi_rdata, .m_axi_rresp, .m_axi_rlast
-  );
-
-  vcrypto_dma_wr u_dma_wr (
-    .clk_i, .rst_ni,
-    .cmd_valid_i (wr_cmd_valid), .cmd_ready_o (wr_cmd_ready), .cmd_addr_i (wr_cmd_addr),
-    .cmd_len_i (wr_cmd_len), .busy_o (wr_busy), .err_o (wr_err),
-    .in_valid_i (wr_valid), .in_ready_o (wr_ready), .in_data_i (wr_data),
-    .m_axi_awvalid, .m_axi_awready, .m_axi_awaddr, .m_axi_awlen, .m_axi_awsize, .m_axi_awburst,
+    .rc_cmd_valid_i (rc_cmd_valid), .rc_cmd_ready_o (rc_cmd_ready), .rc_cmd_addr_i (rc_cmd_addr),
+    .rc_cmd_len_i (rc_cmd_len), .rc_busy_o (rc_busy), .rc_err_o (rc_err),
+    .rc_valid_o (rc_valid), .rc_ready_i (rc_ready), .rc_data_o (rc_data),
+    .wc_cmd_valid_i (wc_cmd_valid), .wc_cmd_ready_o (wc_cmd_ready), .wc_cmd_addr_i (wc_cmd_addr),
+    .wc_cmd_len_i (wc_cmd_len), .wc_busy_o (wc_busy), .wc_err_o (wc_err),
+    .wc_valid_i (wc_valid), .wc_ready_o (wc_ready), .wc_data_i (wc_data),
+    .idle_o (dma_idle),
+    .m_axi_arid, .m_axi_arvalid, .m_axi_arready, .m_axi_araddr, .m_axi_arlen, .m_axi_arsize, .m_axi_arburst,
+    .m_axi_rid, .m_axi_rvalid, .m_axi_rready, .m_axi_rdata, .m_axi_rresp, .m_axi_rlast,
+    .m_axi_awid, .m_axi_awvalid, .m_axi_awready, .m_axi_awaddr, .m_axi_awlen, .m_axi_awsize, .m_axi_awburst,
     .m_axi_wvalid, .m_axi_wready, .m_axi_wdata, .m_axi_wstrb, .m_axi_wlast,
-    .m_axi_bvalid, .m_axi_bready, .m_axi_bresp
+    .m_axi_bid, .m_axi_bvalid, .m_axi_bready, .m_axi_bresp
   );
 
-  assign busy_o     = !engine_idle;
-  assign m_axi_arid = 1'b0;
-  assign m_axi_awid = 1'b0;
-
-  // Framing comes from the byte counts the engine already knows; one ID, in-order responses.
-  logic unused_rd;
-  assign unused_rd = ^{rd_bytes, rd_last, m_axi_rid, m_axi_bid};
+  assign busy_o     = !(engine_idle && dma_idle);
 
 endmodule
 

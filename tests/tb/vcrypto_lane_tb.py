@@ -1,0 +1,371 @@
+"""cocotb testbench for rtl/top/vcrypto_lane.sv, one crypto lane on its own.
+
+The testbench plays the lane's surroundings as rtl/README.md specifies them:
+  * the fetch: each request's submission entry and context are streamed into the lane over the
+    load bus (ld_sqe_i / ld_ctx_i, one beat a clock or with gaps), then start_i (or abort_i);
+  * its two DMA clients, as vcrypto_dma_arb presents them: a command is taken while the client
+    is not busy, busy stays high while beats are owed (and, for writes, until the write is
+    acknowledged), err is final when busy falls and held until the next command; beats come
+    and go with random stalls out of a Python memory;
+  * the completion unit: res_ready_i with random stalls.
+Every result is checked against bridge.accel_model (the `cryptography` package), and every
+byte of memory outside the request's output buffers is checked to be untouched.
+"""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+import cocotb
+from cocotb.clock import Clock
+from cocotb.triggers import ClockCycles, FallingEdge, ReadOnly, RisingEdge
+
+from bridge import abi
+from bridge.accel_abi import Context, encode_sqe
+from bridge.accel_model import Outcome, run_request
+
+MEM = 1 << 20
+CIPHERS = (abi.CIPHER_ALG_AES_ECB, abi.CIPHER_ALG_AES_CBC, abi.CIPHER_ALG_AES_CTR)
+HASHES = (abi.HASH_ALG_SHA_224, abi.HASH_ALG_SHA_256)
+
+
+def beats(raw: bytes) -> list[int]:
+    """16-byte beats as the DMA delivers them: byte i of a beat in bits [8i+7:8i]."""
+    raw = raw + bytes(-len(raw) % 16)
+    return [int.from_bytes(raw[i:i + 16], "little") for i in range(0, len(raw), 16)]
+
+
+@dataclass
+class Result:
+    q: int
+    cookie: int
+    status: int
+    detail: int
+    bytes_written: int
+
+
+class LaneBench:
+    def __init__(self, dut, seed: int = 0, stall: float = 0.3):
+        self.dut = dut
+        self.rng = random.Random(seed)
+        self.stall = stall
+        self.mem = bytearray(self.rng.randbytes(MEM))
+        self.results: list[Result] = []
+        self.rd_err_at: tuple[int, int] | None = None   # (lo, hi): a read touching it errs
+        self.wr_err_at: tuple[int, int] | None = None
+        self.res_hold = 0                                # clocks to keep res_ready_i low
+        # read client
+        self.rd_beats: list[int] = []
+        self.rd_err = False
+        self.rd_next_err = False
+        # write client
+        self.wr_addr = self.wr_len = 0
+        self.wr_owed = 0
+        self.wr_data: list[int] = []
+        self.wr_tail = 0          # clocks of "write response pending" after the last beat
+        self.wr_err = False
+        self.wr_next_err = False
+        self.cycles = 0
+
+    def _hits(self, span: tuple[int, int] | None, addr: int, n: int) -> bool:
+        return span is not None and n > 0 and addr < span[1] and span[0] < addr + n
+
+    async def clients(self) -> None:
+        """One iteration a clock: drive the client inputs at the falling edge, sample the lane's
+        outputs once they settle, account for the handshakes of the coming rising edge."""
+        d, rng = self.dut, self.rng
+        while True:
+            await FallingEdge(d.clk_i)
+            self.cycles += 1
+            rd_busy = bool(self.rd_beats)
+            d.rd_cmd_ready_i.value = int(not rd_busy)
+            d.rd_busy_i.value = int(rd_busy)
+            d.rd_err_i.value = int(self.rd_err)
+            rd_valid = rd_busy and rng.random() >= self.stall
+            d.rd_valid_i.value = int(rd_valid)
+            d.rd_data_i.value = self.rd_beats[0] if rd_busy else rng.getrandbits(128)
+            wr_busy = self.wr_owed > 0 or self.wr_tail > 0
+            d.wr_cmd_ready_i.value = int(not wr_busy)
+            d.wr_busy_i.value = int(wr_busy)
+            d.wr_err_i.value = int(self.wr_err)
+            wr_ready = self.wr_owed > 0 and rng.random() >= self.stall
+            d.wr_ready_i.value = int(wr_ready)
+            res_ready = self.res_hold == 0 and rng.random() >= self.stall
+            d.res_ready_i.value = int(res_ready)
+            if self.res_hold:
+                self.res_hold -= 1
+            await ReadOnly()
+            # ---- read client
+            if rd_valid and d.rd_ready_o.value:
+                self.rd_beats.pop(0)
+                if not self.rd_beats:
+                    self.rd_err = self.rd_next_err       # final as busy falls
+            if not rd_busy and d.rd_cmd_valid_o.value:
+                addr, n = int(d.rd_cmd_addr_o.value), int(d.rd_cmd_len_o.value)
+                self.rd_beats = beats(bytes(self.mem[addr:addr + n])) if n else []
+                self.rd_err = False
+                self.rd_next_err = self._hits(self.rd_err_at, addr, n)
+                if not self.rd_beats:
+                    self.rd_err = False
+            # ---- write client
+            if self.wr_tail:
+                self.wr_tail -= 1
+                if not self.wr_tail:
+                    self.wr_err = self.wr_next_err
+            if wr_ready and d.wr_valid_o.value:
+                self.wr_data.append(int(d.wr_data_o.value))
+                self.wr_owed -= 1
+                if self.wr_owed == 0:
+                    raw = b"".join(b.to_bytes(16, "little") for b in self.wr_data)[:self.wr_len]
+                    if not self._hits(self.wr_err_at, self.wr_addr, self.wr_len):
+                        self.mem[self.wr_addr:self.wr_addr + self.wr_len] = raw
+                    self.wr_tail = rng.randint(1, 5)
+            if not wr_busy and d.wr_cmd_valid_o.value:
+                self.wr_addr, self.wr_len = int(d.wr_cmd_addr_o.value), int(d.wr_cmd_len_o.value)
+                self.wr_owed = (self.wr_len + 15) // 16
+                self.wr_data = []
+                self.wr_err = False
+                self.wr_next_err = self._hits(self.wr_err_at, self.wr_addr, self.wr_len)
+            # ---- result
+            if res_ready and d.res_valid_o.value:
+                self.results.append(Result(int(d.res_q_o.value), int(d.res_cookie_o.value),
+                                           int(d.res_status_o.value), int(d.res_detail_o.value),
+                                           int(d.res_bytes_o.value)))
+
+    async def load(self, sqe: bytes, ctx: bytes, q: int, gaps: bool = True) -> None:
+        """Stream the entry and the context into the lane as the fetch does."""
+        d = self.dut
+        await FallingEdge(d.clk_i)
+        d.ld_q_i.value = q
+        for flag, raw in ((d.ld_sqe_i, sqe), (d.ld_ctx_i, ctx)):
+            for i, b in enumerate(beats(raw)):
+                await FallingEdge(d.clk_i)
+                flag.value = 1
+                d.ld_beat_i.value = i
+                d.ld_data_i.value = b
+                if gaps and self.rng.random() < 0.3:
+                    await FallingEdge(d.clk_i)
+                    flag.value = 0
+                    d.ld_data_i.value = self.rng.getrandbits(128)
+            await FallingEdge(d.clk_i)
+            flag.value = 0
+
+    async def pulse(self, sig) -> None:
+        await FallingEdge(self.dut.clk_i)
+        sig.value = 1
+        await FallingEdge(self.dut.clk_i)
+        sig.value = 0
+
+    async def idle(self, limit: int = 200_000) -> int:
+        """Wait until the lane is idle; returns the clocks waited."""
+        for n in range(limit):
+            await RisingEdge(self.dut.clk_i)
+            await ReadOnly()
+            if self.dut.idle_o.value:
+                return n
+        raise AssertionError("the lane never became idle")
+
+    async def request(self, ctx: Context, opcode: int, src: bytes, iv: bytes = b"", q: int = 0,
+                      align: tuple[int, int, int] = (0, 0, 0), base: int = 0x1000,
+                      expect: Outcome | None = None) -> tuple[Result, int]:
+        """Run one request; returns its result and the clocks from start to result."""
+        cookie = self.rng.getrandbits(64)
+        src_addr = base + align[0]
+        dst_addr = (src_addr + len(src) + 63) // 64 * 64 + align[1]
+        dig_addr = (dst_addr + len(src) + 63) // 64 * 64 + align[2]
+        self.mem[src_addr:src_addr + len(src)] = src
+        before = bytearray(self.mem)
+        e = run_request(ctx, opcode, iv, src) if expect is None else expect
+        sqe = encode_sqe(opcode, cookie, 0x40, src_addr, len(src), dst_addr, dig_addr, iv)
+        await self.load(sqe, bytes(ctx.context()), q)
+        t0 = self.cycles
+        n = len(self.results)
+        await self.pulse(self.dut.start_i)
+        while len(self.results) == n:
+            await RisingEdge(self.dut.clk_i)
+            assert self.cycles - t0 < 400_000, "no result"
+        r = self.results[-1]
+        took = self.cycles - t0
+        assert (r.q, r.cookie) == (q, cookie)
+        assert (r.status, r.detail) == (e.status, e.error_detail), f"got {r}, want {e}"
+        if e.status == abi.STATUS_OK:
+            assert r.bytes_written == e.bytes_written
+            if e.dst:
+                before[dst_addr:dst_addr + len(e.dst)] = e.dst
+            if e.digest:
+                before[dig_addr:dig_addr + len(e.digest)] = e.digest
+            assert self.mem == before, "wrong output, or memory written outside the outputs"
+        await self.idle()
+        return r, took
+
+
+def key_regs(dut) -> dict[str, int]:
+    out = {n: int(getattr(dut, n).value) for n in ("key_q", "inner_q", "outer_q", "kc_key_q")}
+    mem = dut.u_aes.u_key_mem
+    out["round_key_words"] = sum(int(getattr(mem, f"bank{c}")[r].value) != 0 for c in range(4) for r in range(16))
+    return out
+
+
+async def start(dut, seed: int = 0, stall: float = 0.3) -> LaneBench:
+    Clock(dut.clk_i, 10, unit="ns").start()
+    for s in (dut.ld_sqe_i, dut.ld_ctx_i, dut.start_i, dut.abort_i, dut.wipe_i, dut.rd_valid_i,
+              dut.wr_ready_i, dut.res_ready_i):
+        s.value = 0
+    dut.ld_beat_i.value = 0
+    dut.ld_data_i.value = 0
+    dut.ld_q_i.value = 0
+    dut.rst_ni.value = 0
+    b = LaneBench(dut, seed, stall)
+    cocotb.start_soon(b.clients())
+    await ClockCycles(dut.clk_i, 3)
+    dut.rst_ni.value = 1
+    await b.idle()
+    await ClockCycles(dut.clk_i, 20)            # the AES engine's post-reset wipe
+    return b
+
+
+def random_ctx(rng: random.Random, opcode: int) -> Context:
+    cipher = rng.choice(CIPHERS) if opcode in (abi.OPCODE_CIPHER, abi.OPCODE_CHAIN) else abi.CIPHER_ALG_NONE
+    hsh = rng.choice(HASHES) if opcode != abi.OPCODE_CIPHER else abi.HASH_ALG_NONE
+    dmax = 28 if hsh == abi.HASH_ALG_SHA_224 else 32
+    return Context(cipher_alg=cipher, decrypt=rng.random() < 0.5, key=rng.randbytes(rng.choice((16, 24, 32))),
+                   hash_alg=hsh, digest_len=rng.choice((dmax, rng.randint(1, dmax))) if hsh else 0,
+                   chain_order=rng.choice((abi.CHAIN_ORDER_CIPHER_THEN_HASH, abi.CHAIN_ORDER_HASH_THEN_CIPHER)),
+                   hmac_key=rng.randbytes(rng.choice((0, 20, 64, 100))))
+
+
+# ---------------------------------------------------------------- tests
+@cocotb.test()
+async def every_operation(dut):
+    """Every operation, algorithm, key size, direction and chain order, buffers at any
+    alignment, random stalls on both clients and on the result."""
+    b = await start(dut, seed=1)
+    rng = random.Random(1)
+    for cipher in CIPHERS:
+        for klen in (16, 24, 32):
+            for dec in (False, True):
+                ctx = Context(cipher_alg=cipher, decrypt=dec, key=rng.randbytes(klen))
+                n = rng.choice((16, 64, 208)) if cipher != abi.CIPHER_ALG_AES_CTR else rng.randint(0, 200)
+                await b.request(ctx, abi.OPCODE_CIPHER, rng.randbytes(n), rng.randbytes(16), q=rng.randrange(4),
+                                align=(rng.randrange(16), rng.randrange(16), rng.randrange(16)))
+    for h in HASHES:
+        d = 28 if h == abi.HASH_ALG_SHA_224 else 32
+        for n in (0, 3, 55, 56, 64, 119, 300):
+            await b.request(Context(hash_alg=h, digest_len=d), abi.OPCODE_HASH, rng.randbytes(n),
+                            align=(rng.randrange(16), 0, rng.randrange(16)))
+            await b.request(Context(hash_alg=h, digest_len=rng.randint(1, d), hmac_key=rng.randbytes(40)),
+                            abi.OPCODE_MAC, rng.randbytes(n), align=(rng.randrange(16), 0, rng.randrange(16)))
+        for order in (abi.CHAIN_ORDER_CIPHER_THEN_HASH, abi.CHAIN_ORDER_HASH_THEN_CIPHER):
+            ctx = Context(cipher_alg=abi.CIPHER_ALG_AES_CBC, key=rng.randbytes(16), hash_alg=h, digest_len=d,
+                          chain_order=order, hmac_key=rng.randbytes(64), decrypt=order == 2)
+            await b.request(ctx, abi.OPCODE_CHAIN, rng.randbytes(160), rng.randbytes(16),
+                            align=(rng.randrange(16), rng.randrange(16), rng.randrange(16)))
+
+
+@cocotb.test()
+async def random_requests(dut):
+    """Seeded random requests (operations, sizes up to 2 KiB, alignments), back to back."""
+    b = await start(dut, seed=2)
+    rng = random.Random(2)
+    for _ in range(60):
+        op = rng.choice((abi.OPCODE_CIPHER, abi.OPCODE_HASH, abi.OPCODE_MAC, abi.OPCODE_CHAIN))
+        ctx = random_ctx(rng, op)
+        n = rng.randint(0, 2048)
+        if ctx.cipher_alg in (abi.CIPHER_ALG_AES_ECB, abi.CIPHER_ALG_AES_CBC):
+            n -= n % 16
+        await b.request(ctx, op, rng.randbytes(n), rng.randbytes(16), q=rng.randrange(16),
+                        align=(rng.randrange(16), rng.randrange(16), rng.randrange(16)))
+
+
+@cocotb.test()
+async def key_cache_skips_the_expansion(dut):
+    """The same key again: no key expansion (4(Nr+1) clocks saved); another key: expanded."""
+    b = await start(dut, seed=3, stall=0.0)
+    rng = random.Random(3)
+    k1, k2 = rng.randbytes(32), rng.randbytes(32)
+    data = rng.randbytes(256)
+    _, first = await b.request(Context(cipher_alg=abi.CIPHER_ALG_AES_CBC, key=k1), abi.OPCODE_CIPHER, data, bytes(16))
+    _, again = await b.request(Context(cipher_alg=abi.CIPHER_ALG_AES_CBC, key=k1, decrypt=True),
+                               abi.OPCODE_CIPHER, data, bytes(16))
+    _, other = await b.request(Context(cipher_alg=abi.CIPHER_ALG_AES_CBC, key=k2), abi.OPCODE_CIPHER, data, bytes(16))
+    dut._log.info("clocks: new key %d, cached key %d, another key %d", first, again, other)
+    assert first - again >= 4 * 15 and other - again >= 4 * 15
+    assert key_regs(dut)["kc_key_q"] == int.from_bytes(k2, "big")
+
+
+@cocotb.test()
+async def abort_and_result_clear_the_secrets(dut):
+    """An aborted request (the fetch's checks failed) leaves no key or HMAC state; a finished one
+    neither; only the key cache and the round keys stay, until a wipe."""
+    b = await start(dut, seed=4)
+    rng = random.Random(4)
+    ctx = Context(cipher_alg=abi.CIPHER_ALG_AES_CBC, key=rng.randbytes(16), hash_alg=abi.HASH_ALG_SHA_256,
+                  digest_len=32, chain_order=abi.CHAIN_ORDER_CIPHER_THEN_HASH, hmac_key=rng.randbytes(32))
+    sqe = encode_sqe(abi.OPCODE_CHAIN, 5, 0x40, 0x1000, 64, 0x2000, 0x3000, bytes(16))
+    await b.load(sqe, bytes(ctx.context()), 1)
+    k = key_regs(dut)
+    assert k["key_q"] and k["inner_q"] and k["outer_q"] and dut.keys_held_o.value
+    await b.pulse(dut.abort_i)
+    await ClockCycles(dut.clk_i, 2)
+    k = key_regs(dut)
+    assert k["key_q"] == k["inner_q"] == k["outer_q"] == 0 and not b.results and dut.idle_o.value
+    # a request after the abort is not disturbed by it
+    await b.request(ctx, abi.OPCODE_CHAIN, rng.randbytes(64), rng.randbytes(16))
+    k = key_regs(dut)
+    assert k["key_q"] == k["inner_q"] == k["outer_q"] == 0
+    assert k["kc_key_q"] and k["round_key_words"] and dut.keys_held_o.value
+    await b.pulse(dut.wipe_i)
+    assert not dut.idle_o.value
+    waited = await b.idle()
+    assert waited < 40, waited
+    k = key_regs(dut)
+    assert not any(k.values()) and not dut.keys_held_o.value, k
+    # after the wipe the key is expanded again and the results are right
+    await b.request(ctx, abi.OPCODE_CHAIN, rng.randbytes(64), rng.randbytes(16))
+
+
+@cocotb.test()
+async def axi_errors_become_err_results(dut):
+    """An AXI error on the source read, the destination write or the digest write: the request
+    runs to its end and reports ERR / AXI_ERROR with 0 bytes; a write error of one request does
+    not leak into the next (a hash request has no write command before its digest)."""
+    b = await start(dut, seed=5)
+    rng = random.Random(5)
+    err = Outcome(abi.STATUS_ERR, abi.ERROR_DETAIL_AXI_ERROR)
+    cbc = Context(cipher_alg=abi.CIPHER_ALG_AES_CBC, key=rng.randbytes(16))
+    mac = Context(hash_alg=abi.HASH_ALG_SHA_256, digest_len=32, hmac_key=rng.randbytes(32))
+    for where in ("src", "dst", "digest"):
+        base = 0x8000
+        if where == "src":
+            b.rd_err_at = (base, base + 1)
+        elif where == "dst":
+            b.wr_err_at = (base + 0x100, base + 0x101)       # in the dst of a 192-byte request at base
+        else:
+            b.wr_err_at = (base + 0x180, base + 0x181)       # its digest (dst at +0xc0, digest at +0x180)
+        ctx = mac if where == "digest" else cbc
+        op = abi.OPCODE_MAC if where == "digest" else abi.OPCODE_CIPHER
+        r, _ = await b.request(ctx, op, rng.randbytes(192), bytes(16), base=base, expect=err)
+        assert r.bytes_written == 0
+        b.rd_err_at = b.wr_err_at = None
+        # the next request of another kind is fine (the write client's err is still set)
+        await b.request(mac, abi.OPCODE_MAC, rng.randbytes(100))
+        await b.request(cbc, abi.OPCODE_CIPHER, rng.randbytes(32), bytes(16))
+
+
+@cocotb.test()
+async def result_waits_for_the_completion_unit(dut):
+    """The result stays valid and unchanged until taken; the lane takes nothing new meanwhile."""
+    b = await start(dut, seed=6, stall=0.0)
+    rng = random.Random(6)
+    b.res_hold = 10_000
+    ctx = Context(hash_alg=abi.HASH_ALG_SHA_224, digest_len=28)
+    sqe = encode_sqe(abi.OPCODE_HASH, 77, 0x40, 0x1000, 10, 0, 0x2000, b"")
+    b.mem[0x1000:0x100a] = rng.randbytes(10)
+    await b.load(sqe, bytes(ctx.context()), 3)
+    await b.pulse(dut.start_i)
+    await ClockCycles(dut.clk_i, 2000)
+    assert dut.res_valid_o.value and not dut.idle_o.value and not b.results
+    assert int(dut.res_cookie_o.value) == 77 and int(dut.res_q_o.value) == 3
+    b.res_hold = 0
+    await b.idle()
+    assert len(b.results) == 1 and b.results[0].bytes_written == 28
