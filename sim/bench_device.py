@@ -29,11 +29,19 @@ QUEUES, INFLIGHT = 4, 8
 
 def measure(drv, dev, op: str, size: int, seconds: float) -> dict:
     rng = random.Random(size)
+    key = rng.randbytes(32)
     if op == "aes128_cbc":
-        enc, _ = drv.skcipher_setkey(vc.CIPHER_AES_CBC, rng.randbytes(16))
+        enc, _ = drv.skcipher_setkey(vc.CIPHER_AES_CBC, key[:16])
 
         def post(q):
             return drv.cipher(q, enc, True, rng.randbytes(16), rng.randbytes(size), kick=False)
+    elif op == "aes128_cbc_stateless":        # the key in every request, no session
+        def post(q):
+            return drv.cipher_stateless(q, vc.CIPHER_AES_CBC, key[:16], True, rng.randbytes(16), rng.randbytes(size),
+                                        kick=False)
+    elif op == "hmac_sha256_stateless":
+        def post(q):
+            return drv.hash_stateless(q, vc.MAC_HMAC_SHA_256, rng.randbytes(size), 32, auth_key=key, kick=False)
     else:
         _, sid = drv.create_mac_session(vc.MAC_HMAC_SHA_256, 32, rng.randbytes(32))
 
@@ -68,7 +76,7 @@ def main() -> int:
     for name in ("soft", "rtl"):
         dp = open_datapath(name)
         dev = VirtioCryptoDevice(dp, num_dataqueues=QUEUES)
-        drv = VirtioCryptoDriver(dev, mem_bytes=256 << 20)
+        drv = VirtioCryptoDriver(dev, mem_bytes=256 << 20, revision_1=True, stateless=True)
         try:
             for op in ("aes128_cbc", "hmac_sha256"):
                 for size in SIZES:
@@ -77,6 +85,15 @@ def main() -> int:
                     print(f"{name:4s} {op:11s} {size:6d} B  {r['requests_per_s']:9.1f} req/s  {r['MB_per_s']:8.3f} MB/s"
                           + (f"  {r['cycles_per_request']:7d} clk/req  efficiency {r['rtl_efficiency']:.2f}"
                              if "rtl_efficiency" in r else ""), flush=True)
+            if name == "rtl":     # stateless over session mode, 4 KiB, measured back to back
+                for op in ("aes128_cbc", "hmac_sha256"):
+                    sess = measure(drv, dev, op, 4096, seconds)
+                    stateless = measure(drv, dev, op + "_stateless", 4096, seconds)
+                    out[f"rtl_{op}_stateless_4096"] = stateless
+                    ratio = round(stateless["requests_per_s"] / sess["requests_per_s"], 3)
+                    out["stateless_vs_session_rtl_4k" + ("" if op == "aes128_cbc" else "_hmac_sha256")] = ratio
+                    print(f"rtl  {op:11s} 4096 B  stateless {stateless['requests_per_s']:.1f} req/s, session "
+                          f"{sess['requests_per_s']:.1f} req/s: ratio {ratio}", flush=True)
         finally:
             dev.close()
     out["rtl_efficiency"] = out["rtl_aes128_cbc_4096"]["rtl_efficiency"]
