@@ -1,11 +1,14 @@
 """A backend to be memory-scanned (tests/test_key_hygiene.py): the device on the `soft` or `rtl`
 datapath, driven by the driver model, in its own process.
 
-    python tests/hygiene_backend.py soft|rtl ctrl|direct
+    python tests/hygiene_backend.py soft|rtl ctrl|direct|stateless
 
 ctrl: sessions are created through the control queue (the device parses them out of guest
 memory); direct: handed to VirtioCryptoDevice.open_session as Session objects, as the vhost-user
-backend does once it has parsed QEMU's CREATE_CRYPTO_SESSION.
+backend does once it has parsed QEMU's CREATE_CRYPTO_SESSION; stateless: no session at all,
+every request carries its keys (REVISION_1 + the stateless bits), three requests per key, and
+then "DONE <json>" (results, and a canary key this script keeps on purpose, so the scan shows it
+can see a key that is there).
 
 Protocol on stdin/stdout, one line each:
   <- JSON [{name: hex}, ...]: sets of keys (cipher, chain_cipher, chain_auth, mac, mac_long,
@@ -63,6 +66,76 @@ def guest_ctrl(drv: VirtioCryptoDriver, opcode: int, algo: int, body: bytes, key
         drv.mem.buf[a:a + n] = bytes(n)
     sid, status, _ = vc.SESSION_INPUT.unpack(token.extra["data"])
     return status, sid
+
+
+def guest_stateless(drv: VirtioCryptoDriver, parts: list[bytes | bytearray], result_len: int) -> Pending:
+    """A stateless data request on queue 0 laid out like the driver model's direct layout, the
+    key parts (bytearrays) written straight into guest memory and zeroed there once it is done."""
+    token = Pending(0, -1, [], [], dst_len=result_len)
+    segs, key_bufs = [], []
+    for part in parts:
+        a = drv.heap.alloc(max(len(part), 1))
+        token.allocations.append(a)
+        drv.mem.buf[a:a + len(part)] = part
+        segs.append((a, len(part), False))
+        if isinstance(part, bytearray):
+            key_bufs.append((a, len(part)))
+    for n in (result_len, 1):
+        a = drv.heap.alloc(max(n, 1))
+        token.allocations.append(a)
+        token.writable.append((a, n))
+        segs.append((a, n, True))
+    dq = drv.queues[0]
+    token.head = dq.add(segs, token, indirect=False)
+    drv.dev.kick(0)
+    drv.wait([token])
+    for a, n in key_bufs:
+        drv.mem.buf[a:a + n] = bytes(n)
+    if token.status != vc.OK:
+        raise RuntimeError(f"stateless request failed: status {token.status}")
+    data = token.extra["data"]
+    return {"dst": data.hex()}
+
+
+def stateless_requests(drv: VirtioCryptoDriver, keys: dict[str, bytearray], iv: bytes, src: bytes) -> dict:
+    """Every kind of stateless request with this key set (as many as the datapath offers)."""
+    hdr = drv._stateless_hdr
+    n = len(src)
+    cbc = vc.CIPHER_DATA_STATELESS.pack(vc.CIPHER_AES_CBC, len(keys["cipher"]), vc.OP_ENCRYPT, 16, n, n)
+    chain = vc.CHAIN_DATA_STATELESS.pack(vc.ALG_CHAIN_CIPHER_THEN_HASH, 0, vc.CIPHER_AES_CBC, len(keys["chain_cipher"]),
+                                         vc.OP_ENCRYPT, vc.MAC_HMAC_SHA_256, len(keys["chain_auth"]),
+                                         vc.SYM_HASH_MODE_AUTH, 16, n, n, 0, n, 0, n, 0, 32, 0)
+    out = {
+        "cipher": guest_stateless(drv, [hdr(vc.CIPHER_ENCRYPT), cbc.ljust(72, b"\0") + struct.pack("<I", vc.SYM_OP_CIPHER),
+                                        keys["cipher"], iv, src], n),
+        "chain": guest_stateless(drv, [hdr(vc.CIPHER_ENCRYPT), chain + struct.pack("<I", vc.SYM_OP_ALGORITHM_CHAINING),
+                                       keys["chain_cipher"], keys["chain_auth"], iv, src], n + 32),
+    }
+    for name, algo, dlen in (("mac", vc.MAC_HMAC_SHA_256, 32), ("mac_long", vc.MAC_HMAC_SHA_224, 28),
+                             ("mac_max", vc.MAC_HMAC_SHA_256, 32)):
+        out[name] = guest_stateless(drv, [hdr(vc.MAC), vc.MAC_DATA_STATELESS.pack(algo, len(keys[name]), n, dlen),
+                                          keys[name], src], dlen)
+    if "aead" in keys:
+        out["aead"] = guest_stateless(drv, [hdr(vc.AEAD_ENCRYPT), vc.AEAD_DATA_STATELESS.pack(
+            vc.AEAD_GCM, len(keys["aead"]), vc.OP_ENCRYPT, 12, 16, 0, n, n + 16), keys["aead"], iv[:12], src], n + 16)
+    return out
+
+
+def stateless_main(dev, key_sets: list[dict[str, bytearray]]) -> int:
+    drv = VirtioCryptoDriver(dev, mem_bytes=4 << 20, seed=7, revision_1=True, stateless=True)
+    iv, src = bytes(range(16)), bytes(range(256)) * 4
+    canary = key_sets[0].pop("canary")          # kept on purpose: the scan must find it
+    results = []
+    for keys in key_sets:
+        for _ in range(3):
+            res = stateless_requests(drv, keys, iv, src)
+        results.append(res)
+        for k in keys.values():
+            k[:] = bytes(len(k))
+    print("DONE " + json.dumps({"iv": iv.hex(), "src": src.hex(), "results": results}), flush=True)
+    sys.stdin.readline()
+    canary[:] = bytes(len(canary))
+    return 0
 
 
 def cipher_session(drv, algo: int, key: bytearray, op: int) -> int:
@@ -137,6 +210,8 @@ def main() -> int:
         dp = SoftDatapath()
     dev = VirtioCryptoDevice(dp, num_dataqueues=1)
     try:
+        if path == "stateless":
+            return stateless_main(dev, key_sets)
         drv = VirtioCryptoDriver(dev, mem_bytes=4 << 20, seed=7)
         make = ControlQueue() if path == "ctrl" else Direct(dev)
         iv, src = bytes(range(16)), bytes(range(256)) * 4

@@ -309,6 +309,40 @@ def test_regression_no_key_left_after_control_queue_sessions(datapath, tmp_path)
     run_backend_scan(datapath, "ctrl", tmp_path)
 
 
+@needs_proc_mem
+@pytest.mark.parametrize("datapath", ["soft", "rtl"])
+def test_no_stateless_key_left_in_the_backend_process(datapath, tmp_path):
+    """Stateless requests (issue #15): each carries its keys; once it has completed, no copy of
+    them or of the HMAC states derived from them is left anywhere in the backend process (the
+    transient session, the request parse, the datapath, the accelerator's segment). A canary key
+    the child keeps on purpose shows the scan sees a key that is there."""
+    key_sets = []
+    for _ in range(SETS):
+        keys = {name: secrets.token_bytes(KEY_LENGTHS[name]) for name in
+                ("cipher", "chain_cipher", "chain_auth", "mac", "mac_long", "mac_max", "aead")}
+        if datapath == "rtl":
+            del keys["aead"]
+        key_sets.append(keys)
+    canary = secrets.token_bytes(32)
+    needles = {}
+    for i, keys in enumerate(key_sets):
+        needles.update({f"set {i} {k}": v for k, v in secret_needles(keys).items()})
+    child = Child([sys.executable, str(HERE / "hygiene_backend.py"), datapath, "stateless"], tmp_path)
+    try:
+        sets = [{k: v.hex() for k, v in keys.items()} for keys in key_sets]
+        sets[0]["canary"] = canary.hex()
+        child.send(json.dumps(sets))
+        done = json.loads(child.expect("DONE"))
+        assert len(done["results"]) == SETS
+        hits, stats = scan_report(child.proc.pid, dict(needles, canary=canary))
+        assert hits["canary"], "the scan does not see a key the process holds: it is blind"
+        del hits["canary"]
+        print(f"{datapath}/stateless: {memscan.count(hits)} copies in {stats.bytes_read >> 20} MiB")
+        assert memscan.count(hits) == 0, f"stateless keys left in the {datapath} backend:\n" + memscan.describe(hits)
+    finally:
+        child.close()
+
+
 # ------------------------------------------------------------------ vhost-user: vcrypto serve
 VHOST_KEYS = {"cipher": 32, "chain_cipher": 16, "chain_auth": 32, "max_cipher": 24, "max_auth": 500,
               "kept_cipher": 16}
