@@ -1,10 +1,22 @@
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 for p in (ROOT, ROOT / "tests"):
     if str(p) not in sys.path:
         sys.path.insert(0, str(p))
+
+
+@pytest.fixture(scope="module")
+def rtl_dp():
+    """An rtl datapath (a simulated accelerator process) shared by the tests of one module and
+    closed after them; a test that resets a device on it leaves it idle for the next."""
+    from sim.accel_process import rtl_datapath
+    dp = rtl_datapath(mem_bytes=64 << 20)
+    yield dp
+    dp.close()
 
 
 def pytest_terminal_summary(terminalreporter):

@@ -40,38 +40,11 @@ from bridge.device import VirtioCryptoDevice  # noqa: E402
 from bridge.driver import Pending, VirtioCryptoDriver  # noqa: E402
 
 
-def guest_ctrl(drv: VirtioCryptoDriver, opcode: int, algo: int, body: bytes, keys: list[bytearray]) -> tuple[int, int]:
-    """A create-session request with the keys in their own descriptors, written from the
-    bytearrays straight into guest memory; the guest's key buffers are zeroed afterwards."""
-    token = Pending(drv.controlq, -1, [], [], dst_len=16)
-    segs, key_bufs = [], []
-    for part in [drv._ctrl_req(opcode, algo, body)] + [k for k in keys if k]:
-        a = drv.heap.alloc(max(len(part), 1))
-        token.allocations.append(a)
-        drv.mem.buf[a:a + len(part)] = part
-        segs.append((a, len(part), False))
-        if isinstance(part, bytearray):
-            key_bufs.append((a, len(part)))
-    out = drv.heap.alloc(16)
-    token.allocations.append(out)
-    token.writable.append((out, 16))
-    segs.append((out, 16, True))
-    dq = drv.queues[drv.controlq]
-    token.head = dq.add(segs, token, indirect=False)
-    if dq.kick_needed():
-        drv.dev.kick(drv.controlq)
-    got = drv.collect(drv.controlq)
-    assert got and got[0] is token, "control requests complete synchronously"
-    for a, n in key_bufs:
-        drv.mem.buf[a:a + n] = bytes(n)
-    sid, status, _ = vc.SESSION_INPUT.unpack(token.extra["data"])
-    return status, sid
-
-
-def guest_stateless(drv: VirtioCryptoDriver, parts: list[bytes | bytearray], result_len: int) -> Pending:
-    """A stateless data request on queue 0 laid out like the driver model's direct layout, the
-    key parts (bytearrays) written straight into guest memory and zeroed there once it is done."""
-    token = Pending(0, -1, [], [], dst_len=result_len)
+def guest_request(drv: VirtioCryptoDriver, q: int, parts: list[bytes | bytearray], writable: list[int]) -> Pending:
+    """A request laid out like the driver model's direct layout, each part in its own
+    descriptor; key parts (bytearrays) are written straight into guest memory and zeroed there
+    once the request is done (as Linux frees its key buffers with kfree_sensitive)."""
+    token = Pending(q, -1, [], [], dst_len=sum(writable))
     segs, key_bufs = [], []
     for part in parts:
         a = drv.heap.alloc(max(len(part), 1))
@@ -80,21 +53,33 @@ def guest_stateless(drv: VirtioCryptoDriver, parts: list[bytes | bytearray], res
         segs.append((a, len(part), False))
         if isinstance(part, bytearray):
             key_bufs.append((a, len(part)))
-    for n in (result_len, 1):
+    for n in writable:
         a = drv.heap.alloc(max(n, 1))
         token.allocations.append(a)
         token.writable.append((a, n))
         segs.append((a, n, True))
-    dq = drv.queues[0]
+    dq = drv.queues[q]
     token.head = dq.add(segs, token, indirect=False)
-    drv.dev.kick(0)
+    drv.dev.kick(q)
     drv.wait([token])
     for a, n in key_bufs:
         drv.mem.buf[a:a + n] = bytes(n)
+    return token
+
+
+def guest_ctrl(drv: VirtioCryptoDriver, opcode: int, algo: int, body: bytes, keys: list[bytearray]) -> tuple[int, int]:
+    """A create-session request with the keys in their own descriptors (guest_request)."""
+    token = guest_request(drv, drv.controlq, [drv._ctrl_req(opcode, algo, body)] + [k for k in keys if k], [16])
+    sid, status, _ = vc.SESSION_INPUT.unpack(token.extra["data"])
+    return status, sid
+
+
+def guest_stateless(drv: VirtioCryptoDriver, parts: list[bytes | bytearray], result_len: int) -> dict:
+    """A stateless data request on queue 0 (guest_request): its result, hex."""
+    token = guest_request(drv, 0, parts, [result_len, 1])
     if token.status != vc.OK:
         raise RuntimeError(f"stateless request failed: status {token.status}")
-    data = token.extra["data"]
-    return {"dst": data.hex()}
+    return {"dst": token.extra["data"].hex()}
 
 
 def stateless_requests(drv: VirtioCryptoDriver, keys: dict[str, bytearray], iv: bytes, src: bytes) -> dict:

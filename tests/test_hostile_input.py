@@ -445,26 +445,18 @@ def test_property_both_queues_with_resets(record_property):
     assert run_counted(record_property, _mixed_property) > 0
 
 
-@pytest.fixture(scope="module")
-def shared_rtl():
-    from sim.accel_process import rtl_datapath
-    dp = rtl_datapath(mem_bytes=64 << 20)
-    yield dp
-    dp.close()
-
-
 @pytest.mark.xdist_group("accel")
-def test_property_rtl_datapath_hostile_chains(record_property, shared_rtl):
+def test_property_rtl_datapath_hostile_chains(record_property, rtl_dp):
     """The same mixed property against the rtl datapath (the accelerator process): the same
     invariant, the same statuses as soft for malformed fields (the device checks them before
     any datapath), and a datapath left idle and without sessions after every case."""
     def prop(count):
-        _data_queue_property(count, datapath=shared_rtl, share=0.3)
-        _mixed_property(count, datapath=shared_rtl, share=0.5)
+        _data_queue_property(count, datapath=rtl_dp, share=0.3)
+        _mixed_property(count, datapath=rtl_dp, share=0.5)
     prop.__name__ = "rtl datapath: data queues; both queues, resets, kicks without polls"
     assert run_counted(record_property, prop) > 0
-    assert not shared_rtl.sessions and not shared_rtl.inflight()
-    assert shared_rtl.restarts == 0, shared_rtl.faults
+    assert not rtl_dp.sessions and not rtl_dp.inflight()
+    assert rtl_dp.restarts == 0, rtl_dp.faults
 
 
 # ---------------------------------------------------------------- the vhost-user property

@@ -26,14 +26,6 @@ from bridge.virtqueue import VIRTQ_DESC_F_INDIRECT, VIRTQ_DESC_F_NEXT, VIRTQ_DES
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture(scope="module")
-def rtl_dp():
-    from sim.accel_process import rtl_datapath
-    dp = rtl_datapath(mem_bytes=64 << 20)
-    yield dp
-    dp.close()
-
-
 def rtl_rig(dp, **kw):
     """A fresh device + driver around the shared rtl datapath (the accelerator process)."""
     dev = VirtioCryptoDevice(dp, **kw)

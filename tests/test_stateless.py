@@ -174,14 +174,6 @@ def test_s5_request_ending_inside_its_key_or_with_lying_lengths_is_err():
 
 
 # ------------------------------------------------------------------ both datapaths
-@pytest.fixture(scope="module")
-def rtl_dp():
-    from sim.accel_process import rtl_datapath
-    dp = rtl_datapath(mem_bytes=64 << 20)
-    yield dp
-    dp.close()
-
-
 @pytest.mark.xdist_group("accel")
 def test_stateless_requests_identical_on_both_datapaths(rtl_dp):
     """Random stateless requests (cipher of every mode and key size, chaining with HMAC, hash,
