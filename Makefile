@@ -47,7 +47,7 @@ bench-rtl: setup ## clocks per block of each engine/mode/key size -> build/bench
 bench-accel: setup ## accelerator process: sim speed, cycles per 4 KiB request, requests/s -> build/bench/accel.json
 	$(PY) sim/bench_accel.py
 
-bench-device: setup ## the whole device on both datapaths: req/s, MB/s, rtl_efficiency -> build/bench/device.json
+bench-device: setup ## the whole device on both datapaths: req/s, MB/s, rtl_efficiency, stateless vs session -> build/bench/device.json
 	$(PY) sim/bench_device.py
 
 bench-qemu: setup ## AF_ALG cbc(aes) in the guest: QEMU builtin vs vcrypto soft vs vcrypto rtl -> build/bench/qemu.json
