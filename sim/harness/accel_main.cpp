@@ -75,14 +75,19 @@ struct Shm {
 // DECERR and are never touched. Up to 4 bursts queued per direction, one beat per clock.
 struct Burst { uint64_t addr; uint32_t beats; bool err; };
 
-// A fixed FIFO (the memory model never holds more than 4 bursts or responses a direction).
+// A fixed FIFO for the memory model's queues: bursts (at most VCRYPTO_SHM_DMA_OUTSTANDING a
+// direction) and write responses not yet taken (AW waits while that queue could not take more).
 template <typename T, uint32_t N> class Fifo {
+    static_assert((N & (N - 1)) == 0, "a power of two, so the free-running indices wrap cleanly");
   public:
     bool empty() const { return head_ == tail_; }
     uint32_t size() const { return tail_ - head_; }
     T& front() { return buf_[head_ % N]; }
     const T& front() const { return buf_[head_ % N]; }
-    void push_back(const T& v) { buf_[tail_++ % N] = v; }
+    void push_back(const T& v) {
+        if (size() == N) { std::fprintf(stderr, "vcrypto_accel: memory model queue overflow\n"); std::abort(); }
+        buf_[tail_++ % N] = v;
+    }
     void pop_front() { head_++; }
   private:
     T buf_[N] = {};
@@ -102,7 +107,7 @@ class Memory {
     // Outputs for this clock, from the model's state.
     void drive(Vvcrypto_top* t) {
         t->m_axi_arready = rq_.size() < VCRYPTO_SHM_DMA_OUTSTANDING;
-        t->m_axi_awready = wq_.size() < VCRYPTO_SHM_DMA_OUTSTANDING;
+        t->m_axi_awready = wq_.size() < VCRYPTO_SHM_DMA_OUTSTANDING && wq_.size() + bq_.size() < 256;
         t->m_axi_wready = !wq_.empty();
         t->m_axi_rvalid = !rq_.empty();
         t->m_axi_rid = 0;
@@ -175,8 +180,9 @@ class Memory {
     }
 
     Shm& shm_;
+    static_assert(VCRYPTO_SHM_DMA_OUTSTANDING <= 8, "bursts queued per direction");
     Fifo<Burst, 8> rq_, wq_;
-    Fifo<uint8_t, 8> bq_;
+    Fifo<uint8_t, 256> bq_;             // write responses the master has not taken yet
     bool ar_ = false, r_ = false, aw_ = false, w_ = false, b_ = false;
     Burst ar_b_{}, aw_b_{};
     uint32_t wdata_[4] = {};
