@@ -226,25 +226,20 @@ module aes_engine (
   // Decrypting with stealing, the last full block uses T[m] = T[m-1] * alpha and the partial
   // block T[m-1], so chain_q stays T[m-1] through that block.
   // tw_op: the tweak of the block being loaded (idle) or in flight (busy), one operand for the
-  // XOR before and the XOR after the rounds.
+  // XOR before (load_val, below) and the XOR after the rounds (x_last).
   assign tw_alpha  = mul_alpha(chain_q);
   assign steal_in  = in_last_i && tail_q != 7'd0 && !wait_tail_q;
   assign alpha_sel = xts_q && dec_q && (busy_q ? blk_steal_q : steal_in);
   assign tw_op     = alpha_sel ? tw_alpha : chain_q;
   assign tail_mask = head_mask(tail_q);
   // the partial block: its own first bits, then the tail of the last full block's result
-  assign xts_src   = wait_tail_q ? ((in_data_i & tail_mask) | (saved_in_q & ~tail_mask)) : in_data_i;
+  assign xts_src   = (xts_q && wait_tail_q) ? ((in_data_i & tail_mask) | (saved_in_q & ~tail_mask)) : in_data_i;
 
   always_comb begin
     case (mode_q)
       MODE_CBC: x_last = dec_q ? chain_q : 128'd0;
       MODE_CTR: x_last = saved_in_q;
       default:  x_last = (xts_q && !blk_tw_q) ? tw_op : 128'd0;
-    endcase
-    case (mode_q)
-      MODE_CBC: load_val = dec_q ? in_data_i : (in_data_i ^ chain_q);
-      MODE_CTR: load_val = chain_q;
-      default:  load_val = xts_q ? (xts_src ^ tw_op) : in_data_i;
     endcase
   end
 
@@ -288,6 +283,16 @@ module aes_engine (
     else        rk_rd_row = {k2_d, dec_d ? nr_q : 4'd0};
   end
   assign wipe_last = wipe_row_q == {k2_dirty_q, 4'hf};
+
+  // block entering the rounds: A ^ X (then AddRoundKey at LOAD): A is the counter (CTR, and the XTS
+  // tweak block's i) or the input (the partial XTS block merged with the stolen tail); X the
+  // CBC chaining value / XTS tweak
+  logic         ld_ctr, ld_pre;
+  logic [127:0] ld_a;
+  assign ld_ctr   = mode_q == MODE_CTR || tload;
+  assign ld_pre   = !tload && ((mode_q == MODE_CBC && !dec_q) || xts_q);
+  assign ld_a     = ld_ctr ? chain_q : xts_src;
+  assign load_val = ld_a ^ (ld_pre ? tw_op : 128'd0);
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -386,7 +391,7 @@ module aes_engine (
       end
 
       if (tload) begin
-        st_q        <= chain_q ^ rk;     // T = E(K2, i)
+        st_q        <= load_val ^ rk;    // T = E(K2, i)
         tw_pend_q   <= 1'b0;
         blk_tw_q    <= 1'b1;
         blk_steal_q <= 1'b0;
