@@ -125,44 +125,36 @@ class SteppedTop:
     def _burst(self, addr: int, beats: int) -> list[int]:
         return [addr, beats, int(addr + 16 * beats > len(self.mem))]
 
+    def _handshake(self, ready: str, limit: int, data: str | None = None):
+        """Clock until `ready` is high just before an edge (the handshake); returns `data` as
+        it was then."""
+        io = self.io
+        for _ in range(limit):
+            io.clk_i = 0
+            seen = getattr(io, ready)
+            value = getattr(io, data) if data and seen else None
+            self.tick()
+            if seen:
+                return value
+        raise TimeoutError(f"{ready} did not rise within {limit} clocks")
+
     def csr_write(self, addr: int, value: int, limit: int = 100) -> None:
         io = self.io
         io.s_axil_awaddr, io.s_axil_wdata = addr, value
         io.s_axil_awvalid = io.s_axil_wvalid = 1
-        for _ in range(limit):
-            io.clk_i = 0
-            done = io.s_axil_awready
-            self.tick()
-            if done:
-                break
+        self._handshake("s_axil_awready", limit)
         io.s_axil_awvalid = io.s_axil_wvalid = 0
         io.s_axil_bready = 1
-        for _ in range(limit):
-            io.clk_i = 0
-            got = io.s_axil_bvalid
-            self.tick()
-            if got:
-                break
+        self._handshake("s_axil_bvalid", limit)
         io.s_axil_bready = 0
 
     def csr_read(self, addr: int, limit: int = 100) -> int:
         io = self.io
         io.s_axil_araddr = addr
         io.s_axil_arvalid = 1
-        for _ in range(limit):
-            io.clk_i = 0
-            done = io.s_axil_arready
-            self.tick()
-            if done:
-                break
+        self._handshake("s_axil_arready", limit)
         io.s_axil_arvalid = 0
         io.s_axil_rready = 1
-        for _ in range(limit):
-            io.clk_i = 0
-            if io.s_axil_rvalid:
-                value = io.s_axil_rdata
-                self.tick()
-                io.s_axil_rready = 0
-                return value
-            self.tick()
-        raise TimeoutError(f"no read response for 0x{addr:03x}")
+        value = self._handshake("s_axil_rvalid", limit, data="s_axil_rdata")
+        io.s_axil_rready = 0
+        return value
