@@ -23,18 +23,26 @@ def to_int(value) -> int:
     return value.to_unsigned() if hasattr(value, "to_unsigned") else int(value)
 
 
-class Source:
+class _Port:
+    """One valid/ready stream of a DUT: its handshake signals, its data fields, and how often this
+    side stalls it (at random, from `rng`)."""
+
+    def __init__(self, dut, valid: str, ready: str, fields: dict[str, str], rng: random.Random | None,
+                 stall: float):
+        self.valid, self.ready = getattr(dut, valid), getattr(dut, ready)
+        self.sigs = {key: getattr(dut, sig) for key, sig in fields.items()}
+        self.rng = rng or random.Random(0)
+        self.stall = stall
+        self.fire_cycles: list[int] = []
+
+
+class Source(_Port):
     """Feeds items (dicts of field -> int) into a DUT input stream."""
 
     def __init__(self, dut, prefix: str, fields: dict[str, str], rng: random.Random | None = None,
                  stall: float = 0.0):
-        self.valid = getattr(dut, f"{prefix}_valid_i")
-        self.ready = getattr(dut, f"{prefix}_ready_o")
-        self.sigs = {key: getattr(dut, sig) for key, sig in fields.items()}
-        self.rng = rng or random.Random(0)
-        self.stall = stall
+        super().__init__(dut, f"{prefix}_valid_i", f"{prefix}_ready_o", fields, rng, stall)
         self.queue: deque[dict[str, int]] = deque()
-        self.fire_cycles: list[int] = []
         self._offered = False
         self.valid.value = 0
 
@@ -58,18 +66,13 @@ class Source:
         return not self.queue
 
 
-class Sink:
+class Sink(_Port):
     """Collects items from a DUT output stream."""
 
     def __init__(self, dut, prefix: str, fields: dict[str, str], rng: random.Random | None = None,
                  stall: float = 0.0):
-        self.valid = getattr(dut, f"{prefix}_valid_o")
-        self.ready = getattr(dut, f"{prefix}_ready_i")
-        self.sigs = {key: getattr(dut, sig) for key, sig in fields.items()}
-        self.rng = rng or random.Random(0)
-        self.stall = stall
+        super().__init__(dut, f"{prefix}_valid_o", f"{prefix}_ready_i", fields, rng, stall)
         self.items: list[dict[str, int]] = []
-        self.fire_cycles: list[int] = []
         self._ready = False
         self.ready.value = 0
 
