@@ -142,6 +142,11 @@ module aes_engine (
   logic [1:0]   mode_q;
   logic         dec_q;
   logic [127:0] st_q, chain_q, saved_in_q, out_data_q;
+  // chain_q + 1 one clock behind (CTR): the 128-bit carry chain ends in a register instead of
+  // running on into chain_q's input multiplexer (it was the critical path on iCE40 once XTS
+  // widened that multiplexer). A CTR block is loaded at least Nr+1 clocks after the previous
+  // one and never in the clock after a configuration, so the value is always current.
+  logic [127:0] ctr_inc_q;
   logic         out_valid_q, out_err_q;
   logic         wipe_req_q, wipe_run_q, keys_held_q;
   logic [4:0]   wipe_row_q;
@@ -154,6 +159,8 @@ module aes_engine (
   logic         emit_q;       // the partial block's beat (head of saved_in_q) is still to be sent
   logic         xdone_q;      // the data unit is complete: blocks are errors until the next XTS cfg
   logic         blk_tw_q, blk_steal_q, blk_tail_q;   // what the block in flight is
+  logic         dec_run_q;    // the block in flight decrypts (0 while idle): steers the 16 S-box
+                              // lanes and the inverse layers straight from a flop
 
   // key expansion and round-key memory
   logic         kx_start, kx_busy, kx_done, kx_wr_en;
@@ -200,12 +207,12 @@ module aes_engine (
   // dec_data: the direction of data blocks; the block in flight runs in dec_eff (the XTS
   // tweak block T = E(K2, i) is always an encryption).
   assign dec_data   = dec_q && (mode_q != MODE_CTR);
-  assign dec_eff    = dec_data && !blk_tw_q;
+  assign dec_eff    = dec_run_q;
   assign last_round = (rnd_q == (blk_tw_q ? nr2_q : nr_q));
 
   // 16 shared S-box lanes; lanes 0..3 serve SubWord while the key is being expanded.
   assign sb_in  = kx_busy ? {kx_sub_in, st_q[95:0]} : st_q;
-  assign sb_inv = dec_eff && !kx_busy;
+  assign sb_inv = dec_eff;                 // 0 during key expansion (no block runs then)
   for (genvar k = 0; k < 16; k++) begin : g_sbox
     aes_sbox u_sbox (.in_i(sb_in[127 - 8*k -: 8]), .inv_i(sb_inv), .out_o(sb_out[127 - 8*k -: 8]));
   end
@@ -307,6 +314,7 @@ module aes_engine (
       dec_q       <= 1'b0;
       st_q        <= '0;
       chain_q     <= '0;
+      ctr_inc_q   <= '0;
       saved_in_q  <= '0;
       out_data_q  <= '0;
       out_valid_q <= 1'b0;
@@ -328,10 +336,12 @@ module aes_engine (
       blk_tw_q     <= 1'b0;
       blk_steal_q  <= 1'b0;
       blk_tail_q   <= 1'b0;
+      dec_run_q    <= 1'b0;
     end else begin
       settle_q <= 1'b0;
       busy_q   <= busy_d;
       rnd_q    <= rnd_d;
+      ctr_inc_q <= chain_q + 128'd1;
 
       if (wipe_i) wipe_req_q <= 1'b1;
       if (wipe_start) begin
@@ -390,6 +400,10 @@ module aes_engine (
         settle_q    <= 1'b1;
       end
 
+      if (tload)       dec_run_q <= 1'b0;
+      else if (load)   dec_run_q <= dec_data;
+      else if (finish) dec_run_q <= 1'b0;
+
       if (tload) begin
         st_q        <= load_val ^ rk;    // T = E(K2, i)
         tw_pend_q   <= 1'b0;
@@ -404,7 +418,7 @@ module aes_engine (
         if (xts_q) wait_tail_q <= 1'b0;
         // XTS keeps the last full block's result here for the partial block
         if (!xts_q) saved_in_q <= in_data_i;
-        if (mode_q == MODE_CTR) chain_q <= chain_q + 128'd1;
+        if (mode_q == MODE_CTR) chain_q <= ctr_inc_q;
       end else if (busy_q && !last_round) begin
         st_q <= round_out;          // rounds 1..Nr-1; the last round goes to the output
       end
