@@ -146,14 +146,16 @@ async def _cavp(dut, key_bits: int, subsample: int) -> None:
     assert n > 0 and any(b % 128 for b in lengths)
 
 
+# Icarus is ~20x slower here: every 40th record (all four data unit lengths of each file, both
+# directions) unless VCRYPTO_FULL_VECTORS=1; Verilator runs all 4,000.
 @cocotb.test()
 async def cavp_xts_aes_128(dut):
-    await _cavp(dut, 128, 8 if is_icarus() and not FULL_ICARUS else 1)
+    await _cavp(dut, 128, 40 if is_icarus() and not FULL_ICARUS else 1)
 
 
 @cocotb.test()
 async def cavp_xts_aes_256(dut):
-    await _cavp(dut, 256, 8 if is_icarus() and not FULL_ICARUS else 1)
+    await _cavp(dut, 256, 40 if is_icarus() and not FULL_ICARUS else 1)
 
 
 async def _random_diff(dut, seed: int, count: int, stall_in: float, stall_out: float) -> None:
@@ -177,25 +179,27 @@ async def _random_diff(dut, seed: int, count: int, stall_in: float, stall_out: f
 @cocotb.test()
 async def random_differential(dut):
     """Seeded random keys, tweaks, directions and byte lengths against `cryptography`."""
-    await _random_diff(dut, 61, 40 if is_icarus() else 200, 0.0, 0.0)
+    await _random_diff(dut, 61, 20 if is_icarus() else 200, 0.0, 0.0)
 
 
 @cocotb.test()
 async def random_differential_with_stalls(dut):
-    await _random_diff(dut, 62, 25 if is_icarus() else 120, 0.4, 0.4)
-    await _random_diff(dut, 63, 10 if is_icarus() else 40, 0.0, 0.85)
+    await _random_diff(dut, 62, 12 if is_icarus() else 120, 0.4, 0.4)
+    await _random_diff(dut, 63, 6 if is_icarus() else 40, 0.0, 0.85)
 
 
 @cocotb.test()
 async def random_bit_lengths(dut):
     """Data units of any bit length >= 128 (the CAVP files have 130, 140, 250), against the
-    bit-granular reference."""
+    bit-granular reference; also AES-192 keys (not a standard XTS size, but the engine takes
+    any key length for K1 and K2)."""
     tb = await start(dut, seed=64, stall_in=0.2, stall_out=0.2)
     rng = random.Random(64)
-    for i in range(20 if is_icarus() else 80):
-        klen = rng.choice([16, 32])
+    for i in range(12 if is_icarus() else 80):
+        klen = rng.choice([16, 24, 32])
         k1, k2, tweak = rng.randbytes(klen), rng.randbytes(klen), rng.randbytes(16)
-        bits = rng.choice([128 + rng.randrange(1, 128), rng.randrange(128, 1200)])
+        bits = rng.choice([128 + rng.randrange(1, 128), rng.randrange(128, 1200),
+                           128 * rng.randrange(1, 5) + rng.choice([1, 125, 126, 127])])
         data = bytearray(rng.randbytes((bits + 7) // 8))
         if bits % 8:
             data[-1] &= (0xff << (8 - bits % 8)) & 0xff
