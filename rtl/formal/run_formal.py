@@ -42,6 +42,7 @@ class Job:
     mode: str | None = None                    # override [options] mode
     depth: int | None = None                   # override [options] depth
     fails: tuple[str, ...] = ()                # a mutant must violate one of these assertions
+    defines: tuple[str, ...] = ()              # extra `read_verilog -D` macros
 
 
 JOBS = [
@@ -71,7 +72,12 @@ JOBS = [
     Job("mut_csr_bvalid", "csr.sby", "bug: a write response leaves without BREADY", expect="FAIL",
         mutate=("rtl/top/vcrypto_csr_regs.sv", "                if(s_axil_bready) axil_resp_acked = '1;\n",
                 "                axil_resp_acked = '1;\n"),
-        mode="bmc", depth=8, fails=("b_hold", "b_one", "bounded")),
+        mode="bmc", depth=8, fails=("b_hold", "b_one", "bounded"), defines=("FV_CSR_NO_INV",)),
+    Job("mut_csr_lost_b", "csr.sby", "bug: a write's ack in the clock of a retimed read's ack (its B is lost)",
+        expect="FAIL",
+        mutate=("rtl/top/vcrypto_csr_regs.sv", "assign cpuif_req_stall_wr = cpuif_req_stall_sr[0] | external_pending;",
+                "assign cpuif_req_stall_wr = external_pending;"),
+        mode="bmc", depth=8, fails=("i_aw", "i_w", "i_flight")),
     Job("mut_qe_full", "queue_engine.sby", "bug: the arbiter ignores a full completion ring", expect="FAIL",
         mutate=("rtl/top/vcrypto_queue_engine.sv",
                 "                         && ((cq_tail_i[q*16 +: 16] + 16'd1) & cmask) != cq_head_i[q*16 +: 16];",
@@ -110,6 +116,8 @@ def prepare(job: Job) -> tuple[Path, str, int]:
     mode, depth = job.mode or opts["mode"], job.depth or int(opts["depth"])
     text = re.sub(r"^mode \w+$", f"mode {mode}", text, flags=re.M)
     text = re.sub(r"^depth \d+$", f"depth {depth}", text, flags=re.M)
+    for d in job.defines:
+        text = text.replace("read_verilog -sv -formal ", f"read_verilog -sv -formal -D{d} ")
     files_at = text.index("[files]")
     head, files = text[:files_at], text[files_at:].splitlines()
     # `core:NAME` in [files] stands for the sources of FuseSoC core NAME (rtl/filelists.py: the

@@ -50,7 +50,7 @@ module vcrypto_csr_regs (
     logic cpuif_wr_ack;
     logic cpuif_wr_err;
 
-    // Max Outstanding Transactions: 2
+    // Max Outstanding Transactions: 3
     logic [1:0] axil_n_in_flight;
     logic axil_prev_was_rd;
     logic axil_arvalid;
@@ -130,7 +130,7 @@ module vcrypto_csr_regs (
         axil_ar_accept = '0;
         axil_aw_accept = '0;
 
-        if(axil_n_in_flight < 2'd2) begin
+        if(axil_n_in_flight < 2'd3) begin
             // Can safely issue more transactions without overwhelming response buffer
             if(axil_arvalid && !axil_prev_was_rd) begin
                 cpuif_req = '1;
@@ -153,16 +153,21 @@ module vcrypto_csr_regs (
 
 
     // AXI4-Lite Response Logic
-    logic axil_resp_buffer_is_wr[2];
-    logic axil_resp_buffer_err[2];
-    logic [31:0] axil_resp_buffer_rdata[2];
+    logic axil_resp_buffer_is_wr[4];
+    logic axil_resp_buffer_err[4];
+    logic [31:0] axil_resp_buffer_rdata[4];
+    // axil_resp_buffer is intentionally padded to the next power of two despite
+    // only requiring 3 entries.
+    // This is to avoid quirks in some tools that cannot handle indexing into a non-power-of-2 array.
+    // Unused entries are expected to be optimized away
 
-    logic [1:0] axil_resp_wptr;
-    logic [1:0] axil_resp_rptr;
+
+    logic [2:0] axil_resp_wptr;
+    logic [2:0] axil_resp_rptr;
 
     always_ff @(posedge clk or negedge arst_n) begin
         if(~arst_n) begin
-            for(int i=0; i<2; i++) begin
+            for(int i=0; i<3; i++) begin
                 axil_resp_buffer_is_wr[i] <= '0;
                 axil_resp_buffer_err[i] <= '0;
                 axil_resp_buffer_rdata[i] <= '0;
@@ -173,20 +178,30 @@ module vcrypto_csr_regs (
             // Store responses in buffer until AXI response channel accepts them
             if(cpuif_rd_ack || cpuif_wr_ack) begin
                 if(cpuif_rd_ack) begin
-                    axil_resp_buffer_is_wr[axil_resp_wptr[0:0]] <= '0;
-                    axil_resp_buffer_err[axil_resp_wptr[0:0]] <= cpuif_rd_err;
-                    axil_resp_buffer_rdata[axil_resp_wptr[0:0]] <= cpuif_rd_data;
+                    axil_resp_buffer_is_wr[axil_resp_wptr[1:0]] <= '0;
+                    axil_resp_buffer_err[axil_resp_wptr[1:0]] <= cpuif_rd_err;
+                    axil_resp_buffer_rdata[axil_resp_wptr[1:0]] <= cpuif_rd_data;
 
                 end else if(cpuif_wr_ack) begin
-                    axil_resp_buffer_is_wr[axil_resp_wptr[0:0]] <= '1;
-                    axil_resp_buffer_err[axil_resp_wptr[0:0]] <= cpuif_wr_err;
+                    axil_resp_buffer_is_wr[axil_resp_wptr[1:0]] <= '1;
+                    axil_resp_buffer_err[axil_resp_wptr[1:0]] <= cpuif_wr_err;
                 end
-                axil_resp_wptr <= axil_resp_wptr + 1'b1;
+                if(axil_resp_wptr[1:0] == 2) begin
+                    axil_resp_wptr[1:0] <= '0;
+                    axil_resp_wptr[2] <= ~axil_resp_wptr[2];
+                end else begin
+                    axil_resp_wptr[1:0] <= axil_resp_wptr[1:0] + 1'b1;
+                end
             end
 
             // Advance read pointer when acknowledged
             if(axil_resp_acked) begin
-                axil_resp_rptr <= axil_resp_rptr + 1'b1;
+                if(axil_resp_rptr[1:0] == 2) begin
+                    axil_resp_rptr[1:0] <= '0;
+                    axil_resp_rptr[2] <= ~axil_resp_rptr[2];
+                end else begin
+                    axil_resp_rptr[1:0] <= axil_resp_rptr[1:0] + 1'b1;
+                end
             end
         end
     end
@@ -196,7 +211,7 @@ module vcrypto_csr_regs (
         s_axil_bvalid = '0;
         s_axil_rvalid = '0;
         if(axil_resp_rptr != axil_resp_wptr) begin
-            if(axil_resp_buffer_is_wr[axil_resp_rptr[0:0]]) begin
+            if(axil_resp_buffer_is_wr[axil_resp_rptr[1:0]]) begin
                 s_axil_bvalid = '1;
                 if(s_axil_bready) axil_resp_acked = '1;
             end else begin
@@ -205,8 +220,8 @@ module vcrypto_csr_regs (
             end
         end
 
-        s_axil_rdata = axil_resp_buffer_rdata[axil_resp_rptr[0:0]];
-        if(axil_resp_buffer_err[axil_resp_rptr[0:0]]) begin
+        s_axil_rdata = axil_resp_buffer_rdata[axil_resp_rptr[1:0]];
+        if(axil_resp_buffer_err[axil_resp_rptr[1:0]]) begin
             s_axil_bresp = 2'b10;
             s_axil_rresp = 2'b10;
         end else begin
@@ -218,10 +233,19 @@ module vcrypto_csr_regs (
     logic cpuif_req_masked;
     logic external_pending;
 
-    // Read & write latencies are balanced. Stalls not required
-    // except if external
+    // Read latency > write latency. May need to delay next write that follows a read
+    logic [0:0] cpuif_req_stall_sr;
+    always_ff @(posedge clk or negedge arst_n) begin
+        if(~arst_n) begin
+            cpuif_req_stall_sr <= '0;
+        end else if(cpuif_req && !cpuif_req_is_wr) begin
+            cpuif_req_stall_sr <= '1;
+        end else begin
+            cpuif_req_stall_sr <= (cpuif_req_stall_sr >> 'd1);
+        end
+    end
     assign cpuif_req_stall_rd = external_pending;
-    assign cpuif_req_stall_wr = external_pending;
+    assign cpuif_req_stall_wr = cpuif_req_stall_sr[0] | external_pending;
     assign cpuif_req_masked = cpuif_req
                             & !(!cpuif_req_is_wr & cpuif_req_stall_rd)
                             & !(cpuif_req_is_wr & cpuif_req_stall_wr);
@@ -1833,8 +1857,13 @@ module vcrypto_csr_regs (
     end
 
     logic readback_external_rd_ack;
-
-    assign readback_external_rd_ack = readback_external_rd_ack_c;
+    always_ff @(posedge clk or negedge arst_n) begin
+        if(~arst_n) begin
+            readback_external_rd_ack <= '0;
+        end else begin
+            readback_external_rd_ack <= readback_external_rd_ack_c;
+        end
+    end
 
     logic [11:0] rd_mux_addr;
     logic [11:0] pending_rd_addr;
@@ -1851,200 +1880,231 @@ module vcrypto_csr_regs (
     logic readback_err;
     logic readback_done;
     logic [31:0] readback_data;
+    function automatic logic [6:0] ad_low(input logic [11:0] addr);
+        ad_low = addr[6:0];
+    endfunction
+    
+    // readback stage 1
+    logic [1023:0] readback_data_rt_c;
     always_comb begin : g_var39
-        logic [31:0] readback_data_var;
+        logic [1023:0] readback_data_var;
         readback_data_var = '0;
-        if(rd_mux_addr == 12'h0) begin
-            readback_data_var[31:0] = hwif_in.ID.VALUE.next;
+        if(ad_low(rd_mux_addr) == ad_low(12'h0)) begin
+            readback_data_var[0 * 32 + 0 +: 32] = hwif_in.ID.VALUE.next;
         end
-        if(rd_mux_addr == 12'h4) begin
-            readback_data_var[31:0] = hwif_in.VERSION.VALUE.next;
+        if(ad_low(rd_mux_addr) == ad_low(12'h4)) begin
+            readback_data_var[0 * 32 + 0 +: 32] = hwif_in.VERSION.VALUE.next;
         end
-        if(rd_mux_addr == 12'h8) begin
-            readback_data_var[31:0] = hwif_in.CAPS.VALUE.next;
+        if(ad_low(rd_mux_addr) == ad_low(12'h8)) begin
+            readback_data_var[0 * 32 + 0 +: 32] = hwif_in.CAPS.VALUE.next;
         end
-        if(rd_mux_addr == 12'hc) begin
-            readback_data_var[31:0] = hwif_in.GEOMETRY.VALUE.next;
+        if(ad_low(rd_mux_addr) == ad_low(12'hc)) begin
+            readback_data_var[0 * 32 + 0 +: 32] = hwif_in.GEOMETRY.VALUE.next;
         end
-        if(rd_mux_addr == 12'h10) begin
-            readback_data_var[0] = field_storage.CTRL.ENABLE.value;
+        if(ad_low(rd_mux_addr) == ad_low(12'h10)) begin
+            readback_data_var[0 * 32 + 0] = field_storage.CTRL.ENABLE.value;
         end
-        if(rd_mux_addr == 12'h14) begin
-            readback_data_var[0] = hwif_in.STATUS.IDLE.next;
-            readback_data_var[1] = hwif_in.STATUS.SCRUB_BUSY.next;
-            readback_data_var[2] = hwif_in.STATUS.KEYS_HELD.next;
-            readback_data_var[11:8] = hwif_in.STATUS.RING_FAULT.next;
+        if(ad_low(rd_mux_addr) == ad_low(12'h14)) begin
+            readback_data_var[0 * 32 + 0] = hwif_in.STATUS.IDLE.next;
+            readback_data_var[0 * 32 + 1] = hwif_in.STATUS.SCRUB_BUSY.next;
+            readback_data_var[0 * 32 + 2] = hwif_in.STATUS.KEYS_HELD.next;
+            readback_data_var[0 * 32 + 8 +: 4] = hwif_in.STATUS.RING_FAULT.next;
         end
-        if(rd_mux_addr == 12'h18) begin
-            readback_data_var[0] = field_storage.INT_STATUS.Q0.value;
-            readback_data_var[1] = field_storage.INT_STATUS.Q1.value;
-            readback_data_var[2] = field_storage.INT_STATUS.Q2.value;
-            readback_data_var[3] = field_storage.INT_STATUS.Q3.value;
+        if(ad_low(rd_mux_addr) == ad_low(12'h18)) begin
+            readback_data_var[0 * 32 + 0] = field_storage.INT_STATUS.Q0.value;
+            readback_data_var[0 * 32 + 1] = field_storage.INT_STATUS.Q1.value;
+            readback_data_var[0 * 32 + 2] = field_storage.INT_STATUS.Q2.value;
+            readback_data_var[0 * 32 + 3] = field_storage.INT_STATUS.Q3.value;
         end
-        if(rd_mux_addr == 12'h1c) begin
-            readback_data_var[0] = field_storage.INT_MASK.Q0.value;
-            readback_data_var[1] = field_storage.INT_MASK.Q1.value;
-            readback_data_var[2] = field_storage.INT_MASK.Q2.value;
-            readback_data_var[3] = field_storage.INT_MASK.Q3.value;
+        if(ad_low(rd_mux_addr) == ad_low(12'h1c)) begin
+            readback_data_var[0 * 32 + 0] = field_storage.INT_MASK.Q0.value;
+            readback_data_var[0 * 32 + 1] = field_storage.INT_MASK.Q1.value;
+            readback_data_var[0 * 32 + 2] = field_storage.INT_MASK.Q2.value;
+            readback_data_var[0 * 32 + 3] = field_storage.INT_MASK.Q3.value;
         end
-        if(rd_mux_addr == 12'h20) begin
-            readback_data_var[31:0] = field_storage.WIN_BASE_LO.VALUE.value;
+        if(ad_low(rd_mux_addr) == ad_low(12'h20)) begin
+            readback_data_var[0 * 32 + 0 +: 32] = field_storage.WIN_BASE_LO.VALUE.value;
         end
-        if(rd_mux_addr == 12'h24) begin
-            readback_data_var[31:0] = field_storage.WIN_BASE_HI.VALUE.value;
+        if(ad_low(rd_mux_addr) == ad_low(12'h24)) begin
+            readback_data_var[0 * 32 + 0 +: 32] = field_storage.WIN_BASE_HI.VALUE.value;
         end
-        if(rd_mux_addr == 12'h28) begin
-            readback_data_var[31:0] = field_storage.WIN_SIZE_LO.VALUE.value;
+        if(ad_low(rd_mux_addr) == ad_low(12'h28)) begin
+            readback_data_var[0 * 32 + 0 +: 32] = field_storage.WIN_SIZE_LO.VALUE.value;
         end
-        if(rd_mux_addr == 12'h2c) begin
-            readback_data_var[31:0] = field_storage.WIN_SIZE_HI.VALUE.value;
+        if(ad_low(rd_mux_addr) == ad_low(12'h2c)) begin
+            readback_data_var[0 * 32 + 0 +: 32] = field_storage.WIN_SIZE_HI.VALUE.value;
         end
-        if(rd_mux_addr == 12'h30) begin
-            readback_data_var[31:0] = field_storage.ERR_AXI.COUNT.value;
+        if(ad_low(rd_mux_addr) == ad_low(12'h30)) begin
+            readback_data_var[0 * 32 + 0 +: 32] = field_storage.ERR_AXI.COUNT.value;
         end
-        if(rd_mux_addr == 12'h34) begin
-            readback_data_var[31:0] = field_storage.ERR_WINDOW.COUNT.value;
+        if(ad_low(rd_mux_addr) == ad_low(12'h34)) begin
+            readback_data_var[0 * 32 + 0 +: 32] = field_storage.ERR_WINDOW.COUNT.value;
         end
-        if(rd_mux_addr == 12'h38) begin
-            readback_data_var[31:0] = field_storage.ERR_NOTSUPP.COUNT.value;
+        if(ad_low(rd_mux_addr) == ad_low(12'h38)) begin
+            readback_data_var[0 * 32 + 0 +: 32] = field_storage.ERR_NOTSUPP.COUNT.value;
         end
-        if(rd_mux_addr == 12'h3c) begin
-            readback_data_var[31:0] = field_storage.ERR_LENGTH.COUNT.value;
+        if(ad_low(rd_mux_addr) == ad_low(12'h3c)) begin
+            readback_data_var[0 * 32 + 0 +: 32] = field_storage.ERR_LENGTH.COUNT.value;
         end
-        if(rd_mux_addr == 12'h40) begin
-            readback_data_var[31:0] = field_storage.REQ_DONE.COUNT.value;
+        if(ad_low(rd_mux_addr) == ad_low(12'h40)) begin
+            readback_data_var[0 * 32 + 0 +: 32] = field_storage.REQ_DONE.COUNT.value;
         end
-        if(rd_mux_addr == 12'h44) begin
-            readback_data_var[31:0] = field_storage.SCRUB.COUNT.value;
+        if(ad_low(rd_mux_addr) == ad_low(12'h44)) begin
+            readback_data_var[0 * 32 + 0 +: 32] = field_storage.SCRUB.COUNT.value;
         end
-        if(rd_mux_addr == 12'h48) begin
-            readback_data_var[31:0] = hwif_in.CYCLES_LO.VALUE.next;
+        if(ad_low(rd_mux_addr) == ad_low(12'h48)) begin
+            readback_data_var[0 * 32 + 0 +: 32] = hwif_in.CYCLES_LO.VALUE.next;
         end
-        if(rd_mux_addr == 12'h4c) begin
-            readback_data_var[31:0] = hwif_in.CYCLES_HI.VALUE.next;
+        if(ad_low(rd_mux_addr) == ad_low(12'h4c)) begin
+            readback_data_var[0 * 32 + 0 +: 32] = hwif_in.CYCLES_HI.VALUE.next;
         end
-        if(rd_mux_addr == 12'h100) begin
-            readback_data_var[31:0] = field_storage.Q0.SQ_BASE_LO.VALUE.value;
+        if(ad_low(rd_mux_addr) == ad_low(12'h100)) begin
+            readback_data_var[2 * 32 + 0 +: 32] = field_storage.Q0.SQ_BASE_LO.VALUE.value;
         end
-        if(rd_mux_addr == 12'h104) begin
-            readback_data_var[31:0] = field_storage.Q0.SQ_BASE_HI.VALUE.value;
+        if(ad_low(rd_mux_addr) == ad_low(12'h104)) begin
+            readback_data_var[2 * 32 + 0 +: 32] = field_storage.Q0.SQ_BASE_HI.VALUE.value;
         end
-        if(rd_mux_addr == 12'h108) begin
-            readback_data_var = hwif_in.Q0.SQ_SIZE_LOG2.rd_data;
+        if(ad_low(rd_mux_addr) == ad_low(12'h108)) begin
+            readback_data_var[2 * 32 +: 32] = hwif_in.Q0.SQ_SIZE_LOG2.rd_data;
         end
-        if(rd_mux_addr == 12'h10c) begin
-            readback_data_var = hwif_in.Q0.SQ_TAIL.rd_data;
+        if(ad_low(rd_mux_addr) == ad_low(12'h10c)) begin
+            readback_data_var[2 * 32 +: 32] = hwif_in.Q0.SQ_TAIL.rd_data;
         end
-        if(rd_mux_addr == 12'h110) begin
-            readback_data_var[15:0] = hwif_in.Q0.SQ_HEAD.INDEX.next;
+        if(ad_low(rd_mux_addr) == ad_low(12'h110)) begin
+            readback_data_var[2 * 32 + 0 +: 16] = hwif_in.Q0.SQ_HEAD.INDEX.next;
         end
-        if(rd_mux_addr == 12'h114) begin
-            readback_data_var[31:0] = field_storage.Q0.CQ_BASE_LO.VALUE.value;
+        if(ad_low(rd_mux_addr) == ad_low(12'h114)) begin
+            readback_data_var[2 * 32 + 0 +: 32] = field_storage.Q0.CQ_BASE_LO.VALUE.value;
         end
-        if(rd_mux_addr == 12'h118) begin
-            readback_data_var[31:0] = field_storage.Q0.CQ_BASE_HI.VALUE.value;
+        if(ad_low(rd_mux_addr) == ad_low(12'h118)) begin
+            readback_data_var[2 * 32 + 0 +: 32] = field_storage.Q0.CQ_BASE_HI.VALUE.value;
         end
-        if(rd_mux_addr == 12'h11c) begin
-            readback_data_var = hwif_in.Q0.CQ_SIZE_LOG2.rd_data;
+        if(ad_low(rd_mux_addr) == ad_low(12'h11c)) begin
+            readback_data_var[2 * 32 +: 32] = hwif_in.Q0.CQ_SIZE_LOG2.rd_data;
         end
-        if(rd_mux_addr == 12'h120) begin
-            readback_data_var = hwif_in.Q0.CQ_HEAD.rd_data;
+        if(ad_low(rd_mux_addr) == ad_low(12'h120)) begin
+            readback_data_var[2 * 32 +: 32] = hwif_in.Q0.CQ_HEAD.rd_data;
         end
-        if(rd_mux_addr == 12'h124) begin
-            readback_data_var[15:0] = hwif_in.Q0.CQ_TAIL.INDEX.next;
+        if(ad_low(rd_mux_addr) == ad_low(12'h124)) begin
+            readback_data_var[2 * 32 + 0 +: 16] = hwif_in.Q0.CQ_TAIL.INDEX.next;
         end
-        if(rd_mux_addr == 12'h140) begin
-            readback_data_var[31:0] = field_storage.Q1.SQ_BASE_LO.VALUE.value;
+        if(ad_low(rd_mux_addr) == ad_low(12'h140)) begin
+            readback_data_var[2 * 32 + 0 +: 32] = field_storage.Q1.SQ_BASE_LO.VALUE.value;
         end
-        if(rd_mux_addr == 12'h144) begin
-            readback_data_var[31:0] = field_storage.Q1.SQ_BASE_HI.VALUE.value;
+        if(ad_low(rd_mux_addr) == ad_low(12'h144)) begin
+            readback_data_var[2 * 32 + 0 +: 32] = field_storage.Q1.SQ_BASE_HI.VALUE.value;
         end
-        if(rd_mux_addr == 12'h148) begin
-            readback_data_var = hwif_in.Q1.SQ_SIZE_LOG2.rd_data;
+        if(ad_low(rd_mux_addr) == ad_low(12'h148)) begin
+            readback_data_var[2 * 32 +: 32] = hwif_in.Q1.SQ_SIZE_LOG2.rd_data;
         end
-        if(rd_mux_addr == 12'h14c) begin
-            readback_data_var = hwif_in.Q1.SQ_TAIL.rd_data;
+        if(ad_low(rd_mux_addr) == ad_low(12'h14c)) begin
+            readback_data_var[2 * 32 +: 32] = hwif_in.Q1.SQ_TAIL.rd_data;
         end
-        if(rd_mux_addr == 12'h150) begin
-            readback_data_var[15:0] = hwif_in.Q1.SQ_HEAD.INDEX.next;
+        if(ad_low(rd_mux_addr) == ad_low(12'h150)) begin
+            readback_data_var[2 * 32 + 0 +: 16] = hwif_in.Q1.SQ_HEAD.INDEX.next;
         end
-        if(rd_mux_addr == 12'h154) begin
-            readback_data_var[31:0] = field_storage.Q1.CQ_BASE_LO.VALUE.value;
+        if(ad_low(rd_mux_addr) == ad_low(12'h154)) begin
+            readback_data_var[2 * 32 + 0 +: 32] = field_storage.Q1.CQ_BASE_LO.VALUE.value;
         end
-        if(rd_mux_addr == 12'h158) begin
-            readback_data_var[31:0] = field_storage.Q1.CQ_BASE_HI.VALUE.value;
+        if(ad_low(rd_mux_addr) == ad_low(12'h158)) begin
+            readback_data_var[2 * 32 + 0 +: 32] = field_storage.Q1.CQ_BASE_HI.VALUE.value;
         end
-        if(rd_mux_addr == 12'h15c) begin
-            readback_data_var = hwif_in.Q1.CQ_SIZE_LOG2.rd_data;
+        if(ad_low(rd_mux_addr) == ad_low(12'h15c)) begin
+            readback_data_var[2 * 32 +: 32] = hwif_in.Q1.CQ_SIZE_LOG2.rd_data;
         end
-        if(rd_mux_addr == 12'h160) begin
-            readback_data_var = hwif_in.Q1.CQ_HEAD.rd_data;
+        if(ad_low(rd_mux_addr) == ad_low(12'h160)) begin
+            readback_data_var[2 * 32 +: 32] = hwif_in.Q1.CQ_HEAD.rd_data;
         end
-        if(rd_mux_addr == 12'h164) begin
-            readback_data_var[15:0] = hwif_in.Q1.CQ_TAIL.INDEX.next;
+        if(ad_low(rd_mux_addr) == ad_low(12'h164)) begin
+            readback_data_var[2 * 32 + 0 +: 16] = hwif_in.Q1.CQ_TAIL.INDEX.next;
         end
-        if(rd_mux_addr == 12'h180) begin
-            readback_data_var[31:0] = field_storage.Q2.SQ_BASE_LO.VALUE.value;
+        if(ad_low(rd_mux_addr) == ad_low(12'h180)) begin
+            readback_data_var[3 * 32 + 0 +: 32] = field_storage.Q2.SQ_BASE_LO.VALUE.value;
         end
-        if(rd_mux_addr == 12'h184) begin
-            readback_data_var[31:0] = field_storage.Q2.SQ_BASE_HI.VALUE.value;
+        if(ad_low(rd_mux_addr) == ad_low(12'h184)) begin
+            readback_data_var[3 * 32 + 0 +: 32] = field_storage.Q2.SQ_BASE_HI.VALUE.value;
         end
-        if(rd_mux_addr == 12'h188) begin
-            readback_data_var = hwif_in.Q2.SQ_SIZE_LOG2.rd_data;
+        if(ad_low(rd_mux_addr) == ad_low(12'h188)) begin
+            readback_data_var[3 * 32 +: 32] = hwif_in.Q2.SQ_SIZE_LOG2.rd_data;
         end
-        if(rd_mux_addr == 12'h18c) begin
-            readback_data_var = hwif_in.Q2.SQ_TAIL.rd_data;
+        if(ad_low(rd_mux_addr) == ad_low(12'h18c)) begin
+            readback_data_var[3 * 32 +: 32] = hwif_in.Q2.SQ_TAIL.rd_data;
         end
-        if(rd_mux_addr == 12'h190) begin
-            readback_data_var[15:0] = hwif_in.Q2.SQ_HEAD.INDEX.next;
+        if(ad_low(rd_mux_addr) == ad_low(12'h190)) begin
+            readback_data_var[3 * 32 + 0 +: 16] = hwif_in.Q2.SQ_HEAD.INDEX.next;
         end
-        if(rd_mux_addr == 12'h194) begin
-            readback_data_var[31:0] = field_storage.Q2.CQ_BASE_LO.VALUE.value;
+        if(ad_low(rd_mux_addr) == ad_low(12'h194)) begin
+            readback_data_var[3 * 32 + 0 +: 32] = field_storage.Q2.CQ_BASE_LO.VALUE.value;
         end
-        if(rd_mux_addr == 12'h198) begin
-            readback_data_var[31:0] = field_storage.Q2.CQ_BASE_HI.VALUE.value;
+        if(ad_low(rd_mux_addr) == ad_low(12'h198)) begin
+            readback_data_var[3 * 32 + 0 +: 32] = field_storage.Q2.CQ_BASE_HI.VALUE.value;
         end
-        if(rd_mux_addr == 12'h19c) begin
-            readback_data_var = hwif_in.Q2.CQ_SIZE_LOG2.rd_data;
+        if(ad_low(rd_mux_addr) == ad_low(12'h19c)) begin
+            readback_data_var[3 * 32 +: 32] = hwif_in.Q2.CQ_SIZE_LOG2.rd_data;
         end
-        if(rd_mux_addr == 12'h1a0) begin
-            readback_data_var = hwif_in.Q2.CQ_HEAD.rd_data;
+        if(ad_low(rd_mux_addr) == ad_low(12'h1a0)) begin
+            readback_data_var[3 * 32 +: 32] = hwif_in.Q2.CQ_HEAD.rd_data;
         end
-        if(rd_mux_addr == 12'h1a4) begin
-            readback_data_var[15:0] = hwif_in.Q2.CQ_TAIL.INDEX.next;
+        if(ad_low(rd_mux_addr) == ad_low(12'h1a4)) begin
+            readback_data_var[3 * 32 + 0 +: 16] = hwif_in.Q2.CQ_TAIL.INDEX.next;
         end
-        if(rd_mux_addr == 12'h1c0) begin
-            readback_data_var[31:0] = field_storage.Q3.SQ_BASE_LO.VALUE.value;
+        if(ad_low(rd_mux_addr) == ad_low(12'h1c0)) begin
+            readback_data_var[3 * 32 + 0 +: 32] = field_storage.Q3.SQ_BASE_LO.VALUE.value;
         end
-        if(rd_mux_addr == 12'h1c4) begin
-            readback_data_var[31:0] = field_storage.Q3.SQ_BASE_HI.VALUE.value;
+        if(ad_low(rd_mux_addr) == ad_low(12'h1c4)) begin
+            readback_data_var[3 * 32 + 0 +: 32] = field_storage.Q3.SQ_BASE_HI.VALUE.value;
         end
-        if(rd_mux_addr == 12'h1c8) begin
-            readback_data_var = hwif_in.Q3.SQ_SIZE_LOG2.rd_data;
+        if(ad_low(rd_mux_addr) == ad_low(12'h1c8)) begin
+            readback_data_var[3 * 32 +: 32] = hwif_in.Q3.SQ_SIZE_LOG2.rd_data;
         end
-        if(rd_mux_addr == 12'h1cc) begin
-            readback_data_var = hwif_in.Q3.SQ_TAIL.rd_data;
+        if(ad_low(rd_mux_addr) == ad_low(12'h1cc)) begin
+            readback_data_var[3 * 32 +: 32] = hwif_in.Q3.SQ_TAIL.rd_data;
         end
-        if(rd_mux_addr == 12'h1d0) begin
-            readback_data_var[15:0] = hwif_in.Q3.SQ_HEAD.INDEX.next;
+        if(ad_low(rd_mux_addr) == ad_low(12'h1d0)) begin
+            readback_data_var[3 * 32 + 0 +: 16] = hwif_in.Q3.SQ_HEAD.INDEX.next;
         end
-        if(rd_mux_addr == 12'h1d4) begin
-            readback_data_var[31:0] = field_storage.Q3.CQ_BASE_LO.VALUE.value;
+        if(ad_low(rd_mux_addr) == ad_low(12'h1d4)) begin
+            readback_data_var[3 * 32 + 0 +: 32] = field_storage.Q3.CQ_BASE_LO.VALUE.value;
         end
-        if(rd_mux_addr == 12'h1d8) begin
-            readback_data_var[31:0] = field_storage.Q3.CQ_BASE_HI.VALUE.value;
+        if(ad_low(rd_mux_addr) == ad_low(12'h1d8)) begin
+            readback_data_var[3 * 32 + 0 +: 32] = field_storage.Q3.CQ_BASE_HI.VALUE.value;
         end
-        if(rd_mux_addr == 12'h1dc) begin
-            readback_data_var = hwif_in.Q3.CQ_SIZE_LOG2.rd_data;
+        if(ad_low(rd_mux_addr) == ad_low(12'h1dc)) begin
+            readback_data_var[3 * 32 +: 32] = hwif_in.Q3.CQ_SIZE_LOG2.rd_data;
         end
-        if(rd_mux_addr == 12'h1e0) begin
-            readback_data_var = hwif_in.Q3.CQ_HEAD.rd_data;
+        if(ad_low(rd_mux_addr) == ad_low(12'h1e0)) begin
+            readback_data_var[3 * 32 +: 32] = hwif_in.Q3.CQ_HEAD.rd_data;
         end
-        if(rd_mux_addr == 12'h1e4) begin
-            readback_data_var[15:0] = hwif_in.Q3.CQ_TAIL.INDEX.next;
+        if(ad_low(rd_mux_addr) == ad_low(12'h1e4)) begin
+            readback_data_var[3 * 32 + 0 +: 16] = hwif_in.Q3.CQ_TAIL.INDEX.next;
         end
-        readback_data = readback_data_var;
-        readback_done = decoded_req & ~decoded_req_is_wr & ~decoded_req_is_external;
+        readback_data_rt_c = readback_data_var;
+    end
+
+    logic [1023:0] readback_data_rt;
+    logic readback_done_rt;
+    logic readback_err_rt;
+    logic [11:0] readback_addr_rt;
+    always_ff @(posedge clk or negedge arst_n) begin
+        if(~arst_n) begin
+            readback_data_rt <= '0;
+            readback_done_rt <= '0;
+            readback_err_rt <= '0;
+            readback_addr_rt <= '0;
+        end else begin
+            readback_data_rt <= readback_data_rt_c;
+            readback_err_rt <= decoded_err;
+            readback_done_rt <= decoded_req & ~decoded_req_is_wr & ~decoded_req_is_external;
+            readback_addr_rt <= rd_mux_addr;
+        end
+    end
+
+
+
+    // readback stage 2
+    always_comb begin
+        readback_data = readback_data_rt[(readback_addr_rt[11:7]) * 32 +: 32];
+        readback_done = readback_done_rt;
         readback_err = '0;
     end
 
@@ -2052,5 +2112,42 @@ module vcrypto_csr_regs (
     assign cpuif_rd_ack = readback_done | readback_external_rd_ack;
     assign cpuif_rd_data = readback_data;
     assign cpuif_rd_err = readback_err;
+
+`ifdef FORMAL
+    // added by firmware/gen_csr.py: the slave's state for the proof (rtl/formal/vcrypto_csr_fv.sv)
+    vcrypto_csr_regs_fv #(.MAXOUT(3), .NW(2), .BUFN(4), .BUFSZ(3), .PW(3), .LAT(1)) u_fv (
+        .clk(clk),
+        .arst_n(arst_n),
+        .s_axil_awvalid(s_axil_awvalid),
+        .s_axil_awready(s_axil_awready),
+        .s_axil_awaddr(s_axil_awaddr),
+        .s_axil_wvalid(s_axil_wvalid),
+        .s_axil_wready(s_axil_wready),
+        .s_axil_wdata(s_axil_wdata),
+        .s_axil_wstrb(s_axil_wstrb),
+        .s_axil_bvalid(s_axil_bvalid),
+        .s_axil_bready(s_axil_bready),
+        .s_axil_bresp(s_axil_bresp),
+        .s_axil_arvalid(s_axil_arvalid),
+        .s_axil_arready(s_axil_arready),
+        .s_axil_araddr(s_axil_araddr),
+        .s_axil_rvalid(s_axil_rvalid),
+        .s_axil_rready(s_axil_rready),
+        .s_axil_rdata(s_axil_rdata),
+        .s_axil_rresp(s_axil_rresp),
+        .n_in_flight(axil_n_in_flight),
+        .arvalid_q(axil_arvalid),
+        .awvalid_q(axil_awvalid),
+        .wvalid_q(axil_wvalid),
+        .wptr(axil_resp_wptr),
+        .rptr(axil_resp_rptr),
+        .buf_is_wr({axil_resp_buffer_is_wr[3], axil_resp_buffer_is_wr[2], axil_resp_buffer_is_wr[1], axil_resp_buffer_is_wr[0]}),
+        .buf_err({axil_resp_buffer_err[3], axil_resp_buffer_err[2], axil_resp_buffer_err[1], axil_resp_buffer_err[0]}),
+        .pipe_rd({1'b0, (readback_done_rt | readback_external_rd_ack)}),
+        .pipe_ext({1'b0, readback_external_rd_ack}),
+        .stall_sr({1'b0, cpuif_req_stall_sr}),
+        .external_pending(external_pending)
+    );
+`endif
 endmodule
 /* verilator lint_on UNUSEDSIGNAL */
