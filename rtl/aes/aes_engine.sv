@@ -21,8 +21,8 @@
 //     so a mode/key change lands between blocks, never inside one.
 // XTS (see rtl/README.md for the contract): two key schedules in the round-key memory, K1 (the
 // data key, also the key of ECB/CBC/CTR) and K2 (the tweak key), each loaded by a
-// configuration with cfg_key_load_i and cfg_key_sel_i = 0 / 1. A configuration with cfg_xts_i = 1 starts a data
-// unit: the engine encrypts cfg_iv_i with K2 (T = E(K2, i), one block time), then takes blocks:
+// configuration with cfg_key_load_i and cfg_key_sel_i = 0 / 1. A configuration with
+// cfg_xts_i = 1 starts a data unit: the engine encrypts cfg_iv_i with K2 (T = E(K2, i), one block time), then takes blocks:
 // C = E(K1, P ^ T) ^ T (decryption D likewise), T multiplied by alpha in the clock each result
 // is made, so the tweak update costs nothing. A data unit whose length is not a multiple of
 // 128 bits ends with ciphertext stealing: cfg_tail_i = its length mod 128 (bits), in_last_i
