@@ -15,7 +15,7 @@ CSR_VERSION = 0x004  # ro: major << 16 | minor (firmware/abi.toml device.version
 CSR_CAPS = 0x008  # ro: capability bits: bit n set for every name of firmware/abi.toml [caps] with value n
 CSR_GEOMETRY = 0x00c  # ro: num_queues[7:0] | max_ring_log2[15:8] | sqe_log2[19:16] | cqe_log2[23:20] | ctx_log2[27:24]
 CSR_CTRL = 0x010  # rw: fetch submissions while set
-CSR_STATUS = 0x014  # ro: bit 0 IDLE: no request in flight; bit 1 SCRUB_BUSY: a scrub is requested or running; bit 2 KEYS_HELD: a key schedule or cached key is in the device; bits 11:8 RING_FAULT: bit q: queue q is not served, its next submission or completion slot lies outside the DMA window
+CSR_STATUS = 0x014  # ro: bit 0 IDLE: no request in flight; bit 1 SCRUB_BUSY: a scrub is requested or running; bit 2 KEYS_HELD: a key schedule or cached key is in the device; bits 11:8 RING_FAULT: bit q: queue q is not served, its next submission slot or its completion ring lies outside the DMA window
 CSR_INT_STATUS = 0x018  # rw1c: bit q: a completion was posted on queue q. Write 1 to clear; a completion posted in the same clock as the clearing write keeps the bit set.
 CSR_INT_MASK = 0x01c  # rw: bit q: 1 enables the interrupt of queue q (irq_o is high while an enabled INT_STATUS bit is set)
 CSR_WIN_BASE_LO = 0x020  # rw: DMA window base [31:0]: the device touches only [base, base+size)
@@ -27,7 +27,7 @@ CSR_ERR_WINDOW = 0x034  # ro: count of requests with an address/length outside t
 CSR_ERR_NOTSUPP = 0x038  # ro: count of requests with an unknown opcode or unsupported algorithm
 CSR_ERR_LENGTH = 0x03c  # ro: count of requests with an invalid length
 CSR_REQ_DONE = 0x040  # ro: count of completions written
-CSR_SCRUB = 0x044  # rw: Key hygiene. Write bit 0 = 1: zero the key cache and the AES round-key memory once the request in flight completes (the driver does it when a session ends). Read: count of scrubs completed.
+CSR_SCRUB = 0x044  # rw: Key hygiene. Write bit 0 = 1: zero every lane's key cache and AES round-key memory, each once its request in flight completes (the driver does it when a session ends). Read: count of scrubs completed.
 CSR_CYCLES_LO = 0x048  # ro: free-running clock counter [31:0]; reading it latches [63:32] into CYCLES_HI
 CSR_CYCLES_HI = 0x04c  # ro: clock counter [63:32] as latched by the last CYCLES_LO read
 CSR_QUEUE_BASE = 0x100

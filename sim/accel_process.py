@@ -93,9 +93,20 @@ def default_pgo() -> bool:
     return os.environ.get("VCRYPTO_ACCEL_PGO", "1") != "0" and (gcc_major() or 0) >= 10
 
 
-def build_dir_for(sbox: str, trace: bool, pgo: bool) -> Path:
-    """build/accel for the process as served (table view, PGO); build/accel-<variant> else."""
-    parts = ([] if sbox == "table" else [sbox]) + (["fst"] if trace else []) + ([] if pgo or trace else ["nopgo"])
+# Crypto lanes the process's RTL is built with (the top's LANES parameter): VCRYPTO_ACCEL_LANES,
+# `vcrypto serve/run --lanes N`, or this default (rtl/README.md: the co-simulation's wall-clock
+# throughput measured for 1, 2 and 4 lanes).
+DEFAULT_LANES = 1
+
+
+def default_lanes() -> int:
+    return int(os.environ.get("VCRYPTO_ACCEL_LANES", DEFAULT_LANES))
+
+
+def build_dir_for(sbox: str, trace: bool, pgo: bool, lanes: int = DEFAULT_LANES) -> Path:
+    """build/accel for the process as served (table view, PGO, default lanes); build/accel-<variant> else."""
+    parts = (([] if sbox == "table" else [sbox]) + (["fst"] if trace else []) + ([] if pgo or trace else ["nopgo"])
+             + ([] if lanes == DEFAULT_LANES else [f"lanes{lanes}"]))
     return ROOT / "build" / "-".join(["accel", *parts])
 
 
@@ -140,7 +151,7 @@ def _profile_workload(binary: Path) -> None:
 
 
 def build(verbose: bool = False, *, sbox: str | None = None, trace: bool = False, pgo: bool | None = None,
-          sources: list[Path] | None = None, build_dir: Path | None = None) -> Path:
+          sources: list[Path] | None = None, build_dir: Path | None = None, lanes: int | None = None) -> Path:
     """Build the accelerator binary if an input is newer or the configuration changed (file
     lock: safe in parallel) and return its path.
 
@@ -148,16 +159,18 @@ def build(verbose: bool = False, *, sbox: str | None = None, trace: bool = False
     trace: FST waveform support (a separate, slower build, used for fst=);
     pgo: GCC profile-guided optimisation (default: on with GCC >= 10 unless VCRYPTO_ACCEL_PGO=0;
     if collecting the profile fails, the build goes on without it and says so);
-    sources/build_dir: another RTL file list (the benchmark builds main's RTL) and where to build.
+    sources/build_dir: another RTL file list (the benchmark builds main's RTL) and where to build;
+    lanes: the top's LANES (default: VCRYPTO_ACCEL_LANES, else DEFAULT_LANES).
     """
     import json
     sbox = sbox or os.environ.get("VCRYPTO_ACCEL_SBOX", "table")
+    lanes = lanes or default_lanes()
     if pgo is None:
         pgo = not trace and default_pgo()
     srcs = accel_sources(sbox, sources)
-    out = Path(build_dir) if build_dir is not None else build_dir_for(sbox, trace, pgo)
+    out = Path(build_dir) if build_dir is not None else build_dir_for(sbox, trace, pgo, lanes)
     binary, obj, info_file = out / "vcrypto_accel", out / "obj", out / "build.json"
-    config = {"sbox": sbox, "trace": trace, "pgo": pgo, "sources": [str(p) for p in srcs],
+    config = {"sbox": sbox, "trace": trace, "pgo": pgo, "lanes": lanes, "sources": [str(p) for p in srcs],
               "make": list(MAKE_OPT), "pgo_flags": [PGO_GEN, PGO_USE] if pgo else []}
     inputs = srcs + [HARNESS, PUBLIC_VLT, ROOT / "firmware" / "include" / "vcrypto_abi.h", Path(__file__)]
     out.mkdir(parents=True, exist_ok=True)
@@ -177,7 +190,7 @@ def build(verbose: bool = False, *, sbox: str | None = None, trace: bool = False
             shutil.rmtree(obj)
         _run([_verilator(), "--cc", "--exe", "-O3", "--x-assign", "fast", "--x-initial", "fast", "--noassert",
               *(["--trace-fst"] if trace else []), *(["+define+VCRYPTO_SBOX_TABLE"] if sbox == "table" else []),
-              "--top-module", "vcrypto_top", "-Mdir", str(obj), "-o", str(binary),
+              "--top-module", "vcrypto_top", f"-GLANES={lanes}", "-Mdir", str(obj), "-o", str(binary),
               "-CFLAGS", f"-std=c++17 -I{ROOT / 'firmware' / 'include'}", "-LDFLAGS", "-lrt -pthread -llz4 -lz",
               str(PUBLIC_VLT), *map(str, srcs), str(HARNESS)], "verilating the accelerator", verbose)
         profiled, note = False, ""
@@ -213,10 +226,11 @@ def build_info(binary: Path) -> dict:
         return {}
 
 
-def bench_idle(cycles: int = 2_000_000) -> dict:
+def bench_idle(cycles: int = 2_000_000, lanes: int | None = None) -> dict:
     """The model ticking idle in the compiled loop: the simulator's raw speed."""
     import json
-    out = subprocess.run([str(build()), "--bench-idle", str(cycles)], capture_output=True, text=True, check=True)
+    out = subprocess.run([str(build(lanes=lanes)), "--bench-idle", str(cycles)], capture_output=True, text=True,
+                         check=True)
     return json.loads(out.stdout)
 
 
@@ -270,11 +284,13 @@ def posix_objects_left(names: dict[str, str]) -> list[str]:
 class AcceleratorProcess:
     def __init__(self, mem_bytes: int = 64 << 20, fst: str | None = None, fst_from: int = 0,
                  fst_cycles: int = 100_000, start_timeout: float = 20.0, binary: str | Path | None = None,
-                 stats: str | Path | None = None):
+                 stats: str | Path | None = None, lanes: int | None = None):
         """fst: dump clocks [fst_from, fst_from + fst_cycles) to this FST file (the waveform build);
         binary: run this accelerator binary instead of build()'s (the benchmark's variants);
-        stats: the process writes its counters there as JSON when it exits (`exit_stats()`)."""
+        stats: the process writes its counters there as JSON when it exits (`exit_stats()`);
+        lanes: the RTL's crypto lanes (default_lanes())."""
         self.mem_bytes = mem_bytes
+        self.lanes = lanes
         self.fst, self.fst_from, self.fst_cycles = fst, fst_from, fst_cycles
         self.binary, self.stats_file = binary, stats
         self.start_timeout = start_timeout
@@ -285,7 +301,7 @@ class AcceleratorProcess:
 
     # -------------------------------------------------------------- lifecycle
     def start(self) -> "AcceleratorProcess":
-        binary = Path(self.binary) if self.binary is not None else build(trace=bool(self.fst))
+        binary = Path(self.binary) if self.binary is not None else build(trace=bool(self.fst), lanes=self.lanes)
         try:
             self.shm = posix_ipc.SharedMemory(self.names["shm"], posix_ipc.O_CREX, size=self.mem_bytes)
             self.mem = mmap.mmap(self.shm.fd, self.mem_bytes)
@@ -384,7 +400,7 @@ class AcceleratorProcess:
         self.stop()
 
 
-def rtl_datapath(mem_bytes: int = 256 << 20, hang_timeout: float = 5.0):
+def rtl_datapath(mem_bytes: int = 256 << 20, hang_timeout: float = 5.0, lanes: int | None = None):
     """The `rtl` datapath wired to simulated accelerators: a new AcceleratorProcess with a
-    `mem_bytes` segment at creation and after every fault."""
-    return RtlDatapath(lambda: AcceleratorProcess(mem_bytes=mem_bytes).start(), hang_timeout=hang_timeout)
+    `mem_bytes` segment (and `lanes` crypto lanes) at creation and after every fault."""
+    return RtlDatapath(lambda: AcceleratorProcess(mem_bytes=mem_bytes, lanes=lanes).start(), hang_timeout=hang_timeout)

@@ -21,7 +21,13 @@
     machine disturbs less). sim_speed_ratios: this build vs main's on the same RTL (0bce809's
     and today's), today's vs main at 0bce809, and what the RTL's growth since costs;
   * raw_model_cycles_per_s: the model ticking idle in the compiled loop (this build);
-  * sim_cycles_per_s / requests_per_s / MB_per_s: 4 KiB AES-128-CBC through the two processes.
+  * sim_cycles_per_s / requests_per_s / MB_per_s: 4 KiB AES-128-CBC through the two processes;
+  * lanes: per LANES in (1, 2, 4), from the cocotb top test throughput_at_steady_state (exact
+    clocks): clocks per 4 KiB request with 4 rings x 8 in flight (AES-128-CBC, HMAC-SHA-256, a
+    mix of AES-128-CBC, HMAC-SHA-256, chained and SHA-256) and one AES-128-CBC request alone;
+    lanes_cosim: the co-simulation's wall-clock requests/s per LANES (one 4 KiB request at a
+    time, and 32 in flight), what `vcrypto serve/run --lanes` trades.
+    `python sim/bench_accel.py --lanes-only` measures just these and updates accel.json.
 Wall-clock numbers depend on the machine and its load; cycle counts do not.
 """
 from __future__ import annotations
@@ -223,6 +229,75 @@ def sim_speed(variants: dict[str, Path], rounds: int) -> dict:
     return res
 
 
+# ---------------------------------------------------------------- crypto lanes
+LANE_COUNTS = (1, 2, 4)
+SINGLE_LANE_LATENCY = 2857        # 4 KiB AES-128-CBC, doorbell to interrupt, before the lanes
+
+
+def lanes_records() -> list[dict]:
+    """Per LANES: the cocotb top test throughput_at_steady_state's exact clock counts."""
+    out = []
+    for n in LANE_COUNTS:
+        with tempfile.TemporaryDirectory() as tmp:
+            f = Path(tmp) / "lanes.json"
+            assert_all_passed(run_cocotb("vcrypto_top", "tb.vcrypto_top_tb", "verilator",
+                                         testcase="throughput_at_steady_state", parameters={"LANES": n},
+                                         extra_env={"VCRYPTO_BENCH_LANES_OUT": str(f)}))
+            out.append(json.loads(f.read_text()))
+            print(f"  lanes {n}: {out[-1]}", flush=True)
+    return out
+
+
+def lanes_cosim(n_single: int = 100, n_deep: int = 400) -> list[dict]:
+    """Per LANES: 4 KiB AES-128-CBC requests/s through the two processes, one at a time and 32
+    in flight (4 queues), and the model's idle clocks/s: the wall-clock side of the lanes."""
+    out = []
+    for n in LANE_COUNTS:
+        rng = random.Random(3)
+        rec = {"lanes": n, "raw_model_cycles_per_s": round(bench_idle(1_000_000, lanes=n)["raw_model_cycles_per_s"])}
+        with AcceleratorProcess(mem_bytes=64 << 20, lanes=n) as accel:
+            client = AccelClient(accel.transport())
+            s = Context(cipher_alg=abi.CIPHER_ALG_AES_CBC, key=rng.randbytes(16))
+            ctx = client.create_context(s)
+            for name, count, depth in (("one_at_a_time", n_single, 1), ("32_in_flight", n_deep, 32)):
+                reqs = [Request(abi.OPCODE_CIPHER, ctx, rng.randbytes(4096), iv=rng.randbytes(16)) for _ in range(count)]
+                t0 = time.perf_counter()
+                for i in range(0, count, depth):
+                    client.run(reqs[i:i + depth], timeout=600)
+                rec[f"aes128_cbc_4k_requests_per_s_{name}"] = round(count / (time.perf_counter() - t0), 1)
+        out.append(rec)
+        print(f"  lanes {n}: {rec}", flush=True)
+    return out
+
+
+def lanes_checks(recs: list[dict]) -> dict[str, bool]:
+    by = {r["lanes"]: r for r in recs}
+    checks = {}
+    for w in ("aes128_cbc", "hmac_sha256"):
+        k = f"{w}_4k_clocks_per_request"
+        checks[f"lanes 4: {w} clocks/request <= 0.30 x lanes 1"] = by[4][k] <= 0.30 * by[1][k]
+        checks[f"lanes 2: {w} clocks/request <= 0.55 x lanes 1"] = by[2][k] <= 0.55 * by[1][k]
+    checks[f"lanes 4: single request <= 1.02 x {SINGLE_LANE_LATENCY:,}"] = \
+        by[4]["single_request_latency_clocks"] <= 1.02 * SINGLE_LANE_LATENCY
+    return checks
+
+
+def lanes_only() -> int:
+    """`--lanes-only`: the lanes' records into build/bench/accel.json, the rest kept."""
+    dest = BENCH / "accel.json"
+    res = json.loads(dest.read_text()) if dest.exists() else {}
+    res["lanes"] = lanes_records()
+    res["lanes_cosim"] = lanes_cosim()
+    checks = lanes_checks(res["lanes"])
+    res.setdefault("targets", {}).update(checks)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    dest.write_text(json.dumps(res, indent=1) + "\n")
+    for k, ok in checks.items():
+        print(f"target {k:66s} {'met' if ok else 'NOT met'}")
+    print(f"wrote {dest.relative_to(ROOT)}")
+    return 0
+
+
 # (numerator, denominator, what the ratio says)
 RATIOS = {
     "same_rtl_as_0bce809": ("this_on_0bce809_rtl", "main_0bce809",
@@ -275,6 +350,9 @@ def main() -> int:
     res["raw_model_cycles_per_s"] = round(bench_idle(3_000_000)["raw_model_cycles_per_s"])
     res.update(serve())
     res["sim_vs_raw"] = round(res["sim_cycles_per_s"] / res["raw_model_cycles_per_s"], 3)
+    print("crypto lanes (clocks per request, cocotb) and the co-simulation per LANES:", flush=True)
+    res["lanes"] = lanes_records()
+    res["lanes_cosim"] = lanes_cosim()
     pc = res["process_cycles_per_request"]
     rt = res["sim_speed_ratios"]
     checks = {
@@ -290,12 +368,14 @@ def main() -> int:
     for w in WORKLOADS:
         for k in ("same_rtl_as_0bce809", "same_rtl_as_now", "now_vs_0bce809"):
             checks[f"{w} clocks/s {k} >= {SPEEDUP_TARGET:g}x"] = rt[w][k]["wall"] >= SPEEDUP_TARGET
+    checks.update(lanes_checks(res["lanes"]))
     res["targets"] = checks
     dest = BENCH / "accel.json"
     dest.parent.mkdir(parents=True, exist_ok=True)
     dest.write_text(json.dumps(res, indent=1) + "\n")
     for k, v in res.items():
-        if k not in ("targets", "sim_speed", "sim_speed_ratios", "builds", "process_cycles_per_request"):
+        if k not in ("targets", "sim_speed", "sim_speed_ratios", "builds", "process_cycles_per_request", "lanes",
+                     "lanes_cosim"):
             print(f"{k:52s} {v}")
     print("process-counted clocks per 4 KiB request:", json.dumps(pc))
     print("simulated clocks/s, medians (per wall second simulating / per CPU second of the process):")
@@ -311,4 +391,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(lanes_only() if sys.argv[1:] == ["--lanes-only"] else main())

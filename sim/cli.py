@@ -27,6 +27,8 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--seed", type=int, default=1)
     r.add_argument("--max-len", type=int, default=65536, help="largest request in bytes (16..1048576)")
     r.add_argument("--json", action="store_true", help="print the summary as JSON")
+    r.add_argument("--lanes", type=int, choices=range(1, 9), metavar="N",
+                   help="rtl: crypto lanes of the simulated accelerator (1..8; default VCRYPTO_ACCEL_LANES or the build's)")
     sk = sub.add_parser("soak", help="push a long mixed workload with session churn, then reconcile every request")
     sk.add_argument("--requests", type=int, default=100_000)
     sk.add_argument("--datapath", choices=("rtl", "soft"), default="soft")
@@ -53,6 +55,8 @@ def main(argv: list[str] | None = None) -> int:
     sv.add_argument("--allow-any-user", action="store_true",
                     help="serve a front end of any uid (socket 0666, no peer check): only on a host "
                          "whose local users are all trusted")
+    sv.add_argument("--lanes", type=int, choices=range(1, 9), metavar="N",
+                    help="rtl: crypto lanes of the simulated accelerator (1..8; default VCRYPTO_ACCEL_LANES or the build's)")
     sv.add_argument("-v", "--verbose", action="store_true")
     g = sub.add_parser("guest", help="boot the Linux test guest in QEMU against a backend and report")
     g.add_argument("--datapath", choices=("rtl", "soft", "builtin", "absent"), default="rtl",
@@ -64,6 +68,9 @@ def main(argv: list[str] | None = None) -> int:
     g.add_argument("--seconds", type=float, default=3, help="bench mode: seconds per size")
     g.add_argument("--timeout", type=int, default=300)
     args = p.parse_args(argv)
+    if getattr(args, "lanes", None):           # the accelerator process is built with that many lanes
+        import os
+        os.environ["VCRYPTO_ACCEL_LANES"] = str(args.lanes)
 
     if args.cmd == "hmac-states":
         try:

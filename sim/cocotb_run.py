@@ -150,6 +150,8 @@ REGRESSIONS = {
     "sha256_engine": "tests/test_sha256_engine.py",
     "sha512_engine": "tests/test_sha512_engine.py",
     "vcrypto_top": "tests/test_vcrypto_top.py",
+    "vcrypto_lane": "tests/test_vcrypto_lane.py",
+    "vcrypto_dma_arb": "tests/test_vcrypto_dma_arb.py",
 }
 
 

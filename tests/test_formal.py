@@ -8,20 +8,11 @@ import pytest
 
 from sim.cocotb_run import ROOT
 
-pytestmark = pytest.mark.xdist_group("accel")   # ~4 min of solver time: one heavy job at a time
-
-
-# The queue-engine jobs (queue_engine, qe_window, qe_stream and their mutations) check the queue
-# engine as it was before it was split into fetch / dispatch / lanes / completion / DMA arbiter
-# (issue #13). Their harness is being ported to the units and is not run here until it is:
-# those proofs are absent from `make test` for now (rtl/formal/README.md); `make formal` still
-# runs every job and reports them.
-JOBS = ["dma_rd", "dma_wr", "csr", "mut_dma_rd_4k", "mut_dma_wr_len", "mut_dma_wr_valid", "mut_csr_bvalid",
-        "mut_csr_lost_b"]
+pytestmark = pytest.mark.xdist_group("accel")   # ~10 min of solver time: one heavy job at a time
 
 
 def test_formal_jobs_end_as_expected():
-    p = subprocess.Popen([sys.executable, str(ROOT / "rtl" / "formal" / "run_formal.py"), *JOBS],
+    p = subprocess.Popen([sys.executable, str(ROOT / "rtl" / "formal" / "run_formal.py")],
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT)
     try:
         out, _ = p.communicate(timeout=1800)
@@ -32,7 +23,8 @@ def test_formal_jobs_end_as_expected():
     print(out)
     assert p.returncode == 0, out[-6000:]
     rows = json.loads((ROOT / "build" / "formal" / "summary.json").read_text())
-    assert {row["name"] for row in rows} == set(JOBS)
+    assert {row["name"] for row in rows} >= {"dma_rd", "dma_wr", "csr", "dma_arb", "queue_engine", "qe_window",
+                                            "qe_lanes", "qe_cqe"}
     assert all(row["ok"] for row in rows), rows
     # the mutation checks really fail (a checker that can never fail would pass them all)
-    assert sum(row["expect"] == "FAIL" and row["result"] == "FAIL" for row in rows) >= 5
+    assert sum(row["expect"] == "FAIL" and row["result"] == "FAIL" for row in rows) >= 10

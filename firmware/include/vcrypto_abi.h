@@ -16,7 +16,7 @@
 #define VCRYPTO_CSR_CAPS 0x008u /* ro: capability bits: bit n set for every name of firmware/abi.toml [caps] with value n */
 #define VCRYPTO_CSR_GEOMETRY 0x00cu /* ro: num_queues[7:0] | max_ring_log2[15:8] | sqe_log2[19:16] | cqe_log2[23:20] | ctx_log2[27:24] */
 #define VCRYPTO_CSR_CTRL 0x010u /* rw: fetch submissions while set */
-#define VCRYPTO_CSR_STATUS 0x014u /* ro: bit 0 IDLE: no request in flight; bit 1 SCRUB_BUSY: a scrub is requested or running; bit 2 KEYS_HELD: a key schedule or cached key is in the device; bits 11:8 RING_FAULT: bit q: queue q is not served, its next submission or completion slot lies outside the DMA window */
+#define VCRYPTO_CSR_STATUS 0x014u /* ro: bit 0 IDLE: no request in flight; bit 1 SCRUB_BUSY: a scrub is requested or running; bit 2 KEYS_HELD: a key schedule or cached key is in the device; bits 11:8 RING_FAULT: bit q: queue q is not served, its next submission slot or its completion ring lies outside the DMA window */
 #define VCRYPTO_CSR_INT_STATUS 0x018u /* rw1c: bit q: a completion was posted on queue q. Write 1 to clear; a completion posted in the same clock as the clearing write keeps the bit set. */
 #define VCRYPTO_CSR_INT_MASK 0x01cu /* rw: bit q: 1 enables the interrupt of queue q (irq_o is high while an enabled INT_STATUS bit is set) */
 #define VCRYPTO_CSR_WIN_BASE_LO 0x020u /* rw: DMA window base [31:0]: the device touches only [base, base+size) */
@@ -28,7 +28,7 @@
 #define VCRYPTO_CSR_ERR_NOTSUPP 0x038u /* ro: count of requests with an unknown opcode or unsupported algorithm */
 #define VCRYPTO_CSR_ERR_LENGTH 0x03cu /* ro: count of requests with an invalid length */
 #define VCRYPTO_CSR_REQ_DONE 0x040u /* ro: count of completions written */
-#define VCRYPTO_CSR_SCRUB 0x044u /* rw: Key hygiene. Write bit 0 = 1: zero the key cache and the AES round-key memory once the request in flight completes (the driver does it when a session ends). Read: count of scrubs completed. */
+#define VCRYPTO_CSR_SCRUB 0x044u /* rw: Key hygiene. Write bit 0 = 1: zero every lane's key cache and AES round-key memory, each once its request in flight completes (the driver does it when a session ends). Read: count of scrubs completed. */
 #define VCRYPTO_CSR_CYCLES_LO 0x048u /* ro: free-running clock counter [31:0]; reading it latches [63:32] into CYCLES_HI */
 #define VCRYPTO_CSR_CYCLES_HI 0x04cu /* ro: clock counter [63:32] as latched by the last CYCLES_LO read */
 #define VCRYPTO_CSR_QUEUE_BASE 0x100u

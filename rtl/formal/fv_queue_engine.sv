@@ -1,10 +1,11 @@
-// Harness of the queue-engine proof: the real register file (vcrypto_csr) in front of the
-// real vcrypto_queue_engine (with vcrypto_sha_pad), as in vcrypto_top; the crypto engines
-// are the abstract ones of fv_engine_stubs.sv and the DMA engines are left out: their
-// command/stream ports are free inputs constrained by the DMA contract (in
-// vcrypto_queue_engine_fv.sv). Every input of this module is chosen by the solver each clock:
-// host register accesses, DMA timing, every word read from host memory (submission entries,
-// contexts), engine timing.
+// Harness of the queue-engine proofs: the real register file (vcrypto_csr) in front of the
+// real vcrypto_queue_engine with NQ = 4 rings and LANES = 2 lanes (fetch, dispatch, two
+// vcrypto_lane with their vcrypto_sha_pad, completion), as in vcrypto_top; the crypto engines
+// are the abstract ones of fv_engine_stubs.sv and the shared DMA (vcrypto_dma_arb) is left
+// out: every client port is a free input constrained by the client contract (in
+// vcrypto_queue_engine_fv.sv, proved on the arbiter by the dma_arb job). Every input of this
+// module is chosen by the solver each clock: host register accesses, DMA timing, every word
+// read from host memory (submission entries, contexts), engine timing.
 //
 // The host (driver) is assumed to follow the ABI:
 //   H1  the DMA window and the rings' bases and sizes are programmed before the engine runs
@@ -27,18 +28,21 @@ module fv_queue_engine (
   input  logic         s_axil_arvalid,
   input  logic [11:0]  s_axil_araddr,
   input  logic         s_axil_rready,
-  // DMA engines (their side of the queue engine's ports)
-  input  logic         rd_cmd_ready,
-  input  logic         rd_busy,
-  input  logic         rd_err,
-  input  logic         rd_valid,
-  input  logic [127:0] rd_data,
-  input  logic         wr_cmd_ready,
-  input  logic         wr_busy,
-  input  logic         wr_err,
-  input  logic         wr_ready
+  // the DMA clients' side (vcrypto_dma_arb): read 0 the fetch, write 0 the completion unit,
+  // 1 + l lane l
+  input  logic [2:0]   rc_cmd_ready,
+  input  logic [2:0]   rc_busy,
+  input  logic [2:0]   rc_err,
+  input  logic [2:0]   rc_valid,
+  input  logic [383:0] rc_data,
+  input  logic [2:0]   wc_cmd_ready,
+  input  logic [2:0]   wc_busy,
+  input  logic [2:0]   wc_err,
+  input  logic [2:0]   wc_ready
 );
   localparam int NQ = 4;
+  localparam int LANES = 2;
+  localparam int NC = LANES + 1;
 
   // reset once, at the start
   reg f_init = 1'b1;
@@ -56,10 +60,10 @@ module fv_queue_engine (
   logic [NQ-1:0]    cq_phase, sq_pop, cq_push, ring_fault;
   logic            inc_err_axi, inc_err_window, inc_err_notsupp, inc_err_length, engine_idle, irq;
   logic            scrub_req, scrub_done, keys_held;
-  logic            rd_cmd_valid, rd_ready, wr_cmd_valid, wr_valid;
-  logic [63:0]     rd_cmd_addr, wr_cmd_addr;
-  logic [31:0]     rd_cmd_len, wr_cmd_len;
-  logic [127:0]    wr_data;
+  logic [NC-1:0]     rc_cmd_valid, rc_ready, wc_cmd_valid, wc_valid;
+  logic [NC*64-1:0]  rc_cmd_addr, wc_cmd_addr;
+  logic [NC*32-1:0]  rc_cmd_len, wc_cmd_len;
+  logic [NC*128-1:0] wc_data;
 
   // The register file is not reset: it starts in any state whose ring indices are in range
   // (below). That includes the reset state and every configuration a host could have
@@ -81,7 +85,7 @@ module fv_queue_engine (
     .scrub_req_o (scrub_req), .scrub_done_i (scrub_done), .keys_held_i (keys_held)
   );
 
-  vcrypto_queue_engine #(.NQ(NQ)) u_engine (
+  vcrypto_queue_engine #(.NQ(NQ), .LANES(LANES)) u_engine (
     .clk_i, .rst_ni,
     .enable_i (enable), .win_base_i (win_base), .win_size_i (win_size),
     .sq_base_i (sq_base), .sq_log2_i (sq_log2), .sq_head_i (sq_head), .sq_tail_i (sq_tail),
@@ -91,12 +95,12 @@ module fv_queue_engine (
     .inc_err_notsupp_o (inc_err_notsupp), .inc_err_length_o (inc_err_length),
     .idle_o (engine_idle), .ring_fault_o (ring_fault),
     .scrub_req_i (scrub_req), .scrub_done_o (scrub_done), .keys_held_o (keys_held),
-    .rd_cmd_valid_o (rd_cmd_valid), .rd_cmd_ready_i (rd_cmd_ready), .rd_cmd_addr_o (rd_cmd_addr),
-    .rd_cmd_len_o (rd_cmd_len), .rd_busy_i (rd_busy), .rd_err_i (rd_err),
-    .rd_valid_i (rd_valid), .rd_ready_o (rd_ready), .rd_data_i (rd_data),
-    .wr_cmd_valid_o (wr_cmd_valid), .wr_cmd_ready_i (wr_cmd_ready), .wr_cmd_addr_o (wr_cmd_addr),
-    .wr_cmd_len_o (wr_cmd_len), .wr_busy_i (wr_busy), .wr_err_i (wr_err),
-    .wr_valid_o (wr_valid), .wr_ready_i (wr_ready), .wr_data_o (wr_data)
+    .rc_cmd_valid_o (rc_cmd_valid), .rc_cmd_ready_i (rc_cmd_ready), .rc_cmd_addr_o (rc_cmd_addr),
+    .rc_cmd_len_o (rc_cmd_len), .rc_busy_i (rc_busy), .rc_err_i (rc_err),
+    .rc_valid_i (rc_valid), .rc_ready_o (rc_ready), .rc_data_i (rc_data),
+    .wc_cmd_valid_o (wc_cmd_valid), .wc_cmd_ready_i (wc_cmd_ready), .wc_cmd_addr_o (wc_cmd_addr),
+    .wc_cmd_len_o (wc_cmd_len), .wc_busy_i (wc_busy), .wc_err_i (wc_err),
+    .wc_valid_o (wc_valid), .wc_ready_i (wc_ready), .wc_data_o (wc_data)
   );
 
   // initial register state: ring sizes and indices in range (and so they stay: the CSR job
@@ -140,7 +144,8 @@ module fv_queue_engine (
   logic unused;
   assign unused = ^{s_axil_bresp, s_axil_rresp, s_axil_rdata, s_axil_wready, s_axil_bvalid, s_axil_arready,
                     s_axil_rvalid, cq_phase, ring_fault, inc_err_axi, inc_err_window, inc_err_notsupp,
-                    inc_err_length, irq, rd_ready, wr_valid, wr_data};
+                    inc_err_length, irq, rc_cmd_valid, rc_ready, rc_cmd_addr, rc_cmd_len, wc_cmd_valid,
+                    wc_valid, wc_cmd_addr, wc_cmd_len, wc_data, engine_idle, keys_held, scrub_done};
 endmodule
 
 `default_nettype wire

@@ -51,12 +51,16 @@ JOBS = [
     Job("dma_wr", "dma_wr.sby", "AXI write master: AW/W valid/stable, <=16 beats, no 4 KiB crossing, "
         "WLAST per announced burst, strobes = the bytes, B per burst; stream contract"),
     Job("csr", "csr.sby", "AXI4-Lite slave (generated): B/R valid/stable, none without a request; ring index rules"),
-    Job("queue_engine", "queue_engine.sby", "queue engine: per fetched entry one pop, one completion write, "
-        "one push; the completion at CQ_TAIL of a ring that is not full"),
-    Job("qe_window", "queue_engine_window.sby", "queue engine: every DMA command (SQE, context, source, "
-        "destination, digest, CQE) inside the DMA window"),
-    Job("qe_stream", "queue_engine_stream.sby", "queue engine: write stream to the write DMA keeps valid until "
-        "ready, stable data"),
+    Job("dma_arb", "dma_arb.sby", "DMA arbiter (2+2 clients, engines by contract): chunks inside the client's "
+        "command, client contract, full-rate chunks, write stream valid/stable, bounded wait"),
+    Job("queue_engine", "queue_engine.sby", "queue engine (NQ 4, 2 lanes): every entry taken is in exactly one place "
+        "until its push; one pop, one completion, one push each; the completion at CQ_TAIL of a ring not full"),
+    Job("qe_window", "queue_engine_window.sby", "queue engine (NQ 4, 2 lanes): every DMA command of the fetch "
+        "(SQE, context) inside the DMA window"),
+    Job("qe_lanes", "queue_engine_lanes.sby", "queue engine (NQ 4, 2 lanes): every DMA command of the lanes "
+        "(source, destination, digest) inside the DMA window"),
+    Job("qe_cqe", "queue_engine_cqe.sby", "queue engine (NQ 4, 2 lanes): every completion entry inside the DMA "
+        "window (the completion ring of every queue with entries in flight is)"),
     # ---- mutation checks: each must FAIL
     Job("mut_dma_rd_4k", "dma_rd.sby", "bug: read bursts ignore the 4 KiB boundary", expect="FAIL",
         mutate=("rtl/top/vcrypto_dma_rd.sv", "    if (to_4k < burst_d) burst_d = to_4k;\n", "\n"),
@@ -78,24 +82,35 @@ JOBS = [
         mutate=("rtl/top/vcrypto_csr_regs.sv", "assign cpuif_req_stall_wr = cpuif_req_stall_sr[0] | external_pending;",
                 "assign cpuif_req_stall_wr = external_pending;"),
         mode="bmc", depth=8, fails=("i_aw", "i_w", "i_flight")),
-    Job("mut_qe_full", "queue_engine.sby", "bug: the arbiter ignores a full completion ring", expect="FAIL",
-        mutate=("rtl/top/vcrypto_queue_engine.sv",
-                "                         && ((cq_tail_i[q*16 +: 16] + 16'd1) & cmask) != cq_head_i[q*16 +: 16];",
+    Job("mut_qe_full", "queue_engine.sby", "bug: the fetch ignores the completion room of the entries in flight",
+        expect="FAIL",
+        mutate=("rtl/top/vcrypto_fetch.sv",
+                "                         && cfree > {12'd0, infl_q[q]};",
                 "                         ;"),
-        mode="bmc", depth=12, fails=("cqe_room", "l_room", "push_room", "vcrypto_queue_engine_fv.sv:")),
+        mode="bmc", depth=14, fails=("vcrypto_queue_engine_fv.sv:", "vcrypto_fetch_fv.sv:", "cqe_room")),
     Job("mut_qe_window", "queue_engine_window.sby", "bug: the submission slot is not checked against the window",
         expect="FAIL",
-        mutate=("rtl/top/vcrypto_queue_engine.sv",
-                "        eligible_q[q] <= pending_q[q] && in_win(sqe_addr_q[q], 33'd64, win_base_i, win_end_q)",
-                "        eligible_q[q] <= pending_q[q]"),
-        mode="bmc", depth=6, fails=("rd_window", "l_sqe_win", "l_cqe_win", "vcrypto_queue_engine_fv.sv:")),
-    Job("mut_qe_drop", "queue_engine_stream.sby", "bug: a bad opcode drops the entry without a completion", expect="FAIL",
-        mutate=("rtl/top/vcrypto_queue_engine.sv",
-                "            fail_q <= 1'b1; status_q <= vcrypto_abi::STATUS_NOTSUPP; detail_q <= vcrypto_abi::ERROR_DETAIL_BAD_OPCODE;\n"
-                "            state_q <= S_CQE_CMD;",
-                "            fail_q <= 1'b1; status_q <= vcrypto_abi::STATUS_NOTSUPP; detail_q <= vcrypto_abi::ERROR_DETAIL_BAD_OPCODE;\n"
-                "            state_q <= S_IDLE;"),
-        mode="bmc", depth=14, fails=("done_push",)),
+        mutate=("rtl/top/vcrypto_fetch.sv",
+                "        eligible_q[q] <= pending_q[q] && cq_ok_q[q] && in_win(sqe_addr_q[q], 33'd64, win_base_i, win_end_q);",
+                "        eligible_q[q] <= pending_q[q] && cq_ok_q[q];"),
+        mode="bmc", depth=8, fails=("vcrypto_queue_engine_fv.sv:", "vcrypto_fetch_fv.sv:", "l_sqe_win")),
+    Job("mut_qe_drop", "queue_engine.sby", "bug: a bad opcode drops the entry without a completion", expect="FAIL",
+        mutate=("rtl/top/vcrypto_fetch.sv",
+                "status_q <= vcrypto_abi::STATUS_NOTSUPP; detail_q <= vcrypto_abi::ERROR_DETAIL_BAD_OPCODE;\n"
+                "            abort_q <= 1'b1;\n            state_q <= F_FAIL;",
+                "status_q <= vcrypto_abi::STATUS_NOTSUPP; detail_q <= vcrypto_abi::ERROR_DETAIL_BAD_OPCODE;\n"
+                "            abort_q <= 1'b1;\n            state_q <= F_IDLE;"),
+        mode="bmc", depth=12, fails=("vcrypto_queue_engine_fv.sv:", "l_resv")),
+    Job("mut_arb_credit", "dma_arb.sby", "bug: a read chunk granted without room in the client's FIFO", expect="FAIL",
+        mutate=("rtl/top/vcrypto_dma_arb.sv",
+                "    assign r_elig[c]       = r_left_q[c] != '0 && 8'(r_cred_q[c]) + 8'(chunk_beats(r_left_q[c])) <= 8'(D);",
+                "    assign r_elig[c]       = r_left_q[c] != '0;"),
+        mode="bmc", depth=10, fails=("r_full_rate", "vcrypto_dma_arb_fv.sv:")),
+    Job("mut_arb_rr", "dma_arb.sby", "bug: the read arbiter's round-robin pointer stands still", expect="FAIL",
+        mutate=("rtl/top/vcrypto_dma_arb.sv",
+                "        r_rr_q  <= (r_pick == RCW'(NRC - 1)) ? '0 : r_pick + RCW'(1);",
+                "        r_rr_q  <= r_rr_q;"),
+        mode="bmc", depth=10, fails=("vcrypto_dma_arb_fv.sv:",)),
 ]
 
 

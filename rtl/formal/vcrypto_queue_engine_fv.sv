@@ -1,68 +1,71 @@
-// Formal properties of vcrypto_queue_engine, checked in the harness fv_queue_engine.sv (the
-// real vcrypto_csr in front, the crypto engines abstracted by fv_engine_stubs.sv, the DMA
-// engines replaced by their proved stream contract). Bound into the DUT by the `ifdef FORMAL`
-// instance at the end of rtl/top/vcrypto_queue_engine.sv (ports by name, .*).
-// Active only in that job (FV_QE); elsewhere it is empty.
+// Formal properties of vcrypto_queue_engine as a whole (fetch, dispatch, LANES lanes,
+// completion), checked in the harness fv_queue_engine.sv (the real vcrypto_csr in front, the
+// crypto engines abstracted by fv_engine_stubs.sv, every DMA client port driven by the
+// solver within the client contract that vcrypto_dma_arb gives and the dma_arb job proves).
+// Bound into the DUT by the `ifdef FORMAL` instance at the end of
+// rtl/top/vcrypto_queue_engine.sv (ports by name, .*); the units' own state comes in through
+// their FORMAL-only fv_* outputs. Unit-local invariants live in vcrypto_fetch_fv.sv,
+// vcrypto_lane_fv.sv and vcrypto_completion_fv.sv. Active only in the queue-engine jobs (FV_QE).
 `default_nettype none
 
 module vcrypto_queue_engine_fv #(
-  parameter int NQ = 4
+  parameter int NQ    = 4,
+  parameter int LANES = 1
 ) (
-  input logic             clk_i,
-  input logic             rst_ni,
-  input logic             enable_i,
-  input logic [63:0]      win_base_i,
-  input logic [63:0]      win_size_i,
-  input logic [NQ*64-1:0] sq_base_i,
-  input logic [NQ*4-1:0]  sq_log2_i,
-  input logic [NQ*16-1:0] sq_head_i,
-  input logic [NQ*16-1:0] sq_tail_i,
-  input logic [NQ*64-1:0] cq_base_i,
-  input logic [NQ*4-1:0]  cq_log2_i,
-  input logic [NQ*16-1:0] cq_head_i,
-  input logic [NQ*16-1:0] cq_tail_i,
-  input logic [NQ-1:0]    sq_pop_o,
-  input logic [NQ-1:0]    cq_push_o,
-  input logic             rd_cmd_valid_o,
-  input logic             rd_cmd_ready_i,
-  input logic [63:0]      rd_cmd_addr_o,
-  input logic [31:0]      rd_cmd_len_o,
-  input logic             rd_busy_i,
-  input logic             rd_valid_i,
-  input logic             rd_ready_o,
-  input logic             wr_cmd_valid_o,
-  input logic             wr_cmd_ready_i,
-  input logic [63:0]      wr_cmd_addr_o,
-  input logic [31:0]      wr_cmd_len_o,
-  input logic             wr_busy_i,
-  input logic             wr_valid_o,
-  input logic             wr_ready_i,
-  input logic [127:0]     wr_data_o,
-  // internal state
-  input logic [4:0]       state_q,
-  input logic [1:0]       q_q,
-  input logic [64:0]      win_end_q,
-  input logic             idle_o,
-  input logic [63:0]      cqe_addr_r,
-  input logic [1:0]       settle_q,
-  input logic [NQ-1:0]    pending_q,
-  input logic [NQ-1:0]    eligible_q,
-  input logic [63:0]      sqe_addr0, sqe_addr1, sqe_addr2, sqe_addr3,   // sqe_addr_q[0..3]
-  input logic [63:0]      cqe_addr0, cqe_addr1, cqe_addr2, cqe_addr3,   // cqe_addr_q[0..3]
-  input logic [63:0]      ctx_addr_q,
-  input logic [63:0]      src_addr_q,
-  input logic [63:0]      dst_addr_q,
-  input logic [63:0]      dig_addr_q,
-  input logic [31:0]      src_len_q,
-  input logic [7:0]       digest_len_q,
-  input logic             need_cipher,
-  input logic             need_hash
+  input logic                    clk_i,
+  input logic                    rst_ni,
+  input logic [63:0]             win_base_i,
+  input logic [63:0]             win_size_i,
+  input logic [NQ*4-1:0]         cq_log2_i,
+  input logic [NQ*64-1:0]        cq_base_i,
+  input logic [NQ*16-1:0]        cq_head_i,
+  input logic [NQ*16-1:0]        cq_tail_i,
+  input logic [NQ-1:0]           sq_pop_o,
+  input logic [NQ-1:0]           cq_push_o,
+  input logic [LANES:0]          rc_cmd_valid_o,
+  input logic [LANES:0]          rc_cmd_ready_i,
+  input logic [(LANES+1)*64-1:0] rc_cmd_addr_o,
+  input logic [(LANES+1)*32-1:0] rc_cmd_len_o,
+  input logic [LANES:0]          rc_busy_i,
+  input logic [LANES:0]          rc_valid_i,
+  input logic [LANES:0]          rc_ready_o,
+  input logic [LANES:0]          wc_cmd_valid_o,
+  input logic [LANES:0]          wc_cmd_ready_i,
+  input logic [(LANES+1)*64-1:0] wc_cmd_addr_o,
+  input logic [(LANES+1)*32-1:0] wc_cmd_len_o,
+  input logic [LANES:0]          wc_busy_i,
+  input logic [LANES:0]          wc_valid_o,
+  input logic [LANES:0]          wc_ready_i,
+  // the units, as the queue engine connects them
+  input logic                    reserve,
+  input logic                    start,
+  input logic                    abort,
+  input logic [$clog2(NQ > 1 ? NQ : 2)-1:0] ld_q,
+  input logic [2:0]              ld_beat,
+  input logic [LANES-1:0]        l_start,
+  input logic [LANES-1:0]        l_idle,
+  input logic [LANES:0]          src_valid,
+  input logic [LANES:0]          src_ready,
+  input logic [(LANES+1)*$clog2(NQ > 1 ? NQ : 2)-1:0] src_q,
+  // FORMAL-only views of the units' state (vcrypto_fetch/lane/completion/dispatch fv_* outputs)
+  input logic [2:0]              fv_f_state,
+  input logic [NQ*4-1:0]         fv_f_infl,
+  input logic [271:0]            fv_f_fields,
+  input logic [LANES*4-1:0]      fv_l_state,
+  input logic [LANES*272-1:0]    fv_l_fields,
+  input logic [2:0]              fv_c_state,
+  input logic [$clog2(NQ > 1 ? NQ : 2)-1:0] fv_c_q,
+  input logic                    fv_d_resv,
+  input logic [$clog2(LANES > 1 ? LANES : 2)-1:0] fv_d_idx
 );
 `ifdef FV_QE
-  // state_e of vcrypto_queue_engine, in declaration order
-  localparam logic [4:0] S_IDLE = 5'd0, S_SQE_CMD = 5'd1, S_SQE_DATA = 5'd2, S_SQE_CHECK = 5'd3,
-                         S_CTX_CMD = 5'd4, S_CFG = 5'd7, S_DIG_WAIT = 5'd14,
-                         S_CQE_CMD = 5'd15, S_CQE_DATA = 5'd16, S_DONE = 5'd18, S_SCRUB = 5'd19;
+  localparam int QW = $clog2(NQ > 1 ? NQ : 2);
+  localparam int NC = LANES + 1;
+  // state encodings of the units (their state_e, in declaration order)
+  localparam logic [2:0] F_IDLE = 3'd0, F_SQE_CMD = 3'd1, F_SQE_DATA = 3'd2, F_SQE_CHECK = 3'd3,
+                         F_CTX_CMD = 3'd4, F_CTX_DATA = 3'd5, F_CTX_CHECK = 3'd6, F_FAIL = 3'd7;
+  localparam logic [3:0] L_IDLE = 4'd0, L_RESULT = 4'd9, L_WIPE = 4'd10;
+  localparam logic [2:0] C_IDLE = 3'd0;
 
   reg f_past = 1'b0, f_past2 = 1'b0;       // one / two clocks after the reset clock
   always @(posedge clk_i) begin
@@ -73,201 +76,186 @@ module vcrypto_queue_engine_fv #(
   function automatic [15:0] rmask(input [3:0] l2);
     rmask = 16'((17'd1 << l2) - 17'd1);
   endfunction
+  // the 272-bit field view (vcrypto_fetch / vcrypto_lane fv_fields_o)
+  function automatic [7:0]  fl_opcode(input [271:0] f);  fl_opcode  = f[271:264]; endfunction
+  function automatic [31:0] fl_src_len(input [271:0] f); fl_src_len = f[263:232]; endfunction
+  function automatic [63:0] fl_src(input [271:0] f);     fl_src     = f[231:168]; endfunction
+  function automatic [63:0] fl_dst(input [271:0] f);     fl_dst     = f[167:104]; endfunction
+  function automatic [63:0] fl_dig(input [271:0] f);     fl_dig     = f[103:40];  endfunction
+  function automatic [7:0]  fl_dlen(input [271:0] f);    fl_dlen    = f[15:8];    endfunction
+  function automatic need_c(input [271:0] f);
+    need_c = fl_opcode(f) == vcrypto_abi::OPCODE_CIPHER || fl_opcode(f) == vcrypto_abi::OPCODE_CHAIN;
+  endfunction
+  function automatic need_h(input [271:0] f);
+    need_h = fl_opcode(f) == vcrypto_abi::OPCODE_HASH || fl_opcode(f) == vcrypto_abi::OPCODE_MAC
+             || fl_opcode(f) == vcrypto_abi::OPCODE_CHAIN;
+  endfunction
 
-  wire rd_cmd_fire = rd_cmd_valid_o && rd_cmd_ready_i;
-  wire wr_cmd_fire = wr_cmd_valid_o && wr_cmd_ready_i;
-  wire rd_fire     = rd_valid_i && rd_ready_o;
-  wire wr_fire     = wr_valid_o && wr_ready_i;
-
-  // ------------------------------------------------------------------ DMA engines: their contract
-  // (asserted on vcrypto_dma_rd / vcrypto_dma_wr by the dma_rd / dma_wr jobs): a command is taken
-  // only while idle; the read engine is busy exactly while it owes output beats (one per 16
-  // bytes); the write engine takes at most one beat per 16 bytes and stays busy while it still
-  // wants some, becomes busy only by a command, and may stay busy any time longer (B responses).
-  reg [28:0] g_rd_left, g_wr_left;
-  always @(posedge clk_i) begin
-    if (!rst_ni) begin
-      g_rd_left <= '0;
-      g_wr_left <= '0;
-    end else begin
-      if (rd_cmd_fire) g_rd_left <= 29'(({1'b0, rd_cmd_len_o} + 33'd15) >> 4);
-      else if (rd_fire) g_rd_left <= g_rd_left - 29'd1;
-      if (wr_cmd_fire) g_wr_left <= 29'(({1'b0, wr_cmd_len_o} + 33'd15) >> 4);
-      else if (wr_fire) g_wr_left <= g_wr_left - 29'd1;
-    end
-  end
-  always @(*) begin
-    assume (rd_cmd_ready_i == !rd_busy_i);
-    assume (rd_busy_i == (g_rd_left != 29'd0));
-    if (rd_valid_i) assume (g_rd_left != 29'd0);
-    assume (wr_cmd_ready_i == !wr_busy_i);
-    if (g_wr_left != 29'd0) assume (wr_busy_i);
-    if (wr_ready_i) assume (g_wr_left != 29'd0);
-  end
-  always @(*) if (!rst_ni) assume (!wr_busy_i);
-  always @(posedge clk_i)
-    if (f_past && !$past(wr_busy_i) && wr_busy_i)
-      assume ($past(wr_cmd_fire) && $past(wr_cmd_len_o) != 32'd0);
-
-  // ------------------------------------------------------------------ ghost: the entry in flight
-  // f_open: a submission entry was fetched (its 64-byte read command went out) and has no
-  // completion yet; f_q: its queue; f_popped: its SQ_HEAD advance happened; f_cqe: its
-  // completion entry's write command went out.
-  reg       f_open, f_popped, f_cqe;
-  reg [1:0] f_q;
-  wire fetch   = rd_cmd_fire && state_q == S_SQE_CMD;
-  wire cqe_cmd = wr_cmd_fire && state_q == S_CQE_CMD;
-  always @(posedge clk_i) begin
-    if (!rst_ni) begin
-      f_open <= 1'b0; f_popped <= 1'b0; f_cqe <= 1'b0; f_q <= '0;
-    end else begin
-      if (fetch) begin
-        f_open <= 1'b1; f_popped <= 1'b0; f_cqe <= 1'b0; f_q <= q_q;
+  // ------------------------------------------------------------------ DMA clients: their contract
+  // (what vcrypto_dma_arb gives every client, proved by the dma_arb job): a command is taken
+  // only while the client is idle; a read client is busy exactly while it owes beats (one per
+  // 16 bytes); a write client takes at most one beat per 16 bytes, stays busy while it wants
+  // some, becomes busy only by a command and may stay busy any time longer.
+  reg [28:0] g_rd_left [NC];
+  reg [28:0] g_wr_left [NC];
+  for (genvar c = 0; c < NC; c++) begin : g_client
+    wire rcmd = rc_cmd_valid_o[c] && rc_cmd_ready_i[c];
+    wire wcmd = wc_cmd_valid_o[c] && wc_cmd_ready_i[c];
+    always @(posedge clk_i) begin
+      if (!rst_ni) begin
+        g_rd_left[c] <= '0;
+        g_wr_left[c] <= '0;
+      end else begin
+        if (rcmd) g_rd_left[c] <= 29'(({1'b0, rc_cmd_len_o[c*32 +: 32]} + 33'd15) >> 4);
+        else if (rc_valid_i[c] && rc_ready_o[c]) g_rd_left[c] <= g_rd_left[c] - 29'd1;
+        if (wcmd) g_wr_left[c] <= 29'(({1'b0, wc_cmd_len_o[c*32 +: 32]} + 33'd15) >> 4);
+        else if (wc_valid_o[c] && wc_ready_i[c]) g_wr_left[c] <= g_wr_left[c] - 29'd1;
       end
-      if (sq_pop_o != '0) f_popped <= 1'b1;
-      if (cqe_cmd) f_cqe <= 1'b1;
-      if (cq_push_o != '0) f_open <= 1'b0;
+    end
+    always @(*) begin
+      assume (rc_cmd_ready_i[c] == !rc_busy_i[c]);
+      assume (rc_busy_i[c] == (g_rd_left[c] != 29'd0));
+      if (rc_valid_i[c]) assume (g_rd_left[c] != 29'd0);
+      assume (wc_cmd_ready_i[c] == !wc_busy_i[c]);
+      if (g_wr_left[c] != 29'd0) assume (wc_busy_i[c]);
+      if (wc_ready_i[c]) assume (g_wr_left[c] != 29'd0);
+      if (!rst_ni) assume (!wc_busy_i[c]);
+    end
+    always @(posedge clk_i)
+      if (f_past && !$past(wc_busy_i[c]) && wc_busy_i[c])
+        assume ($past(wcmd) && $past(wc_cmd_len_o[c*32 +: 32]) != 32'd0);
+  end
+
+  // ------------------------------------------------------------------ every entry in exactly one place
+  // Entries the fetch took from queue q and whose completion has not been posted (its counter
+  // fv_f_infl, which reserves their completion slots) are each in exactly one place: with the
+  // fetch (being fetched or checked, or handed to a lane this clock, or a failure record), in a
+  // lane (from its start until the completion unit takes its result), in the completion unit,
+  // or being pushed (cq_push_o, the clock before the counter drops).
+  reg [4:0] held [NQ];
+  always @(*) begin
+    for (int q = 0; q < NQ; q++) begin
+      held[q] = 5'd0;
+      if ((fv_f_state != F_IDLE || start) && ld_q == QW'(q)) held[q] = held[q] + 5'd1;
+      for (int l = 0; l < LANES; l++)
+        if (fv_l_state[l*4 +: 4] != L_IDLE && fv_l_state[l*4 +: 4] != L_WIPE && src_q[(l+1)*QW +: QW] == QW'(q))
+          held[q] = held[q] + 5'd1;
+      if (fv_c_state != C_IDLE && fv_c_q == QW'(q)) held[q] = held[q] + 5'd1;
+      if (cq_push_o[q]) held[q] = held[q] + 5'd1;
     end
   end
 
-  // the queue's ring state, as the CSRs show it now
-  wire [63:0] sqb = sq_base_i[f_q*64 +: 64], cqb = cq_base_i[f_q*64 +: 64];
-  wire [3:0]  sl  = sq_log2_i[f_q*4 +: 4],   cl  = cq_log2_i[f_q*4 +: 4];
-  wire [15:0] sh  = sq_head_i[f_q*16 +: 16], ch  = cq_head_i[f_q*16 +: 16], ct = cq_tail_i[f_q*16 +: 16];
-  wire [63:0] qq_sqb = sq_base_i[q_q*64 +: 64];
-  wire [15:0] qq_sh  = sq_head_i[q_q*16 +: 16];
-  wire        cq_room = cl != 4'd0 && ((ct + 16'd1) & rmask(cl)) != ch;   // the ring is not full
-
-  // ------------------------------------------------------------------ exactly one completion per fetched entry
-  always @(*) if (rst_ni) begin
-    if (fetch) begin
-      one_fetch:   assert (!f_open);                         // no new entry before the last one completed
-`ifndef FV_QE_STREAM
-      fetch_slot:  assert (rd_cmd_addr_o == qq_sqb + {42'd0, qq_sh, 6'd0} && rd_cmd_len_o == 32'd64);
-`endif
+  for (genvar q = 0; q < NQ; q++) begin : g_q
+    wire [15:0] m    = rmask(cq_log2_i[q*4 +: 4]);
+    wire [15:0] used = (cq_tail_i[q*16 +: 16] - cq_head_i[q*16 +: 16]) & m;
+    wire [3:0]  infl = fv_f_infl[q*4 +: 4];
+    always @(*) if (rst_ni && f_past) begin
+      assert ({1'b0, infl} == held[q]);   // conserve
+      // never into a full ring: the slots of every entry in flight are free
+      assert ({1'b0, used} + {13'd0, infl} <= {1'b0, m});   // reserve_room
+      if (cq_push_o[q]) assert (((cq_tail_i[q*16 +: 16] + 16'd1) & m) != cq_head_i[q*16 +: 16]);   // push_room
     end
-    if (sq_pop_o != '0) begin
-      one_pop:     assert (f_open && !f_popped && sq_pop_o == (4'd1 << f_q));
-    end
-    if (cqe_cmd) begin
-      one_cqe:     assert (f_open && !f_cqe);
-      // the completion goes to the slot at CQ_TAIL of the entry's queue, which is not full
-`ifndef FV_QE_STREAM
-      cqe_slot:    assert (wr_cmd_addr_o == cqb + {44'd0, ct, 4'd0} && wr_cmd_len_o == 32'd16);
-`endif
-`ifndef FV_QE_STREAM
-      cqe_room:    assert (cq_room);
-`endif
-    end
-    if (cq_push_o != '0) begin
-      one_push:    assert (f_open && f_popped && f_cqe && cq_push_o == (4'd1 << f_q));
-`ifndef FV_QE_STREAM
-      push_room:   assert (cq_room);
-`endif
-    end
-    // back in IDLE only with the entry completed (its push pulse is this clock's output)
-    if (state_q == S_IDLE && f_open) done_push: assert (cq_push_o == (4'd1 << f_q));
+  end
+  always @(*) if (rst_ni && f_past) begin
+    // the completion entry goes to a ring that is not full (its slot: vcrypto_completion_fv)
+    if (wc_cmd_valid_o[0] && wc_cmd_ready_i[0])
+      cqe_room: assert (((cq_tail_i[fv_c_q*16 +: 16] + 16'd1) & rmask(cq_log2_i[fv_c_q*4 +: 4]))
+                        != cq_head_i[fv_c_q*16 +: 16]);
+    // pops only by the fetch, for the entry it holds
+    if (sq_pop_o != '0) one_pop: assert (sq_pop_o == (NQ'(1) << ld_q) && fv_f_state != F_IDLE);
   end
 
-  // ------------------------------------------------------------------ lemmas
-  // Invariants that tie the ghost state to the engine's (they also make the bounded check
-  // cheaper: smtbmc assumes each proved step in the later ones).
-  wire in_req = state_q >= S_SQE_DATA && state_q <= S_DONE;
-  always @(*) if (rst_ni) begin
-    l_start: assert ((!f_past2 || f_past) && (f_past2 || ((state_q == S_IDLE || state_q == S_SCRUB) && eligible_q == '0 && !f_open
-                     && sq_pop_o == '0 && cq_push_o == '0 && settle_q == '0)));
-    l_state: assert (state_q <= S_SCRUB);
-    l_open:  assert (f_open == (in_req || (state_q == S_IDLE && cq_push_o != '0)));
-    l_q:     assert (!f_open || f_q == q_q);
-    l_pulse: assert ((sq_pop_o == '0 || sq_pop_o == (4'd1 << q_q)) && (cq_push_o == '0 || cq_push_o == (4'd1 << q_q))
-                     && (cq_push_o == '0 || state_q == S_IDLE));
-    if (!f_open) l_idle: assert (sq_pop_o == '0);
-    else if (state_q == S_SQE_DATA || state_q == S_SQE_CHECK) l_prepop: assert (!f_popped && sq_pop_o == '0);
-    else l_popped: assert (f_popped != (sq_pop_o != '0));
-    if (f_open) l_cqe: assert (f_cqe == (state_q >= S_CQE_DATA || state_q == S_IDLE));
+  // the clock right after reset holds the reset state (the ghost clock counter is consistent)
+  always @(*) if (rst_ni)
+    l_qstart: assert ((!f_past2 || f_past) && (f_past || (fv_f_state == F_IDLE && fv_f_infl == '0 && fv_l_state == '0
+                      && fv_c_state == C_IDLE && !fv_d_resv && cq_push_o == '0 && sq_pop_o == '0 && !start && !abort)));
+
+  // ------------------------------------------------------------------ lanes and the dispatch
+  always @(*) if (rst_ni && f_past) begin
+    // a reservation exactly while the fetch holds an entry that is not a failure record
+    l_resv: assert (fv_d_resv == ((fv_f_state != F_IDLE && fv_f_state != F_FAIL) || start || abort));
+    if (fv_d_resv) l_resv_idle: assert (l_idle[fv_d_idx] && fv_l_state[fv_d_idx*4 +: 4] == L_IDLE);
+    // a result only in L_RESULT (it carries the lane's queue)
+    for (int l = 0; l < LANES; l++)
+      if (src_valid[l + 1]) assert (fv_l_state[l*4 +: 4] == L_RESULT);   // l_res
   end
 
-`ifndef FV_QE_STREAM   // (the value properties: the k-induction job)
   // ------------------------------------------------------------------ DMA window
-  // Every DMA command (submission, context, source, destination, digest, completion) lies in
-  // [WIN_BASE, WIN_BASE + WIN_SIZE).
+`ifdef FV_QE_WINDOW
   wire [64:0] w_lo = {1'b0, win_base_i};
-  wire [64:0] w_hi = {1'b0, win_base_i} + {1'b0, win_size_i};
+  wire [64:0] w_sum = {1'b0, win_base_i} + {1'b0, win_size_i};
+  wire [64:0] w_hi = w_sum[64] ? {1'b1, 64'd0} : w_sum;    // the window, cut at the top of the address space
   function automatic in_w(input [63:0] a, input [32:0] n, input [64:0] lo, input [64:0] hi);
     in_w = ({1'b0, a} >= lo) && ({1'b0, a} + {32'd0, n} <= hi);
   endfunction
-`ifdef FV_QE_WINDOW
-  always @(*) if (rst_ni) begin
-    if (rd_cmd_fire && rd_cmd_len_o != '0) rd_window: assert (in_w(rd_cmd_addr_o, {1'b0, rd_cmd_len_o}, w_lo, w_hi));
-    if (wr_cmd_fire && wr_cmd_len_o != '0) wr_window: assert (in_w(wr_cmd_addr_o, {1'b0, wr_cmd_len_o}, w_lo, w_hi));
-  end
-`endif
-
-  // ------------------------------------------------------------------ lemmas on the arbiter and the checks
-  // (strengthening invariants for k-induction; the configuration is constant in this job)
-  function automatic room(input [15:0] t, input [15:0] h, input [3:0] l2);
-    room = l2 != 4'd0 && ((t + 16'd1) & rmask(l2)) != h;
+  // the ranges a request may touch, from the fields the fetch checked
+  function automatic checked(input [271:0] f, input [64:0] lo, input [64:0] hi);
+    checked = (fl_src_len(f) == '0 || in_w(fl_src(f), {1'b0, fl_src_len(f)}, lo, hi))
+              && (!need_c(f) || fl_src_len(f) == '0 || in_w(fl_dst(f), {1'b0, fl_src_len(f)}, lo, hi))
+              && (!need_h(f) || in_w(fl_dig(f), {25'd0, fl_dlen(f)}, lo, hi));
   endfunction
-  wire [63:0] sqe_a [NQ];
-  wire [63:0] cqe_a [NQ];
-  assign sqe_a[0] = sqe_addr0; assign sqe_a[1] = sqe_addr1; assign sqe_a[2] = sqe_addr2; assign sqe_a[3] = sqe_addr3;
-  assign cqe_a[0] = cqe_addr0; assign cqe_a[1] = cqe_addr1; assign cqe_a[2] = cqe_addr2; assign cqe_a[3] = cqe_addr3;
-  for (genvar q = 0; q < NQ; q++) begin : g_arb
-    wire [63:0] sq_slot = sq_base_i[q*64 +: 64] + {42'd0, sq_head_i[q*16 +: 16], 6'd0};
-    wire [63:0] cq_slot = cq_base_i[q*64 +: 64] + {44'd0, cq_tail_i[q*16 +: 16], 4'd0};
-    wire        q_room  = room(cq_tail_i[q*16 +: 16], cq_head_i[q*16 +: 16], cq_log2_i[q*4 +: 4]);
-    always @(*) if (rst_ni && f_past2) begin
-      // stage 1 is current except just after this queue's completion (settle_q covers it),
-      // SQ_HEAD moves only inside a request of this queue
-      if (settle_q <= 2'd1) assert (cqe_a[q] == cq_slot);
-      if (settle_q <= 2'd1 && !(in_req && q_q == 2'(q))) assert (sqe_a[q] == sq_slot);
-      if (settle_q <= 2'd1 && pending_q[q]) assert (q_room);
-      if (settle_q == 2'd0 && eligible_q[q] && !(in_req && q_q == 2'(q)))
-        assert (q_room);
-`ifdef FV_QE_WINDOW
-      if (settle_q == 2'd0 && eligible_q[q] && !(in_req && q_q == 2'(q)))
-        assert (in_w(sqe_a[q], 33'd64, w_lo, w_hi) && in_w(cqe_a[q], 33'd16, w_lo, w_hi));
+
+  // Two jobs share the window properties (one large induction was too slow): FV_QE_WIN_A the
+  // fetch's and the lanes' commands, FV_QE_WIN_B the completion entries.
+`ifdef FV_QE_WIN_A
+  always @(*) if (rst_ni && rc_cmd_valid_o[0] && rc_cmd_ready_i[0] && rc_cmd_len_o[31:0] != '0)
+    fetch_window: assert (in_w(rc_cmd_addr_o[63:0], {1'b0, rc_cmd_len_o[31:0]}, w_lo, w_hi));
 `endif
+`ifdef FV_QE_WIN_L
+  for (genvar c = 1; c < NC; c++) begin : g_win
+    always @(*) if (rst_ni) begin
+      if (rc_cmd_valid_o[c] && rc_cmd_ready_i[c] && rc_cmd_len_o[c*32 +: 32] != '0)
+        assert (in_w(rc_cmd_addr_o[c*64 +: 64], {1'b0, rc_cmd_len_o[c*32 +: 32]}, w_lo, w_hi));   // rd_window
+      if (wc_cmd_valid_o[c] && wc_cmd_ready_i[c] && wc_cmd_len_o[c*32 +: 32] != '0)
+        assert (in_w(wc_cmd_addr_o[c*64 +: 64], {1'b0, wc_cmd_len_o[c*32 +: 32]}, w_lo, w_hi));   // wr_window
     end
   end
-  always @(*) if (rst_ni && f_past2) begin
-    l_win_end: assert (win_end_q == w_hi);
-    if (f_open || state_q == S_SQE_CMD) begin
-      l_slot: assert (cqe_addr_r == cq_base_i[q_q*64 +: 64] + {44'd0, cq_tail_i[q_q*16 +: 16], 4'd0});
-`ifdef FV_QE_WINDOW
-      l_cqe_win: assert (in_w(cqe_addr_r, 33'd16, w_lo, w_hi));
-`endif
-      l_room: assert (room(cq_tail_i[q_q*16 +: 16], cq_head_i[q_q*16 +: 16], cq_log2_i[q_q*4 +: 4]));
+  for (genvar l = 0; l < LANES; l++) begin : g_lane_win
+    wire [3:0]   st = fv_l_state[l*4 +: 4];
+    wire [271:0] lf = fv_l_fields[l*272 +: 272];
+    always @(*) if (rst_ni && f_past) begin
+      // a lane runs only a request whose ranges the fetch checked
+      if (st != L_IDLE && st != L_WIPE) assert (checked(lf, w_lo, w_hi));   // l_checked
+      // what the reserved lane has loaded is what the fetch checks
+      if (fv_d_resv && fv_d_idx == l && (fv_f_state >= F_SQE_CHECK || start || abort))
+        assert (lf[271:40] == fv_f_fields[271:40]);   // l_same_sqe
+      if (fv_d_resv && fv_d_idx == l && (fv_f_state == F_CTX_CHECK || start))
+        assert (lf[39:0] == fv_f_fields[39:0]);   // l_same_ctx
+      // ... beat by beat while they stream in (positions from the generated ABI package)
+      if (fv_d_resv && fv_d_idx == l && fv_f_state == F_SQE_DATA) begin
+        if (32'(ld_beat) > vcrypto_abi::SQE_OPCODE_BEAT)  assert (fl_opcode(lf) == fl_opcode(fv_f_fields));
+        if (32'(ld_beat) > vcrypto_abi::SQE_SRC_LEN_BEAT) assert (fl_src_len(lf) == fl_src_len(fv_f_fields));
+        if (32'(ld_beat) > vcrypto_abi::SQE_SRC_ADDR_BEAT) assert (fl_src(lf) == fl_src(fv_f_fields));
+        if (32'(ld_beat) > vcrypto_abi::SQE_DST_ADDR_BEAT) assert (fl_dst(lf) == fl_dst(fv_f_fields));
+        if (32'(ld_beat) > vcrypto_abi::SQE_DIGEST_ADDR_BEAT) assert (fl_dig(lf) == fl_dig(fv_f_fields));
+      end
+      if (fv_d_resv && fv_d_idx == l && fv_f_state == F_CTX_DATA && 32'(ld_beat) > vcrypto_abi::CTX_CIPHER_ALG_BEAT)
+        assert (lf[39:0] == fv_f_fields[39:0]);   // the context header: one beat
     end
-    if (state_q == S_SQE_CMD)
-      l_sqe: assert (sqe_a[q_q] == sq_base_i[q_q*64 +: 64] + {42'd0, sq_head_i[q_q*16 +: 16], 6'd0});
-`ifdef FV_QE_WINDOW
-    if (state_q == S_SQE_CMD) l_sqe_win: assert (in_w(sqe_a[q_q], 33'd64, w_lo, w_hi));
-    if (state_q == S_CTX_CMD) l_ctx: assert (in_w(ctx_addr_q, 33'd128, w_lo, w_hi));
-    // from the configuration to the digest write, the request passed every check
-    if (state_q >= 5'd10 && state_q <= S_DIG_WAIT) l_hash: assert (need_hash);   // S_OUTER_CFG .. S_DIG_WAIT
-    if (state_q >= S_CFG && state_q <= S_DIG_WAIT)
-      l_checked: assert ((src_len_q == '0 || in_w(src_addr_q, {1'b0, src_len_q}, w_lo, w_hi))
-                         && (!need_cipher || src_len_q == '0 || in_w(dst_addr_q, {1'b0, src_len_q}, w_lo, w_hi))
-                         && (!need_hash || in_w(dig_addr_q, {25'd0, digest_len_q}, w_lo, w_hi)));
-`endif
   end
-
+  always @(*) if (rst_ni && f_past)
+    if (start) l_start_checked: assert (checked(fv_f_fields, w_lo, w_hi));
 `endif
 
-`ifdef FV_QE_STREAM
-  // ------------------------------------------------------------------ write stream to vcrypto_dma_wr
-  // (the input assumption of the dma_wr proof): valid held until ready, stable data
-  always @(posedge clk_i)
-    if (f_past && rst_ni && $past(rst_ni) && $past(wr_valid_o && !wr_ready_i)) begin
-      wr_hold:   assert (wr_valid_o);
-      wr_stable: assert ($stable(wr_data_o));
-    end
+`ifdef FV_QE_WIN_B
+  always @(*) if (rst_ni && wc_cmd_valid_o[0] && wc_cmd_ready_i[0] && wc_cmd_len_o[31:0] != '0)
+    cqe_window: assert (in_w(wc_cmd_addr_o[63:0], {1'b0, wc_cmd_len_o[31:0]}, w_lo, w_hi));
+  // a queue with entries in flight has its whole completion ring inside the window (the fetch
+  // takes entries only from such queues), so every completion slot is
+  for (genvar q = 0; q < NQ; q++) begin : g_cq_win
+    always @(*) if (rst_ni && f_past && fv_f_infl[q*4 +: 4] != 4'd0)
+      assert (in_w(cq_base_i[q*64 +: 64], 33'(17'd16 << cq_log2_i[q*4 +: 4]), w_lo, w_hi));   // l_cq_win
+  end
+  // ... and the slot the completion unit writes
+  always @(*) if (rst_ni && f_past && fv_c_state != C_IDLE)
+    l_cqe_win: assert (in_w(cq_base_i[fv_c_q*64 +: 64] + {44'd0, cq_tail_i[fv_c_q*16 +: 16], 4'd0}, 33'd16, w_lo, w_hi));
+`endif
 `endif
 
   // ------------------------------------------------------------------ reachability
   always @(*) begin
     c_push: cover (rst_ni && cq_push_o != '0);
+    c_two:  cover (rst_ni && fv_l_state[3:0] != L_IDLE && fv_l_state[(LANES-1)*4 +: 4] != L_IDLE && LANES > 1);
   end
 `endif
 endmodule

@@ -53,6 +53,12 @@ DESIGNS: dict[str, dict] = {
     top: dict(top=top, sources=_file_list(top), clock="clk_i", reset="rst_ni")
     for top in ("aes_engine", "sha256_engine", "sha512_engine", "vcrypto_csr", "vcrypto_top")
 }
+# The accelerator with more crypto lanes (the top's LANES parameter, set with chparam): ECP5
+# only (one lane already does not fit an iCE40 HX8K). Records carry a `lanes` field.
+DESIGNS["vcrypto_top"]["lanes"] = 1
+for _n in (2, 4):
+    DESIGNS[f"vcrypto_top_lanes{_n}"] = dict(DESIGNS["vcrypto_top"], params={"LANES": _n}, lanes=_n,
+                                             devices=["ecp5-85f"])
 
 # Sustained throughput of each crypto engine (bits per clock: block bits / clocks per block,
 # `make bench-rtl`), for the area efficiency in synth.json: Mbit/s at the post-route Fmax per
@@ -131,6 +137,7 @@ class Result:
     notes: list[str] = field(default_factory=list)
     pnr: str = "-"           # how Fmax was obtained: wrap / ooc / - (not placed)
     failed: bool = False
+    lanes: int | None = None  # the accelerator's crypto lanes (vcrypto_top designs)
 
     def record(self) -> dict:
         rec = dict(engine=self.engine, device=self.device, luts=self.luts, ffs=self.ffs,
@@ -140,6 +147,8 @@ class Result:
             rec["mbit_s"] = round(bpc * self.fmax_mhz, 1)
             rec["mbit_s_per_klut"] = round(bpc * self.fmax_mhz / (self.luts / 1000), 1)
             rec["throughput_basis"] = what
+        if self.lanes is not None:
+            rec["lanes"] = self.lanes
         if self.notes:
             rec["note"] = "; ".join(self.notes)
         return rec
@@ -207,7 +216,9 @@ def yosys_script(design: dict, top: str, synth_cmd: str, out_json: str, wd: Path
     files = [ROOT / s for s in design["sources"]] + list(extra_sources)
     srcs = " ".join(os.path.relpath(f, wd) for f in files)
     # Plain `synth_*` (no extra passes before it) so the numbers match the usual one-liner.
+    params = "".join(f"chparam -set {k} {v} {design['top']}\n" for k, v in design.get("params", {}).items())
     return (f"read_verilog -sv {srcs}\n"
+            f"{params}"
             f"{synth_cmd} -top {top} -json {out_json}\n"
             f"stat\n"
             f"tee -q -o stat.json stat -json\n")
@@ -371,7 +382,7 @@ def parse_pnr_log(log: Path) -> tuple[dict[str, float], list[str], list[str]]:
 
 # ------------------------------------------------------------------------------ flow
 def run_one(name: str, design: dict, dev_name: str, dev: dict, args, flow: FlowLog) -> Result:
-    res = Result(name, dev_name)
+    res = Result(name, dev_name, lanes=design.get("lanes"))
     try:
         _run_one(res, design, dev, args, flow)
     except FlowError as e:
@@ -509,6 +520,8 @@ def main() -> int:
     results: list[Result] = []
     for name in designs:
         for dev_name in devices:
+            if dev_name not in DESIGNS[name].get("devices", DEVICES):
+                continue
             t0 = time.monotonic()
             results.append(run_one(name, DESIGNS[name], dev_name, DEVICES[dev_name], args, flow))
             flow.write(f"[{name}/{dev_name}] total {time.monotonic() - t0:.1f} s")

@@ -47,6 +47,11 @@ module vcrypto_completion
   input  logic            wr_ready_i,
   output logic [127:0]    wr_data_o,
   output logic            idle_o
+`ifdef FORMAL
+  ,                                       // the queue-engine proof's view (rtl/formal)
+  output logic [2:0]      fv_state_o,
+  output logic [QW-1:0]   fv_q_o
+`endif
 );
   localparam int SW = (NS > 1) ? $clog2(NS) : 1;
 
@@ -148,6 +153,8 @@ module vcrypto_completion
 
 `ifdef FORMAL
   // formal properties (rtl/formal/vcrypto_completion_fv.sv); never synthesised or simulated
+  assign fv_state_o = state_q;
+  assign fv_q_o     = q_q;
   vcrypto_completion_fv #(.NQ(NQ), .QW(QW), .NS(NS)) u_fv (.*);
 `endif
 

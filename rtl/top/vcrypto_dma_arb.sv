@@ -225,6 +225,7 @@ module vcrypto_dma_arb
   logic [NWC-1:0] w_elig;
   logic [WCW-1:0] w_rr_q, w_own_q, w_pick;
   logic         w_act_q;             // a chunk is with the write engine (owner w_own_q)
+  logic [4:0]   w_nb_q;              // beats of that chunk the engine has still to take
   logic [NWC-1:0] w_fifo_empty, w_fifo_full, w_push, w_pop;
   logic [NWC*128-1:0] w_fifo_data;
 
@@ -237,7 +238,9 @@ module vcrypto_dma_arb
       .pop_i (w_pop[c]), .data_o (w_fifo_data[c*128 +: 128]),
       .empty_o (w_fifo_empty[c]), .full_o (w_fifo_full[c]), .count_o (cnt)
     );
-    assign w_elig[c]       = w_left_q[c] != '0 && 8'(cnt) >= 8'(chunk_beats(w_left_q[c]));
+    // (beats of its chunk still with the engine do not count for the next one)
+    assign w_elig[c]       = w_left_q[c] != '0
+                             && 8'(cnt) >= 8'(chunk_beats(w_left_q[c])) + ((w_act_q && w_own_q == WCW'(c)) ? 8'(w_nb_q) : 8'd0);
     assign wc_ready_o[c]   = w_in_q[c] != '0 && !w_fifo_full[c];
     assign w_push[c]       = wc_valid_i[c] && wc_ready_o[c];
     assign w_pop[c]        = wr_in_valid && wr_in_ready && w_own_q == WCW'(c);
@@ -250,7 +253,8 @@ module vcrypto_dma_arb
   assign wr_cmd_valid = w_elig != '0;
   assign wr_cmd_addr  = w_addr_q[w_pick];
   assign wr_cmd_len   = 32'(chunk_bytes(w_left_q[w_pick]));
-  assign wr_in_valid  = w_act_q && !w_fifo_empty[w_own_q];
+  // valid only for the beats the engine still takes (then held until it takes them)
+  assign wr_in_valid  = w_act_q && w_nb_q != '0 && !w_fifo_empty[w_own_q];
   assign wr_in_data   = w_fifo_data[w_own_q*128 +: 128];
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
@@ -258,7 +262,7 @@ module vcrypto_dma_arb
       for (int c = 0; c < NWC; c++) begin
         w_addr_q[c] <= '0; w_left_q[c] <= '0; w_in_q[c] <= '0;
       end
-      w_err_q <= '0; w_rr_q <= '0; w_own_q <= '0; w_act_q <= 1'b0;
+      w_err_q <= '0; w_rr_q <= '0; w_own_q <= '0; w_act_q <= 1'b0; w_nb_q <= '0;
     end else begin
       if (w_act_q && !wr_busy) begin
         w_act_q <= 1'b0;
@@ -278,9 +282,11 @@ module vcrypto_dma_arb
           w_left_q[c] <= w_left_q[c] - 32'(chunk_bytes(w_left_q[c]));
         end
       end
+      if (wr_in_valid && wr_in_ready) w_nb_q <= w_nb_q - 5'd1;
       if (wr_cmd_valid && wr_cmd_ready) begin
         w_own_q <= w_pick;
         w_act_q <= 1'b1;
+        w_nb_q  <= chunk_beats(w_left_q[w_pick]);
         w_rr_q  <= (w_pick == WCW'(NWC - 1)) ? '0 : w_pick + WCW'(1);
       end
     end
@@ -307,6 +313,27 @@ module vcrypto_dma_arb
 
 `ifdef FORMAL
   // formal properties (rtl/formal/vcrypto_dma_arb_fv.sv); never synthesised or simulated
+  logic [NRC*64-1:0] fv_r_addr;
+  logic [NRC*32-1:0] fv_r_left;
+  logic [NRC*29-1:0] fv_r_owed;
+  logic [NRC*8-1:0]  fv_r_cred, fv_r_cnt;
+  logic [NWC*64-1:0] fv_w_addr;
+  logic [NWC*32-1:0] fv_w_left;
+  logic [NWC*29-1:0] fv_w_in;
+  logic [NWC*8-1:0]  fv_w_cnt;
+  for (genvar c = 0; c < NRC; c++) begin : g_fv_r
+    assign fv_r_addr[c*64 +: 64] = r_addr_q[c];
+    assign fv_r_left[c*32 +: 32] = r_left_q[c];
+    assign fv_r_owed[c*29 +: 29] = r_owed_q[c];
+    assign fv_r_cred[c*8 +: 8]   = 8'(r_cred_q[c]);
+    assign fv_r_cnt[c*8 +: 8]    = 8'(g_rc[c].cnt);
+  end
+  for (genvar c = 0; c < NWC; c++) begin : g_fv_w
+    assign fv_w_addr[c*64 +: 64] = w_addr_q[c];
+    assign fv_w_left[c*32 +: 32] = w_left_q[c];
+    assign fv_w_in[c*29 +: 29]   = w_in_q[c];
+    assign fv_w_cnt[c*8 +: 8]    = 8'(g_wc[c].cnt);
+  end
   vcrypto_dma_arb_fv #(.NRC(NRC), .NWC(NWC), .FD(FD), .FD0(FD0), .CHUNK_BEATS(CHUNK_BEATS)) u_fv (.*);
 `endif
 

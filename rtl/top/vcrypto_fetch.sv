@@ -66,6 +66,12 @@ module vcrypto_fetch
   output logic            rd_ready_o,
   input  logic [127:0]    rd_data_i,
   output logic            idle_o
+`ifdef FORMAL
+  ,                                       // the queue-engine proof's view (rtl/formal)
+  output logic [2:0]      fv_state_o,
+  output logic [NQ*4-1:0] fv_infl_o,
+  output logic [271:0]    fv_fields_o
+`endif
 );
 
   typedef enum logic [2:0] {
@@ -74,7 +80,8 @@ module vcrypto_fetch
 
   // [addr, addr + len) inside the DMA window [base, end): two carry chains side by side
   // (the window's end is registered, see win_end_q)
-  logic [64:0] win_end_q;
+  logic [64:0] win_end_q, win_sum;
+  assign win_sum = {1'b0, win_base_i} + {1'b0, win_size_i};
   function automatic logic in_win(input logic [63:0] addr, input logic [32:0] len,
                                   input logic [63:0] base, input logic [64:0] wend);
     in_win = (addr >= base) && ({1'b0, addr} + {32'd0, len} <= wend);
@@ -105,7 +112,9 @@ module vcrypto_fetch
       win_end_q  <= '0;
       for (int q = 0; q < NQ; q++) sqe_addr_q[q] <= '0;
     end else begin
-      win_end_q <= {1'b0, win_base_i} + {1'b0, win_size_i};
+      // the window ends at base + size, or at 2^64 if that is further: no range the checks
+      // pass runs past the top of the address space (a DMA command never wraps)
+      win_end_q <= win_sum[64] ? {1'b1, 64'd0} : win_sum;
       for (int q = 0; q < NQ; q++) begin
         logic [15:0] cmask, cfree;
         logic [3:0]  sl, cl;
@@ -304,6 +313,13 @@ module vcrypto_fetch
 
 `ifdef FORMAL
   // formal properties (rtl/formal/vcrypto_fetch_fv.sv); never synthesised or simulated
+  logic [NQ*64-1:0] fv_sqe_addr;
+  for (genvar q = 0; q < NQ; q++) begin : g_fv
+    assign fv_sqe_addr[q*64 +: 64] = sqe_addr_q[q];
+    assign fv_infl_o[q*4 +: 4]     = infl_q[q];
+  end
+  assign fv_state_o  = state_q;
+  assign fv_fields_o = {opcode_q, src_len_q, src_addr_q, dst_addr_q, dig_addr_q, cipher_alg_q, key_len_q, hash_alg_q, digest_len_q, chain_q};
   vcrypto_fetch_fv #(.NQ(NQ), .QW(QW)) u_fv (.*);
 `endif
 

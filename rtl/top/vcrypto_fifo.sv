@@ -53,6 +53,11 @@ module vcrypto_fifo
     end
   end
 
+`ifdef FORMAL
+  // the count agrees with the pointers (an invariant the proofs that contain a FIFO build on)
+  always @(*) if (rst_ni) assert (count_q <= (AW + 1)'(DEPTH) && wptr_q - rptr_q == count_q[AW-1:0]);
+`endif
+
 endmodule
 
 `default_nettype wire

@@ -67,6 +67,11 @@ module vcrypto_lane
   output logic [7:0]      res_status_o,
   output logic [7:0]      res_detail_o,
   output logic [31:0]     res_bytes_o
+`ifdef FORMAL
+  ,                                       // the queue-engine proof's view (rtl/formal)
+  output logic [3:0]      fv_state_o,
+  output logic [271:0]    fv_fields_o
+`endif
 );
 
   typedef enum logic [3:0] {
@@ -449,6 +454,8 @@ module vcrypto_lane
 
 `ifdef FORMAL
   // formal properties (rtl/formal/vcrypto_lane_fv.sv); never synthesised or simulated
+  assign fv_state_o  = state_q;
+  assign fv_fields_o = {opcode_q, src_len_q, src_addr_q, dst_addr_q, dig_addr_q, cipher_alg_q, key_len_q, hash_alg_q, digest_len_q, chain_q};
   vcrypto_lane_fv #(.QW(QW)) u_fv (.*);
 `endif
 

@@ -79,6 +79,18 @@ module vcrypto_queue_engine
     $error("vcrypto_queue_engine: LANES must be 1..8");
   end
 
+`ifdef FORMAL
+  // the units' state, for the queue-engine proof (rtl/formal/vcrypto_queue_engine_fv.sv)
+  logic [2:0]             fv_f_state, fv_c_state;
+  logic [NQ*4-1:0]        fv_f_infl;
+  logic [271:0]           fv_f_fields;
+  logic [LANES*4-1:0]     fv_l_state;
+  logic [LANES*272-1:0]   fv_l_fields;
+  logic [QW-1:0]          fv_c_q;
+  logic                   fv_d_resv;
+  logic [LW-1:0]          fv_d_idx;
+`endif
+
   // ---------------------------------------------------------------- fetch
   logic          lane_avail, reserve, ld_sqe, ld_ctx, start, abort;
   logic [2:0]    ld_beat;
@@ -105,6 +117,9 @@ module vcrypto_queue_engine
     .rd_busy_i (rc_busy_i[0]), .rd_err_i (rc_err_i[0]),
     .rd_valid_i (rc_valid_i[0]), .rd_ready_o (rc_ready_o[0]), .rd_data_i (rc_data_i[0 +: 128]),
     .idle_o (fetch_idle)
+`ifdef FORMAL
+    , .fv_state_o (fv_f_state), .fv_infl_o (fv_f_infl), .fv_fields_o (fv_f_fields)
+`endif
   );
 
   // ---------------------------------------------------------------- dispatch
@@ -117,6 +132,9 @@ module vcrypto_queue_engine
     .ld_sqe_o (l_ld_sqe), .ld_ctx_o (l_ld_ctx), .start_o (l_start), .abort_o (l_abort), .wipe_o (l_wipe),
     .lane_idle_i (l_idle),
     .scrub_req_i, .scrub_done_o, .idle_o (disp_idle)
+`ifdef FORMAL
+    , .fv_resv_o (fv_d_resv), .fv_idx_o (fv_d_idx)
+`endif
   );
 
   // ---------------------------------------------------------------- lanes
@@ -153,6 +171,9 @@ module vcrypto_queue_engine
       .res_valid_o (src_valid[C]), .res_ready_i (src_ready[C]), .res_q_o (src_q[C*QW +: QW]),
       .res_cookie_o (src_cookie[C*64 +: 64]), .res_status_o (src_status[C*8 +: 8]),
       .res_detail_o (src_detail[C*8 +: 8]), .res_bytes_o (src_bytes[C*32 +: 32])
+`ifdef FORMAL
+      , .fv_state_o (fv_l_state[l*4 +: 4]), .fv_fields_o (fv_l_fields[l*272 +: 272])
+`endif
     );
   end
 
@@ -168,6 +189,9 @@ module vcrypto_queue_engine
     .wr_busy_i (wc_busy_i[0]), .wr_err_i (wc_err_i[0]),
     .wr_valid_o (wc_valid_o[0]), .wr_ready_i (wc_ready_i[0]), .wr_data_o (wc_data_o[0 +: 128]),
     .idle_o (cpl_idle)
+`ifdef FORMAL
+    , .fv_state_o (fv_c_state), .fv_q_o (fv_c_q)
+`endif
   );
 
   assign idle_o      = fetch_idle && disp_idle && cpl_idle && l_idle == '1 && rc_busy_i == '0 && wc_busy_i == '0;

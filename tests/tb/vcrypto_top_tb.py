@@ -855,3 +855,101 @@ async def lanes_serve_in_parallel(dut):
     per_req = (get_sim_time("ns") - t0) / CLK_NS / len(reqs)
     dut._log.info("LANES=%d: %.0f clocks per 4 KiB AES-128-CBC request (16 in flight)", LANES, per_req)
     assert per_req <= 1.05 * 2900 / min(LANES, 4) + 60, per_req
+
+
+# ---------------------------------------------------------------- throughput (make bench-accel)
+BENCH_KINDS = ("aes128_cbc", "hmac_sha256", "mixed")
+
+
+async def steady_state(host: Host, kind: str, total: int, per_ring: int = 8, size: int = 4096) -> float:
+    """4 rings x `per_ring` requests of `size` bytes kept in flight (a completed one is replaced
+    at once, in its slot), `total` requests in all, every result checked; returns the clocks per
+    request between the completions of the first and the last `per_ring * 4` requests (the
+    steady state, after the rings filled)."""
+    dut, rng = host.dut, random.Random(BENCH_KINDS.index(kind) + 100)
+    key, mac_key = rng.randbytes(16), rng.randbytes(32)
+    sessions = {
+        "aes128_cbc": (Context(cipher_alg=abi.CIPHER_ALG_AES_CBC, key=key), abi.OPCODE_CIPHER),
+        "hmac_sha256": (Context(hash_alg=abi.HASH_ALG_SHA_256, digest_len=32, hmac_key=mac_key), abi.OPCODE_MAC),
+        "chain": (Context(cipher_alg=abi.CIPHER_ALG_AES_CBC, key=key, hash_alg=abi.HASH_ALG_SHA_256, digest_len=32,
+                          chain_order=abi.CHAIN_ORDER_CIPHER_THEN_HASH, hmac_key=mac_key), abi.OPCODE_CHAIN),
+        "sha256": (Context(hash_alg=abi.HASH_ALG_SHA_256, digest_len=32), abi.OPCODE_HASH),
+    }
+    order = ("aes128_cbc", "hmac_sha256", "chain", "sha256") if kind == "mixed" else (kind,)
+    nq, slots = len(host.queues), len(host.queues) * per_ring
+    ctx_addr = {}
+    for i, name in enumerate(order):                       # one context per session
+        ctx_addr[name] = CTX_BASE + i * CTX_STRIDE
+        host.ram.write(ctx_addr[name], bytes(sessions[name][0].context()))
+    lo = host.arena[0]
+    span = (size + 64) * 2 + 64                            # src, dst, digest of one slot
+    assert lo + slots * span <= host.arena[1]
+    posted = done = 0
+    inflight: dict[int, tuple] = {}                        # cookie -> (slot, expected outcome, dst, dig)
+    times: list[int] = []
+
+    def post(slot: int) -> None:
+        nonlocal posted
+        name = order[posted % len(order)]
+        s, op = sessions[name]
+        src, iv = rng.randbytes(size), rng.randbytes(16)
+        base = lo + slot * span
+        src_a, dst_a, dig_a = base, base + size + 64, base + 2 * (size + 64)
+        host.ram.write(src_a, src)
+        cookie = next(host.cookies)
+        d = host.dev_base
+        sqe = encode_sqe(op, cookie, d + ctx_addr[name], d + src_a, size, d + dst_a, d + dig_a, iv)
+        host.rings.post(slot % nq, sqe, cookie, cookie)
+        inflight[cookie] = (slot, run_request(s, op, iv, src), dst_a, dig_a)
+        posted += 1
+
+    for slot in range(min(slots, total)):
+        post(slot)
+    await host.doorbells()
+    t0 = get_sim_time("ns")
+    while done < total:
+        await ClockCycles(dut.clk_i, 16)
+        assert get_sim_time("ns") - t0 < 20_000_000 * CLK_NS, f"{total - done} requests never completed"
+        refill = False
+        for q in range(nq):
+            got, head_write = host.rings.reap(q)
+            for c, cookie in got:
+                slot, e, dst_a, dig_a = inflight.pop(cookie)
+                times.append(round(get_sim_time("ns") / CLK_NS))
+                done += 1
+                assert (c.status, c.bytes_written) == (abi.STATUS_OK, e.bytes_written), c
+                assert host.ram.read(dst_a, len(e.dst)) == e.dst and host.ram.read(dig_a, len(e.digest)) == e.digest
+                if posted < total:
+                    post(slot)
+                    refill = True
+            if head_write:
+                await host.csr_w(*head_write)
+        if refill:
+            await host.doorbells()
+    first, last = slots, total - 1
+    return (times[last] - times[first - 1]) / (last - first + 1)
+
+
+@cocotb.test(skip=not os.environ.get("VCRYPTO_BENCH_LANES_OUT"))     # make bench-accel runs it
+async def throughput_at_steady_state(dut):
+    """make bench-accel: clocks per 4 KiB request with 4 rings x 8 in flight (AES-128-CBC,
+    HMAC-SHA-256, a mix of AES-128-CBC, HMAC-SHA-256, both chained and SHA-256), and one
+    request alone (AES-128-CBC, doorbell to interrupt, its key loaded)."""
+    host = await start(dut, seed=14, sq_log2=4, cq_log2=4)
+    total = int(os.environ.get("VCRYPTO_BENCH_REQUESTS", "96"))
+    res = {"lanes": LANES}
+    for kind in BENCH_KINDS:
+        res[f"{kind}_4k_clocks_per_request"] = round(await steady_state(host, kind, total), 1)
+        dut._log.info("LANES=%d %s: %.1f clocks per 4 KiB request (4 rings x 8 in flight)", LANES, kind,
+                      res[f"{kind}_4k_clocks_per_request"])
+    await host.init()
+    rng = random.Random(15)
+    cbc = Context(cipher_alg=abi.CIPHER_ALG_AES_CBC, key=rng.randbytes(16))
+    data = rng.randbytes(4096)
+    await _one(host, Req(0, cbc, abi.OPCODE_CIPHER, bytes(16), data))      # loads the key
+    res["single_request_latency_clocks"] = await _one(host, Req(0, cbc, abi.OPCODE_CIPHER, bytes(16), data))
+    dut._log.info("LANES=%d: %s", LANES, res)
+    out = os.environ.get("VCRYPTO_BENCH_LANES_OUT")
+    if out:
+        with open(out, "w") as f:
+            json.dump(res, f, indent=1)
