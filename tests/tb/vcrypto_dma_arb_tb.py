@@ -10,6 +10,7 @@ never holds the engines, an AXI error reaches only the client whose chunk got it
 """
 from __future__ import annotations
 
+import logging
 import os
 import random
 from dataclasses import dataclass, field
@@ -62,6 +63,8 @@ class Bench:
         self.dut = dut
         self.rng = random.Random(seed)
         self.ram = AxiRam(AxiBus.from_prefix(dut, "m_axi"), dut.clk_i, dut.rst_ni, reset_active_level=False, size=MEM)
+        # cocotbext-axi logs every burst at INFO: megabytes of output and time in long runs
+        logging.getLogger(f"cocotb.{dut._name}.m_axi").setLevel(logging.WARNING)
         self.image = bytearray(self.rng.randbytes(MEM))
         self.ram.write(0, bytes(self.image))
         self.rc = [RClient([]) for _ in range(NRC)]

@@ -8,6 +8,7 @@ outside the buffers a request may write is checked to be untouched.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import random
 from dataclasses import dataclass, field
@@ -75,6 +76,8 @@ class Host:
         self.rng = random.Random(seed)
         self.ram = AxiRam(AxiBus.from_prefix(dut, "m_axi"), dut.clk_i, dut.rst_ni, reset_active_level=False, size=MEM)
         self.axil = AxiLiteMaster(AxiLiteBus.from_prefix(dut, "s_axil"), dut.clk_i, dut.rst_ni, reset_active_level=False)
+        # cocotbext-axi logs every burst at INFO: megabytes of output and time in long runs
+        logging.getLogger(f"cocotb.{dut._name}.m_axi").setLevel(logging.WARNING)
         self.rings: RingDriver | None = None
         self.queues: list[RingPair] = []          # the ring driver's pairs (tail, head, phase, inflight)
         self.dev_base = dev_base
