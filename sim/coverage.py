@@ -63,7 +63,10 @@ TOPS = {
     "aes_engine": (["tests/test_aes_engine.py"], ["aes_engine", "aes_key_expand", "aes_key_mem"]),
     "sha256_engine": (["tests/test_sha256_engine.py"], ["sha256_engine"]),
     "sha512_engine": (["tests/test_sha512_engine.py"], ["sha512_engine"]),
-    "vcrypto_top": (["tests/test_vcrypto_top.py"], ["vcrypto_queue_engine"]),
+    "vcrypto_top": (["tests/test_vcrypto_top.py"], ["vcrypto_fetch", "vcrypto_dispatch", "vcrypto_completion",
+                                                    "vcrypto_queue_engine"]),
+    "vcrypto_lane": (["tests/test_vcrypto_lane.py"], ["vcrypto_lane"]),
+    "vcrypto_dma_arb": (["tests/test_vcrypto_dma_arb.py"], ["vcrypto_dma_arb", "vcrypto_fifo"]),
     "vcrypto_csr": (["tests/test_vcrypto_csr.py"], ["vcrypto_csr", "vcrypto_csr_regs"]),
     "vcrypto_dma_rd": (["tests/test_vcrypto_dma.py::test_vcrypto_dma[vcrypto_dma_rd]"], ["vcrypto_dma_rd"]),
     "vcrypto_dma_wr": (["tests/test_vcrypto_dma.py::test_vcrypto_dma[vcrypto_dma_wr]"], ["vcrypto_dma_wr"]),
@@ -135,8 +138,13 @@ def _rel(path: str) -> str:
         return path
 
 
+_PARAM_SUFFIX = re.compile(r"__[0-9A-Za-z_]+$")
+
+
 def module_points(raw: dict[str, int]) -> dict[Point, int]:
-    """Sum each point over every instance (the hierarchy key dropped)."""
+    """Sum each point over every instance (the hierarchy key dropped) and over every
+    parameterisation (Verilator names a module built with non-default parameters
+    `<module>__<suffix>`, e.g. vcrypto_fifo__D20: counted as the module)."""
     out: dict[Point, int] = defaultdict(int)
     for key, n in raw.items():
         kv = parse_key(key)
@@ -144,7 +152,8 @@ def module_points(raw: dict[str, int]) -> dict[Point, int]:
         kind = KINDS.get(page.split("/", 1)[0])
         if kind is None:
             continue
-        p = Point(kind, page.split("/", 1)[1], _rel(kv.get("f", "?")), int(kv.get("l", 0)),
+        module = _PARAM_SUFFIX.sub("", page.split("/", 1)[1])
+        p = Point(kind, module, _rel(kv.get("f", "?")), int(kv.get("l", 0)),
                   int(kv.get("n", 0)), kv.get("o", ""))
         out[p] += n
     return out
