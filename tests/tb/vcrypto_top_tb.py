@@ -77,7 +77,8 @@ class Host:
         self.ram = AxiRam(AxiBus.from_prefix(dut, "m_axi"), dut.clk_i, dut.rst_ni, reset_active_level=False, size=MEM)
         self.axil = AxiLiteMaster(AxiLiteBus.from_prefix(dut, "s_axil"), dut.clk_i, dut.rst_ni, reset_active_level=False)
         # cocotbext-axi logs every burst at INFO: megabytes of output and time in long runs
-        logging.getLogger(f"cocotb.{dut._name}.m_axi").setLevel(logging.WARNING)
+        for bus in ("m_axi", "s_axil"):
+            logging.getLogger(f"cocotb.{dut._name}.{bus}").setLevel(logging.WARNING)
         self.rings: RingDriver | None = None
         self.queues: list[RingPair] = []          # the ring driver's pairs (tail, head, phase, inflight)
         self.dev_base = dev_base
