@@ -5,23 +5,20 @@ KAT/MMT. Cycle counts are asserted here so a throughput regression fails `make t
 """
 from __future__ import annotations
 
-import json
-import os
 import random
 
 import cocotb
-from cocotb.clock import Clock
-from cocotb.triggers import ClockCycles, ReadOnly, RisingEdge
+from cocotb.triggers import ReadOnly, RisingEdge
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
+from tb.engine_bench import (AES_KEY_LEN_CODE as KEY_LEN_CODE, AES_ROUNDS as ROUNDS, EngineBench,
+                             beats, cycles_per_block, every_nth, is_icarus, key_schedule_words,
+                             random_bench, subsample, wait_wiped, write_bench_records)
 from tb.stream import Sink, Source, run_streams
 from vectors import aes_cavp_records
 from vectors.sp800_38a import FIPS197_APPENDIX_C, SP800_38A
 
 MODES = {"ECB": 0, "CBC": 1, "CTR": 2}
-KEY_LEN_CODE = {16: 0, 24: 1, 32: 2}
-ROUNDS = {16: 10, 24: 12, 32: 14}
-FULL_ICARUS = os.environ.get("VCRYPTO_FULL_VECTORS", "0") == "1"
 
 
 def golden(mode: str, decrypt: bool, key: bytes, iv: bytes | None, data: bytes) -> bytes:
@@ -31,30 +28,23 @@ def golden(mode: str, decrypt: bool, key: bytes, iv: bytes | None, data: bytes) 
     return op.update(data) + op.finalize()
 
 
-def is_icarus() -> bool:
-    return "icarus" in cocotb.SIM_NAME.lower()
+class AesTb(EngineBench):
+    IDLE_INPUTS = ("cfg_valid_i", "in_valid_i", "out_ready_i", "wipe_i")
 
-
-class AesTb:
     def __init__(self, dut, seed: int = 1, stall_in: float = 0.0, stall_out: float = 0.0):
-        self.dut = dut
-        self.rng = random.Random(seed)
-        self.clock = Clock(dut.clk_i, 10, unit="ns").start()
+        super().__init__(dut, seed)
         self.cfg = Source(dut, "cfg", {"key_load": "cfg_key_load_i", "key_len": "cfg_key_len_i",
                                        "key": "cfg_key_i", "mode": "cfg_mode_i",
                                        "decrypt": "cfg_decrypt_i", "iv": "cfg_iv_i"}, self.rng)
         self.inp = Source(dut, "in", {"data": "in_data_i"}, self.rng, stall_in)
         self.out = Sink(dut, "out", {"data": "out_data_o", "err": "out_err_o"}, self.rng, stall_out)
-        self.channels = [self.cfg, self.inp, self.out]
         self.key: bytes | None = None
         # XTS inputs (tests/tb/aes_xts_tb.py drives them): K1, no XTS, no stealing
         for name in ("cfg_key_sel_i", "cfg_xts_i", "cfg_tail_i", "in_last_i"):
             getattr(dut, name).value = 0
 
     async def reset(self, cycles: int = 3) -> None:
-        self.dut.rst_ni.value = 0
-        await ClockCycles(self.dut.clk_i, cycles)
-        self.dut.rst_ni.value = 1
+        await super().reset(cycles)
         self.key = None
 
     async def configure(self, mode: str, decrypt: bool, key: bytes | None, iv: bytes | None,
@@ -63,13 +53,13 @@ class AesTb:
         the engine takes blocks again."""
         load = key is not None and key != self.key
         kbytes = key or bytes(32)
-        self.cfg.send({"key_load": int(load or key_len_code is not None),
-                       "key_len": KEY_LEN_CODE.get(len(kbytes), 3) if key_len_code is None else key_len_code,
-                       "key": int.from_bytes(kbytes.ljust(32, b"\0"), "big"),
-                       "mode": MODES[mode] if mode_code is None else mode_code,
-                       "decrypt": int(decrypt),
-                       "iv": int.from_bytes(iv or bytes(16), "big")})
-        await run_streams(self.dut.clk_i, self.channels, lambda: self.cfg.idle, 100)
+        await self.send_cfg_now({
+            "key_load": int(load or key_len_code is not None),
+            "key_len": KEY_LEN_CODE.get(len(kbytes), 3) if key_len_code is None else key_len_code,
+            "key": int.from_bytes(kbytes.ljust(32, b"\0"), "big"),
+            "mode": MODES[mode] if mode_code is None else mode_code,
+            "decrypt": int(decrypt),
+            "iv": int.from_bytes(iv or bytes(16), "big")}, 100)
         if load:
             self.key = key
         # wait until blocks are accepted again (key expansion / round-key prefetch)
@@ -86,14 +76,10 @@ class AesTb:
 
     async def blocks(self, data: bytes, max_cycles: int | None = None) -> tuple[bytes, list[int]]:
         """Stream whole blocks through; return the output bytes and the per-beat error flags."""
-        assert len(data) % 16 == 0
-        n = len(data) // 16
-        start = len(self.out.items)
-        for i in range(n):
-            self.inp.send({"data": int.from_bytes(data[16 * i:16 * i + 16], "big")})
-        await run_streams(self.dut.clk_i, self.channels, lambda: len(self.out.items) - start >= n,
-                          max_cycles or 200 + 60 * n)
-        got = self.out.items[start:]
+        blocks = beats(data)
+        for beat in blocks:
+            self.inp.send({"data": beat})
+        got = await self.collect_items(len(blocks), max_cycles or 200 + 60 * len(blocks))
         return b"".join(it["data"].to_bytes(16, "big") for it in got), [it["err"] for it in got]
 
     async def run(self, mode: str, decrypt: bool, key: bytes, iv: bytes | None, data: bytes) -> bytes:
@@ -103,47 +89,17 @@ class AesTb:
         return out
 
 
-def round_key_words(dut) -> list[int]:
-    """The 64 words of the round-key memory, read through the simulator (no such port exists)."""
-    mem = dut.u_key_mem
-    return [int(getattr(mem, f"bank{c}")[r].value) for c in range(4) for r in range(16)]
-
-
-async def wait_wiped(dut, limit: int = 40) -> int:
-    for n in range(limit):
-        await ReadOnly()
-        if dut.wipe_busy_o.value == 0:
-            return n
-        await RisingEdge(dut.clk_i)
-    raise AssertionError(f"the wipe did not finish within {limit} clocks")
-
-
-async def start(dut, **kw) -> AesTb:
-    tb = AesTb(dut, **kw)
-    for name in ("cfg_valid_i", "in_valid_i", "out_ready_i", "wipe_i"):
-        getattr(dut, name).value = 0
-    await tb.reset()
-    return tb
-
-
 @cocotb.test()
 async def first_operation_after_reset(dut):
     """The very first configuration and block after reset work (no warm-up cycles)."""
-    tb = AesTb(dut)
-    dut.rst_ni.value = 0
-    dut.cfg_valid_i.value = 0
-    dut.in_valid_i.value = 0
-    dut.out_ready_i.value = 0
-    dut.wipe_i.value = 0
-    await ClockCycles(dut.clk_i, 2)
-    dut.rst_ni.value = 1
+    tb = await AesTb.start(dut, reset_cycles=2)
     key, pt, ct = (bytes.fromhex(x) for x in FIPS197_APPENDIX_C[0])
     assert await tb.run("ECB", False, key, None, pt) == ct
 
 
 @cocotb.test()
 async def fips197_appendix_c(dut):
-    tb = await start(dut)
+    tb = await AesTb.start(dut)
     for key, pt, ct in FIPS197_APPENDIX_C:
         key, pt, ct = bytes.fromhex(key), bytes.fromhex(pt), bytes.fromhex(ct)
         assert await tb.run("ECB", False, key, None, pt) == ct
@@ -152,7 +108,7 @@ async def fips197_appendix_c(dut):
 
 @cocotb.test()
 async def sp800_38a_all_modes_and_key_sizes(dut):
-    tb = await start(dut)
+    tb = await AesTb.start(dut)
     for mode, bits, key, iv, pt, ct in SP800_38A:
         key, pt, ct = bytes.fromhex(key), bytes.fromhex(pt), bytes.fromhex(ct)
         iv = bytes.fromhex(iv) if iv else None
@@ -160,12 +116,10 @@ async def sp800_38a_all_modes_and_key_sizes(dut):
         assert await tb.run(mode, True, key, iv, ct) == pt, (mode, bits, "dec")
 
 
-async def _cavp(dut, mode: str, kind: str, subsample: int) -> None:
-    tb = await start(dut)
+async def _cavp(dut, mode: str, kind: str, every: int) -> None:
+    tb = await AesTb.start(dut)
     n = 0
-    for i, (name, dec, key, iv, pt, ct) in enumerate(aes_cavp_records(mode, kind)):
-        if i % subsample:
-            continue
+    for i, (name, dec, key, iv, pt, ct) in every_nth(aes_cavp_records(mode, kind), every):
         src, want = (ct, pt) if dec else (pt, ct)
         got = await tb.run(mode, dec, key, iv, src)
         assert got == want, f"{name} record {i} ({'dec' if dec else 'enc'})"
@@ -177,7 +131,7 @@ async def _cavp(dut, mode: str, kind: str, subsample: int) -> None:
 def _kat_subsample() -> int:
     # Icarus is ~5x slower: it runs every 4th KAT vector unless VCRYPTO_FULL_VECTORS=1;
     # Verilator always runs all of them.
-    return 4 if is_icarus() and not FULL_ICARUS else 1
+    return subsample(4)
 
 
 @cocotb.test()
@@ -201,8 +155,7 @@ async def cavp_cbc_mmt(dut):
 
 
 async def _random_diff(dut, seed: int, count: int, stall_in: float, stall_out: float) -> None:
-    tb = await start(dut, seed=seed, stall_in=stall_in, stall_out=stall_out)
-    rng = random.Random(seed)
+    tb, rng = await random_bench(AesTb, dut, seed, stall_in, stall_out)
     for i in range(count):
         mode = rng.choice(list(MODES))
         klen = rng.choice([16, 24, 32])
@@ -232,7 +185,7 @@ async def random_differential_with_stalls(dut):
 @cocotb.test()
 async def sustained_throughput(dut):
     """Cycles per block over a long stream, every mode/direction/key size: <= Nr + 1."""
-    tb = await start(dut)
+    tb = await AesTb.start(dut)
     nblocks = 32 if is_icarus() else 128
     rng = random.Random(5)
     records = []
@@ -246,24 +199,20 @@ async def sustained_throughput(dut):
                 tb.out.fire_cycles.clear()
                 out, errs = await tb.blocks(data)
                 assert out == golden(mode, dec, key, iv, data)
-                fc = tb.out.fire_cycles
-                cpb = (fc[-1] - fc[0]) / (len(fc) - 1)
+                cpb = cycles_per_block(tb.out.fire_cycles)
                 records.append({"engine": "aes", "mode": mode.lower(), "key_bits": klen * 8,
                                 "direction": "dec" if dec else "enc", "cycles_per_block": cpb,
                                 "blocks": nblocks})
                 dut._log.info("AES-%d %s %s: %.2f cycles/block", klen * 8, mode,
                               "dec" if dec else "enc", cpb)
                 assert cpb <= ROUNDS[klen] + 1, f"AES-{klen * 8} {mode}: {cpb} cycles/block"
-    out_path = os.environ.get("VCRYPTO_BENCH_OUT")
-    if out_path:
-        with open(out_path, "w") as f:
-            json.dump(records, f, indent=1)
+    write_bench_records(records)
 
 
 @cocotb.test()
 async def key_expansion_latency(dut):
     """Key load to first block accepted: 4*(Nr+1) word clocks + round-key prefetch."""
-    tb = await start(dut)
+    tb = await AesTb.start(dut)
     for klen in (16, 24, 32):
         clocks = await tb.configure("ECB", False, bytes(range(klen)), None)
         dut._log.info("AES-%d key expansion: %d clocks", klen * 8, clocks)
@@ -273,25 +222,16 @@ async def key_expansion_latency(dut):
 @cocotb.test()
 async def reset_in_the_middle_of_an_operation(dut):
     """Reset while blocks are in flight: outputs stop, the key is gone, the next op is right."""
-    tb = await start(dut)
+    tb = await AesTb.start(dut)
     key = bytes(range(32))
     iv = bytes(16)
     await tb.configure("CBC", False, key, iv)
     for i in range(16):
         tb.inp.send({"data": i})
-    # run ~3.5 blocks, then reset mid-block
-    cycles = 0
-
-    def done():
-        return cycles >= 52
-
-    def tick(c):
-        nonlocal cycles
-        cycles = c
-    await run_streams(dut.clk_i, tb.channels, done, 1000, on_cycle=tick)
+    await tb.run_clocks(52, 1000)               # ~3.5 blocks, then reset mid-block
     assert 0 < len(tb.out.items) < 16
     tb.inp.queue.clear()
-    assert any(round_key_words(dut)) and dut.keys_held_o.value == 1
+    assert any(key_schedule_words(dut)) and dut.keys_held_o.value == 1
     await tb.reset(2)
     await ReadOnly()
     assert dut.out_valid_o.value == 0
@@ -303,7 +243,7 @@ async def reset_in_the_middle_of_an_operation(dut):
     await RisingEdge(dut.clk_i)                   # one more clock re-reads the LOAD round key
     await ReadOnly()
     assert dut.idle_o.value == 1 and int(dut.rk.value) == 0
-    assert not any(round_key_words(dut)) and dut.keys_held_o.value == 0
+    assert not any(key_schedule_words(dut)) and dut.keys_held_o.value == 0
     await RisingEdge(dut.clk_i)
     # a block now, with no key, is answered by an error beat, not processed with a stale key
     out, errs = await tb.blocks(bytes(16))
@@ -314,7 +254,7 @@ async def reset_in_the_middle_of_an_operation(dut):
 
 @cocotb.test()
 async def bad_input_defined_responses(dut):
-    tb = await start(dut)
+    tb = await AesTb.start(dut)
     # 1. blocks before any key: consumed, one error beat each, zero data
     out, errs = await tb.blocks(bytes(range(32)))
     assert errs == [1, 1] and out == bytes(32)
@@ -361,12 +301,12 @@ async def bad_input_defined_responses(dut):
 async def wipe_zeroes_round_keys_and_state(dut):
     """Key hygiene: after wipe_i no round key, round state or chaining value is left, blocks
     get the error beat, and a key loaded again works."""
-    tb = await start(dut)
+    tb = await AesTb.start(dut)
     await wait_wiped(dut)
     key, iv = bytes(range(100, 132)), bytes(range(16))
     pt = bytes(range(64))
     assert await tb.run("CBC", False, key, iv, pt) == golden("CBC", False, key, iv, pt)
-    words = round_key_words(dut)
+    words = key_schedule_words(dut)
     # round key 0 of AES-256 is the key's first 16 bytes: the probe reads the real memory
     assert b"".join(words[c * 16].to_bytes(4, "big") for c in range(4)) == key[:16]
     assert int(dut.st_q.value) != 0 and int(dut.chain_q.value) != 0 and dut.keys_held_o.value == 1
@@ -378,7 +318,7 @@ async def wipe_zeroes_round_keys_and_state(dut):
     assert clocks <= 20
     await RisingEdge(dut.clk_i)
     await ReadOnly()
-    assert not any(round_key_words(dut))
+    assert not any(key_schedule_words(dut))
     for reg in ("st_q", "chain_q", "saved_in_q", "rk"):
         assert int(getattr(dut, reg).value) == 0, reg
     assert dut.keys_held_o.value == 0 and dut.key_valid_o.value == 0
@@ -393,7 +333,7 @@ async def wipe_zeroes_round_keys_and_state(dut):
 async def wipe_while_a_result_waits_unread(dut):
     """A wipe while a result sits unread in the output register (found by `make coverage`): the
     wipe runs, the waiting result is still delivered intact, and no key material is left."""
-    tb = await start(dut)
+    tb = await AesTb.start(dut)
     await wait_wiped(dut)
     key, iv, pt = bytes(range(40, 56)), bytes(range(16)), bytes(range(200, 216))
     await tb.configure("CBC", False, key, iv)
@@ -413,13 +353,11 @@ async def wipe_while_a_result_waits_unread(dut):
     await wait_wiped(dut)
     await RisingEdge(dut.clk_i)
     await ReadOnly()
-    assert not any(round_key_words(dut))
+    assert not any(key_schedule_words(dut))
     for reg in ("st_q", "chain_q", "saved_in_q"):
         assert int(getattr(dut, reg).value) == 0, reg
     assert dut.keys_held_o.value == 0 and dut.key_valid_o.value == 0
     assert dut.out_valid_o.value == 1, "the waiting result was dropped"
     await RisingEdge(dut.clk_i)
-    start_items = len(tb.out.items)
-    await run_streams(dut.clk_i, [tb.out], lambda: len(tb.out.items) > start_items, 20)
-    [item] = tb.out.items[start_items:]
+    [item] = await tb.collect_items(1, 20, channels=[tb.out])
     assert item["err"] == 0 and item["data"].to_bytes(16, "big") == golden("CBC", False, key, iv, pt)

@@ -10,26 +10,18 @@ in_last_i on the last full block when a partial block follows.
 """
 from __future__ import annotations
 
-import json
-import os
 import random
 
 import cocotb
-from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, ReadOnly, RisingEdge
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
+from tb.engine_bench import (AES_KEY_LEN_CODE as KEY_LEN_CODE, AES_ROUNDS as ROUNDS, EngineBench,
+                             beats, cycles_per_block, every_nth, is_icarus, key_schedule_words,
+                             random_bench, subsample, wait_wiped, write_bench_records)
 from tb.stream import Sink, Source, run_streams
 from vectors import xts_cavp_records
 from xts_ref import xts as xts_bits
-
-KEY_LEN_CODE = {16: 0, 24: 1, 32: 2}
-ROUNDS = {16: 10, 24: 12, 32: 14}
-FULL_ICARUS = os.environ.get("VCRYPTO_FULL_VECTORS", "0") == "1"
-
-
-def is_icarus() -> bool:
-    return "icarus" in cocotb.SIM_NAME.lower()
 
 
 def golden(k1: bytes, k2: bytes, tweak: bytes, data: bytes, decrypt: bool) -> bytes:
@@ -38,24 +30,27 @@ def golden(k1: bytes, k2: bytes, tweak: bytes, data: bytes, decrypt: bool) -> by
     return op.update(data) + op.finalize()
 
 
-class XtsTb:
+class XtsTb(EngineBench):
+    IDLE_INPUTS = ("cfg_valid_i", "in_valid_i", "out_ready_i", "wipe_i", "in_last_i")
+
     def __init__(self, dut, seed: int = 1, stall_in: float = 0.0, stall_out: float = 0.0):
-        self.dut = dut
-        self.rng = random.Random(seed)
-        self.clock = Clock(dut.clk_i, 10, unit="ns").start()
+        super().__init__(dut, seed)
         self.cfg = Source(dut, "cfg", {"key_load": "cfg_key_load_i", "key_sel": "cfg_key_sel_i",
                                        "key_len": "cfg_key_len_i", "key": "cfg_key_i",
                                        "mode": "cfg_mode_i", "xts": "cfg_xts_i", "tail": "cfg_tail_i",
                                        "decrypt": "cfg_decrypt_i", "iv": "cfg_iv_i"}, self.rng)
         self.inp = Source(dut, "in", {"data": "in_data_i", "last": "in_last_i"}, self.rng, stall_in)
         self.out = Sink(dut, "out", {"data": "out_data_o", "err": "out_err_o"}, self.rng, stall_out)
-        self.channels = [self.cfg, self.inp, self.out]
         self.keys: list[bytes | None] = [None, None]     # what the engine holds: K1, K2
 
+    @classmethod
+    async def start(cls, dut, reset_cycles: int = 3, **kw) -> XtsTb:
+        tb = await super().start(dut, reset_cycles, **kw)
+        await wait_idle(dut)
+        return tb
+
     async def reset(self, cycles: int = 3) -> None:
-        self.dut.rst_ni.value = 0
-        await ClockCycles(self.dut.clk_i, cycles)
-        self.dut.rst_ni.value = 1
+        await super().reset(cycles)
         self.keys = [None, None]
 
     def cfg_item(self, *, key_load=0, key_sel=0, key=b"", key_len=None, mode=0, xts=0, tail=0,
@@ -66,8 +61,7 @@ class XtsTb:
                 "tail": tail, "decrypt": int(decrypt), "iv": int.from_bytes(iv, "big")}
 
     async def send_cfg(self, item: dict) -> None:
-        self.cfg.send(item)
-        await run_streams(self.dut.clk_i, self.channels, lambda: self.cfg.idle, 400)
+        await self.send_cfg_now(item, 400)
 
     async def load_key(self, sel: int, key: bytes) -> None:
         if self.keys[sel] != key:
@@ -77,9 +71,8 @@ class XtsTb:
     def queue_unit(self, data: bytes, bits: int) -> int:
         """Queue the beats of one data unit; return the number of result beats to expect."""
         m, b = divmod(bits, 128)
-        for j in range(m):
-            self.inp.send({"data": int.from_bytes(data[16 * j:16 * j + 16], "big"),
-                           "last": int(b != 0 and j == m - 1)})
+        for j, beat in enumerate(beats(data[:16 * m])):
+            self.inp.send({"data": beat, "last": int(b != 0 and j == m - 1)})
         if b:
             # the partial block's bits are on top; the engine must ignore the bits below them
             part = int.from_bytes(data[16 * m:].ljust(16, b"\0"), "big") >> (128 - b) << (128 - b)
@@ -95,10 +88,7 @@ class XtsTb:
         await self.load_key(0, k1)
         self.cfg.send(self.cfg_item(xts=1, tail=bits % 128, decrypt=decrypt, iv=tweak))
         n = self.queue_unit(data, bits)
-        start = len(self.out.items)
-        await run_streams(self.dut.clk_i, self.channels, lambda: len(self.out.items) - start >= n,
-                          300 + 60 * n)
-        got = self.out.items[start:]
+        got = await self.collect_items(n, 300 + 60 * n)
         assert not any(it["err"] for it in got), "unexpected error beat"
         m, b = divmod(bits, 128)
         out = b"".join(it["data"].to_bytes(16, "big") for it in got[:m])
@@ -107,19 +97,6 @@ class XtsTb:
             assert last & ((1 << (128 - b)) - 1) == 0, "bits below the partial block are not zero"
             out += it.to_bytes(16, "big")[:(b + 7) // 8]
         return out
-
-
-def tie_off(dut) -> None:
-    for name in ("cfg_valid_i", "in_valid_i", "out_ready_i", "wipe_i", "in_last_i"):
-        getattr(dut, name).value = 0
-
-
-async def start(dut, **kw) -> XtsTb:
-    tie_off(dut)
-    tb = XtsTb(dut, **kw)
-    await tb.reset()
-    await wait_idle(dut)
-    return tb
 
 
 async def wait_idle(dut, limit: int = 200) -> None:
@@ -132,12 +109,10 @@ async def wait_idle(dut, limit: int = 200) -> None:
     raise AssertionError("engine not idle")
 
 
-async def _cavp(dut, key_bits: int, subsample: int) -> None:
-    tb = await start(dut)
+async def _cavp(dut, key_bits: int, every: int) -> None:
+    tb = await XtsTb.start(dut)
     n, lengths = 0, set()
-    for i, (name, dec, k1, k2, tweak, bits, pt, ct) in enumerate(xts_cavp_records(key_bits)):
-        if i % subsample:
-            continue
+    for i, (name, dec, k1, k2, tweak, bits, pt, ct) in every_nth(xts_cavp_records(key_bits), every):
         src, want = (ct, pt) if dec else (pt, ct)
         assert await tb.unit(k1, k2, tweak, src, dec, bits) == want, f"{name} ({'dec' if dec else 'enc'}, {bits} bits)"
         n += 1
@@ -150,17 +125,16 @@ async def _cavp(dut, key_bits: int, subsample: int) -> None:
 # directions, both tweak formats) unless VCRYPTO_FULL_VECTORS=1; Verilator runs all 4,000.
 @cocotb.test()
 async def cavp_xts_aes_128(dut):
-    await _cavp(dut, 128, 80 if is_icarus() and not FULL_ICARUS else 1)
+    await _cavp(dut, 128, subsample(80))
 
 
 @cocotb.test()
 async def cavp_xts_aes_256(dut):
-    await _cavp(dut, 256, 80 if is_icarus() and not FULL_ICARUS else 1)
+    await _cavp(dut, 256, subsample(80))
 
 
 async def _random_diff(dut, seed: int, count: int, stall_in: float, stall_out: float) -> None:
-    tb = await start(dut, seed=seed, stall_in=stall_in, stall_out=stall_out)
-    rng = random.Random(seed)
+    tb, rng = await random_bench(XtsTb, dut, seed, stall_in, stall_out)
     k1 = k2 = b""
     for i in range(count):
         klen = rng.choice([16, 32])
@@ -193,7 +167,7 @@ async def random_bit_lengths(dut):
     """Data units of any bit length >= 128 (the CAVP files have 130, 140, 250), against the
     bit-granular reference; also AES-192 keys (not a standard XTS size, but the engine takes
     any key length for K1 and K2)."""
-    tb = await start(dut, seed=64, stall_in=0.2, stall_out=0.2)
+    tb = await XtsTb.start(dut, seed=64, stall_in=0.2, stall_out=0.2)
     rng = random.Random(64)
     for i in range(12 if is_icarus() else 80):
         klen = rng.choice([16, 24, 32])
@@ -212,7 +186,7 @@ async def random_bit_lengths(dut):
 async def sustained_throughput(dut):
     """Clocks per block over a long data unit (<= Nr + 1: the tweak update is hidden), the cost
     of the ciphertext-stealing tail (<= two block times) and of a new tweak."""
-    tb = await start(dut)
+    tb = await XtsTb.start(dut)
     rng = random.Random(65)
     nblocks = 24 if is_icarus() else 128
     records = []
@@ -225,8 +199,7 @@ async def sustained_throughput(dut):
             tb.cfg.fire_cycles.clear()
             tb.inp.fire_cycles.clear()
             assert await tb.unit(k1, k2, tweak, data, dec) == golden(k1, k2, tweak, data, dec)
-            fc = tb.out.fire_cycles
-            cpb = (fc[-1] - fc[0]) / (len(fc) - 1)
+            cpb = cycles_per_block(tb.out.fire_cycles)
             # new data unit, same keys: configuration taken -> first block taken
             tweak_cycles = tb.inp.fire_cycles[0] - tb.cfg.fire_cycles[-1]
             # the tail: m full blocks + 8 bytes against m full blocks (first block in -> last out)
@@ -246,28 +219,24 @@ async def sustained_throughput(dut):
                             "tweak_cycles": tweak_cycles, "cts_tail_cycles": tail})
             assert cpb <= ROUNDS[klen] + 1, f"XTS-AES-{klen * 8} {d}: {cpb} clocks/block"
             assert tail <= 2 * (ROUNDS[klen] + 1), f"XTS-AES-{klen * 8} {d}: tail {tail} clocks"
-    out_path = os.environ.get("VCRYPTO_BENCH_OUT")
-    if out_path:
-        with open(out_path, "w") as f:
-            json.dump(records, f, indent=1)
+    write_bench_records(records)
 
 
 @cocotb.test()
 async def xts_and_other_modes_share_k1(dut):
     """K1 serves ECB/CBC/CTR and XTS data alike; loading K2 leaves it alone; switching modes
     needs no key reload."""
-    tb = await start(dut)
+    tb = await XtsTb.start(dut)
     k1, k2, tweak = bytes(range(32)), bytes(range(100, 132)), bytes(range(16))
     data = bytes(range(48))
     assert await tb.unit(k1, k2, tweak, data, False) == golden(k1, k2, tweak, data, False)
     # ECB with the same K1, no reload
     await tb.send_cfg(tb.cfg_item(mode=0))
-    for j in range(3):
-        tb.inp.send({"data": int.from_bytes(data[16 * j:16 * j + 16], "big"), "last": 0})
-    start_n = len(tb.out.items)
-    await run_streams(dut.clk_i, tb.channels, lambda: len(tb.out.items) - start_n >= 3, 300)
+    for beat in beats(data):
+        tb.inp.send({"data": beat, "last": 0})
+    got = await tb.collect_items(3, 300)
     ecb = Cipher(algorithms.AES(k1), modes.ECB()).encryptor()
-    assert b"".join(it["data"].to_bytes(16, "big") for it in tb.out.items[start_n:]) == ecb.update(data)
+    assert b"".join(it["data"].to_bytes(16, "big") for it in got) == ecb.update(data)
     # a new K2 only, then XTS again
     k2b = bytes(range(200, 232))
     assert await tb.unit(k1, k2b, tweak, data + b"x", True) == golden(k1, k2b, tweak, data + b"x", True)
@@ -284,7 +253,7 @@ async def _blocks(tb: XtsTb, beats: list[tuple[int, int]], n_out: int, limit: in
 
 @cocotb.test()
 async def bad_input_defined_responses(dut):
-    tb = await start(dut)
+    tb = await XtsTb.start(dut)
     k1, k2, tweak = bytes(range(16)), bytes(range(16, 32)), bytes(16)
     # 1. XTS with no K2 loaded: the tweak cannot be made; every block is answered by an error beat
     await tb.load_key(0, k1)
@@ -308,9 +277,7 @@ async def bad_input_defined_responses(dut):
     await ClockCycles(dut.clk_i, 20)
     assert not dut.idle_o.value
     tb.cfg.send(tb.cfg_item(xts=1, iv=tweak))
-    start_n = len(tb.out.items)
-    await run_streams(dut.clk_i, tb.channels, lambda: len(tb.out.items) - start_n >= 1, 100)
-    assert [(it["data"], it["err"]) for it in tb.out.items[start_n:]] == [(0, 1)]
+    assert [(it["data"], it["err"]) for it in await tb.collect_items(1, 100)] == [(0, 1)]
     assert await tb.unit(k1, k2, tweak, data[:16], False) == golden(k1, k2, tweak, data[:16], False)
     # 5. a wipe while the partial block is awaited: one error beat, the keys are gone
     await tb.send_cfg(tb.cfg_item(xts=1, tail=8, iv=tweak))
@@ -319,9 +286,7 @@ async def bad_input_defined_responses(dut):
     dut.wipe_i.value = 1
     await RisingEdge(dut.clk_i)
     dut.wipe_i.value = 0
-    start_n = len(tb.out.items)
-    await run_streams(dut.clk_i, tb.channels, lambda: len(tb.out.items) - start_n >= 1, 100)
-    assert [(it["data"], it["err"]) for it in tb.out.items[start_n:]] == [(0, 1)]
+    assert [(it["data"], it["err"]) for it in await tb.collect_items(1, 100)] == [(0, 1)]
     await wait_idle(dut)
     assert dut.keys_held_o.value == 0
     tb.keys = [None, None]
@@ -338,13 +303,12 @@ async def bad_input_defined_responses(dut):
 
 def key_words(dut, k2: bool) -> list[int]:
     """One key schedule in the round-key memory (rows 0..15: K1, 16..31: K2), column-major."""
-    mem = dut.u_key_mem
-    return [int(getattr(mem, f"bank{c}")[16 * k2 + r].value) for c in range(4) for r in range(16)]
+    return key_schedule_words(dut, 16 * k2)
 
 
 @cocotb.test()
 async def wipe_zeroes_both_key_schedules(dut):
-    tb = await start(dut)
+    tb = await XtsTb.start(dut)
     k1, k2, tweak = bytes(range(32)), bytes(range(50, 82)), bytes(range(16))
     data = bytes(range(40))
     assert await tb.unit(k1, k2, tweak, data, False) == golden(k1, k2, tweak, data, False)
@@ -354,13 +318,7 @@ async def wipe_zeroes_both_key_schedules(dut):
     dut.wipe_i.value = 1
     await RisingEdge(dut.clk_i)
     dut.wipe_i.value = 0
-    n = 0
-    while True:                              # 32 rows: a tweak key was loaded
-        await ReadOnly()
-        if dut.wipe_busy_o.value == 0:
-            break
-        await RisingEdge(dut.clk_i)
-        n += 1
+    n = await wait_wiped(dut)                # 32 rows: a tweak key was loaded
     assert 32 <= n <= 36, n
     await RisingEdge(dut.clk_i)
     await wait_idle(dut)
@@ -376,7 +334,7 @@ async def wipe_zeroes_both_key_schedules(dut):
 
 @cocotb.test()
 async def reset_in_the_middle_of_a_data_unit(dut):
-    tb = await start(dut)
+    tb = await XtsTb.start(dut)
     k1, k2, tweak = bytes(range(16)), bytes(range(16, 32)), bytes(range(16))
     data = bytes(range(100))
     await tb.load_key(1, k2)
@@ -384,12 +342,7 @@ async def reset_in_the_middle_of_a_data_unit(dut):
     for stop in (3, 40):               # while the tweak is made / between blocks
         tb.cfg.send(tb.cfg_item(xts=1, tail=32, iv=tweak))
         tb.queue_unit(data, 800)
-        n = 0
-
-        def tick(c):
-            nonlocal n
-            n = c
-        await run_streams(dut.clk_i, tb.channels, lambda: n >= stop, 500, on_cycle=tick)
+        await tb.run_clocks(stop, 500)
         tb.inp.queue.clear()
         tb.cfg.queue.clear()
         await tb.reset(2)

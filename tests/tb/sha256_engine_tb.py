@@ -6,61 +6,27 @@ states). Vectors: NIST CAVP SHA-224/256 byte-oriented Short/Long messages, RFC 4
 from __future__ import annotations
 
 import hashlib
-import json
-import os
 import random
 
 import cocotb
-from cocotb.clock import Clock
-from cocotb.triggers import ClockCycles, ReadOnly, RisingEdge
+from cocotb.triggers import ReadOnly, RisingEdge
 from cryptography.hazmat.primitives import hashes, hmac
 
 from bridge.sha2_state import BLOCK, IV, compress, hmac_states, pad, state_bytes
-from tb.stream import Sink, Source, run_streams
+from tb.engine_bench import (ShaBench, every_nth, is_icarus, random_bench, subsample,
+                             write_bench_records)
+from tb.stream import run_streams
 from vectors import hmac_rfc4231_records, sha2_cavp_records
 
 INIT = {256: 0, 224: 1, "state": 2, "invalid": 3}
-FULL_ICARUS = os.environ.get("VCRYPTO_FULL_VECTORS", "0") == "1"
 
 
-def is_icarus() -> bool:
-    return "icarus" in cocotb.SIM_NAME.lower()
-
-
-class ShaTb:
-    def __init__(self, dut, seed: int = 1, stall_in: float = 0.0, stall_out: float = 0.0):
-        self.dut = dut
-        self.rng = random.Random(seed)
-        self.clock = Clock(dut.clk_i, 10, unit="ns").start()
-        self.cfg = Source(dut, "cfg", {"init": "cfg_init_i", "state": "cfg_state_i"}, self.rng)
-        self.inp = Source(dut, "in", {"data": "in_data_i", "last": "in_last_i"}, self.rng, stall_in)
-        self.out = Sink(dut, "state", {"state": "state_o", "err": "state_err_o"}, self.rng, stall_out)
-        self.channels = [self.cfg, self.inp, self.out]
-
-    async def reset(self, cycles: int = 3) -> None:
-        self.dut.rst_ni.value = 0
-        await ClockCycles(self.dut.clk_i, cycles)
-        self.dut.rst_ni.value = 1
-
+class ShaTb(ShaBench):
     def queue_message(self, init, padded: bytes, state: bytes = bytes(32), last: bool = True) -> None:
         """Queue one cfg (init = 224/256/'state'/'invalid') and the padded message's beats."""
         if init is not None:
             self.cfg.send({"init": INIT[init], "state": int.from_bytes(state, "big")})
         self.queue_beats(padded, last)
-
-    def queue_beats(self, padded: bytes, last: bool = True) -> None:
-        assert len(padded) % 16 == 0
-        n = len(padded) // 16
-        for i in range(n):
-            self.inp.send({"data": int.from_bytes(padded[16 * i:16 * i + 16], "big"),
-                           "last": int(last and i == n - 1)})
-
-    async def collect(self, count: int, max_cycles: int) -> list[tuple[bytes, int]]:
-        """Run the streams in order: a cfg is offered only once the beats before it are in."""
-        start = len(self.out.items)
-        await run_streams(self.dut.clk_i, self.channels,
-                          lambda: len(self.out.items) - start >= count, max_cycles)
-        return [(it["state"].to_bytes(32, "big"), it["err"]) for it in self.out.items[start:]]
 
     async def state_after(self, init, padded: bytes, state: bytes = bytes(32), last=True) -> bytes:
         self.queue_message(init, padded, state, last)
@@ -74,64 +40,44 @@ class ShaTb:
         return (await self.state_after(bits, pad(msg)))[: bits // 8]
 
 
-async def start(dut, **kw) -> ShaTb:
-    tb = ShaTb(dut, **kw)
-    for name in ("cfg_valid_i", "in_valid_i", "state_ready_i"):
-        getattr(dut, name).value = 0
-    await tb.reset()
-    return tb
-
-
 @cocotb.test()
 async def first_operation_after_reset(dut):
-    tb = ShaTb(dut)
-    dut.rst_ni.value = 0
-    for name in ("cfg_valid_i", "in_valid_i", "state_ready_i"):
-        getattr(dut, name).value = 0
-    await ClockCycles(dut.clk_i, 2)
-    dut.rst_ni.value = 1
+    tb = await ShaTb.start(dut, reset_cycles=2)
     assert await tb.digest(256, b"abc") == hashlib.sha256(b"abc").digest()
 
 
-async def _cavp(dut, bits: int, kind: str, subsample: int) -> None:
-    tb = await start(dut)
+async def _cavp(dut, bits: int, kind: str, every: int) -> None:
+    tb = await ShaTb.start(dut)
     n = 0
-    for i, (msg, md) in enumerate(sha2_cavp_records(bits, kind)):
-        if i % subsample:
-            continue
+    for i, (msg, md) in every_nth(sha2_cavp_records(bits, kind), every):
         assert await tb.digest(bits, msg) == md, f"SHA{bits}{kind}Msg record {i} (len {len(msg)})"
         n += 1
     dut._log.info("SHA-%d %sMsg: %d vectors passed", bits, kind, n)
     assert n > 0
 
 
-def _sub(icarus_every: int) -> int:
-    return icarus_every if is_icarus() and not FULL_ICARUS else 1
-
-
 @cocotb.test()
 async def cavp_sha256_short(dut):
-    await _cavp(dut, 256, "Short", _sub(2))
+    await _cavp(dut, 256, "Short", subsample(2))
 
 
 @cocotb.test()
 async def cavp_sha256_long(dut):
-    await _cavp(dut, 256, "Long", _sub(4))
+    await _cavp(dut, 256, "Long", subsample(4))
 
 
 @cocotb.test()
 async def cavp_sha224_short(dut):
-    await _cavp(dut, 224, "Short", _sub(2))
+    await _cavp(dut, 224, "Short", subsample(2))
 
 
 @cocotb.test()
 async def cavp_sha224_long(dut):
-    await _cavp(dut, 224, "Long", _sub(4))
+    await _cavp(dut, 224, "Long", subsample(4))
 
 
 async def _random_diff(dut, seed: int, count: int, stall_in: float, stall_out: float) -> None:
-    tb = await start(dut, seed=seed, stall_in=stall_in, stall_out=stall_out)
-    rng = random.Random(seed)
+    tb, rng = await random_bench(ShaTb, dut, seed, stall_in, stall_out)
     for i in range(count):
         bits = rng.choice([224, 256])
         msg = rng.randbytes(rng.choice([rng.randrange(0, 130), rng.randrange(0, 1200)]))
@@ -159,7 +105,7 @@ async def _hmac_hw(tb: ShaTb, bits: int, key: bytes, msg: bytes) -> bytes:
 
 @cocotb.test()
 async def hmac_via_precomputed_states(dut):
-    tb = await start(dut, seed=31)
+    tb = await ShaTb.start(dut, seed=31)
     for bits in (256, 224):
         for key, msg, mac in hmac_rfc4231_records(bits):
             assert await _hmac_hw(tb, bits, key, msg) == mac, f"RFC 4231 HMAC-SHA-{bits}"
@@ -177,7 +123,7 @@ async def hmac_via_precomputed_states(dut):
 async def state_readout_after_unpadded_blocks(dut):
     """The engine stops after any block and reports the raw chaining state: here it computes
     the HMAC ipad state itself, which must equal the software precomputation."""
-    tb = await start(dut)
+    tb = await ShaTb.start(dut)
     rng = random.Random(41)
     for bits in (256, 224):
         key = rng.randbytes(32)
@@ -192,7 +138,7 @@ async def state_readout_after_unpadded_blocks(dut):
 @cocotb.test()
 async def sustained_throughput(dut):
     """Marginal clocks per block over long messages (loading overlapped): <= 65."""
-    tb = await start(dut)
+    tb = await ShaTb.start(dut)
     rng = random.Random(51)
     short_n, long_n = 4, (20 if is_icarus() else 68)
     records = []
@@ -216,26 +162,15 @@ async def sustained_throughput(dut):
                         "cycles_per_block": cpb, "blocks": long_n,
                         "message_cycles": cycles[long_n]})
         assert cpb <= 65, f"SHA-{bits}: {cpb} clocks/block"
-    out_path = os.environ.get("VCRYPTO_BENCH_OUT")
-    if out_path:
-        with open(out_path, "w") as f:
-            json.dump(records, f, indent=1)
+    write_bench_records(records)
 
 
 @cocotb.test()
 async def reset_in_the_middle_of_an_operation(dut):
-    tb = await start(dut)
+    tb = await ShaTb.start(dut)
     msg = bytes(range(200)) * 3
     tb.queue_message(256, pad(msg))
-    n = 0
-
-    def done():
-        return n >= 100
-
-    def tick(c):
-        nonlocal n
-        n = c
-    await run_streams(dut.clk_i, tb.channels, done, 1000, on_cycle=tick)
+    await tb.run_clocks(100, 1000)
     assert not tb.out.items
     tb.inp.queue.clear()
     await tb.reset(2)
@@ -247,7 +182,7 @@ async def reset_in_the_middle_of_an_operation(dut):
 
 @cocotb.test()
 async def bad_input_defined_responses(dut):
-    tb = await start(dut)
+    tb = await ShaTb.start(dut)
     zero = bytes(32)
     # 1. a whole message with no cfg: dropped, one error beat for its last beat
     tb.queue_beats(pad(b"no cfg" * 20))

@@ -7,66 +7,35 @@ byte-oriented Short/Long messages and Monte Carlo checkpoints, RFC 4231 HMAC-SHA
 from __future__ import annotations
 
 import hashlib
-import json
-import os
 import random
 
 import cocotb
-from cocotb.clock import Clock
-from cocotb.triggers import ClockCycles, ReadOnly, RisingEdge
+from cocotb.triggers import ReadOnly, RisingEdge
 from cryptography.hazmat.primitives import hashes, hmac
 
 from sha512_state import BLOCK, DIGEST, IV, compress, hmac_states, pad, state_bytes
-from tb.stream import Sink, Source, run_streams
+from tb.engine_bench import (FULL_ICARUS, ShaBench, every_nth, is_icarus, random_bench,
+                             subsample, write_bench_records)
+from tb.stream import run_streams
 from vectors import hmac_rfc4231_records, sha2_cavp_records, sha2_monte_records
 
 INIT = {"sha512": 0, "sha384": 1, "state": 2, "invalid": 3, "sha512_224": 4, "sha512_256": 5}
 CAVP = {"sha512": 512, "sha384": 384, "sha512_224": "512_224", "sha512_256": "512_256"}
 CRYPTO = {"sha512": hashes.SHA512, "sha384": hashes.SHA384}
 NAMES = list(DIGEST)
-FULL_ICARUS = os.environ.get("VCRYPTO_FULL_VECTORS", "0") == "1"
 ZERO = bytes(64)
 
 
-def is_icarus() -> bool:
-    return "icarus" in cocotb.SIM_NAME.lower()
-
-
-class ShaTb:
-    def __init__(self, dut, seed: int = 1, stall_in: float = 0.0, stall_out: float = 0.0):
-        self.dut = dut
-        self.rng = random.Random(seed)
-        self.clock = Clock(dut.clk_i, 10, unit="ns").start()
-        self.cfg = Source(dut, "cfg", {"init": "cfg_init_i", "state": "cfg_state_i"}, self.rng)
-        self.inp = Source(dut, "in", {"data": "in_data_i", "last": "in_last_i"}, self.rng, stall_in)
-        self.out = Sink(dut, "state", {"state": "state_o", "err": "state_err_o"}, self.rng, stall_out)
-        self.channels = [self.cfg, self.inp, self.out]
-
-    async def reset(self, cycles: int = 3) -> None:
-        self.dut.rst_ni.value = 0
-        await ClockCycles(self.dut.clk_i, cycles)
-        self.dut.rst_ni.value = 1
+class ShaTb(ShaBench):
+    STATE_BYTES = 64
 
     def queue_cfg(self, init, state: bytes = ZERO) -> None:
         code = init if isinstance(init, int) else INIT[init]
         self.cfg.send({"init": code, "state": int.from_bytes(state, "big")})
 
-    def queue_beats(self, padded: bytes, last: bool = True) -> None:
-        assert len(padded) % 16 == 0
-        n = len(padded) // 16
-        for i in range(n):
-            self.inp.send({"data": int.from_bytes(padded[16 * i:16 * i + 16], "big"),
-                           "last": int(last and i == n - 1)})
-
     async def cfg_now(self, init, state: bytes = ZERO) -> None:
         self.queue_cfg(init, state)
         await run_streams(self.dut.clk_i, [self.cfg], lambda: self.cfg.idle, 400)
-
-    async def collect(self, count: int, max_cycles: int) -> list[tuple[bytes, int]]:
-        start = len(self.out.items)
-        await run_streams(self.dut.clk_i, self.channels,
-                          lambda: len(self.out.items) - start >= count, max_cycles)
-        return [(it["state"].to_bytes(64, "big"), it["err"]) for it in self.out.items[start:]]
 
     async def state_after(self, init, padded: bytes, state: bytes = ZERO, last=True) -> bytes:
         await self.cfg_now(init, state)       # the cfg must not overtake this message's beats
@@ -79,35 +48,16 @@ class ShaTb:
         return (await self.state_after(name, pad(msg)))[:DIGEST[name]]
 
 
-async def start(dut, **kw) -> ShaTb:
-    tb = ShaTb(dut, **kw)
-    for name in ("cfg_valid_i", "in_valid_i", "state_ready_i"):
-        getattr(dut, name).value = 0
-    await tb.reset()
-    return tb
-
-
-def _sub(icarus_every: int, verilator_every: int = 1) -> int:
-    return icarus_every if is_icarus() and not FULL_ICARUS else verilator_every
-
-
 @cocotb.test()
 async def first_operation_after_reset(dut):
-    tb = ShaTb(dut)
-    dut.rst_ni.value = 0
-    for name in ("cfg_valid_i", "in_valid_i", "state_ready_i"):
-        getattr(dut, name).value = 0
-    await ClockCycles(dut.clk_i, 2)
-    dut.rst_ni.value = 1
+    tb = await ShaTb.start(dut, reset_cycles=2)
     assert await tb.digest("sha512", b"abc") == hashlib.sha512(b"abc").digest()
 
 
-async def _cavp(dut, name: str, kind: str, subsample: int) -> None:
-    tb = await start(dut)
+async def _cavp(dut, name: str, kind: str, every: int) -> None:
+    tb = await ShaTb.start(dut)
     n = 0
-    for i, (msg, md) in enumerate(sha2_cavp_records(CAVP[name], kind)):
-        if i % subsample:
-            continue
+    for i, (msg, md) in every_nth(sha2_cavp_records(CAVP[name], kind), every):
         assert await tb.digest(name, msg) == md, f"{name} {kind}Msg record {i} (len {len(msg)})"
         n += 1
     dut._log.info("%s %sMsg: %d vectors passed", name, kind, n)
@@ -116,35 +66,35 @@ async def _cavp(dut, name: str, kind: str, subsample: int) -> None:
 
 @cocotb.test()
 async def cavp_sha512_short(dut):
-    await _cavp(dut, "sha512", "Short", _sub(2))
+    await _cavp(dut, "sha512", "Short", subsample(2))
 
 
 @cocotb.test()
 async def cavp_sha512_long(dut):
-    await _cavp(dut, "sha512", "Long", _sub(4))
+    await _cavp(dut, "sha512", "Long", subsample(4))
 
 
 @cocotb.test()
 async def cavp_sha384_short(dut):
-    await _cavp(dut, "sha384", "Short", _sub(2))
+    await _cavp(dut, "sha384", "Short", subsample(2))
 
 
 @cocotb.test()
 async def cavp_sha384_long(dut):
-    await _cavp(dut, "sha384", "Long", _sub(4))
+    await _cavp(dut, "sha384", "Long", subsample(4))
 
 
 @cocotb.test()
 async def cavp_sha512_t_short_and_long(dut):
     """SHA-512/224 and SHA-512/256: all ShortMsg records, every 4th LongMsg record."""
     for name in ("sha512_224", "sha512_256"):
-        await _cavp(dut, name, "Short", _sub(4))
-        await _cavp(dut, name, "Long", _sub(16, 4))
+        await _cavp(dut, name, "Short", subsample(4))
+        await _cavp(dut, name, "Long", subsample(16, 4))
 
 
 async def _monte(dut, name: str, checkpoints: int) -> None:
     """SHAVS Monte Carlo: MD[i] = H(MD[i-3] || MD[i-2] || MD[i-1]), 1000 per checkpoint."""
-    tb = await start(dut)
+    tb = await ShaTb.start(dut)
     seed, mds = sha2_monte_records(CAVP[name])
     for j in range(checkpoints):
         md = [seed] * 3
@@ -167,8 +117,7 @@ async def cavp_monte_sha384(dut):
 
 
 async def _random_diff(dut, seed: int, count: int, stall_in: float, stall_out: float) -> None:
-    tb = await start(dut, seed=seed, stall_in=stall_in, stall_out=stall_out)
-    rng = random.Random(seed)
+    tb, rng = await random_bench(ShaTb, dut, seed, stall_in, stall_out)
     for i in range(count):
         name = rng.choice(NAMES)
         msg = rng.randbytes(rng.choice([rng.randrange(0, 260), rng.randrange(0, 2000)]))
@@ -197,7 +146,7 @@ async def _hmac_hw(tb: ShaTb, name: str, key: bytes, msg: bytes) -> bytes:
 
 @cocotb.test()
 async def hmac_via_precomputed_states(dut):
-    tb = await start(dut, seed=31)
+    tb = await ShaTb.start(dut, seed=31)
     for name, bits in (("sha384", 384), ("sha512", 512)):
         n = 0
         for key, msg, mac in hmac_rfc4231_records(bits):
@@ -218,7 +167,7 @@ async def hmac_via_precomputed_states(dut):
 async def state_readout_after_unpadded_blocks(dut):
     """The engine stops after any block and reports the raw chaining state: here it computes
     the HMAC ipad state itself, which must equal the software precomputation."""
-    tb = await start(dut)
+    tb = await ShaTb.start(dut)
     rng = random.Random(41)
     for name in NAMES:
         key = rng.randbytes(64)
@@ -236,7 +185,7 @@ async def state_readout_after_unpadded_blocks(dut):
 async def sustained_throughput(dut):
     """Marginal clocks per block over long messages (the next block loaded during the last
     16 rounds): <= 81."""
-    tb = await start(dut)
+    tb = await ShaTb.start(dut)
     rng = random.Random(51)
     short_n, long_n = 4, (16 if is_icarus() else 48)
     records = []
@@ -260,29 +209,18 @@ async def sustained_throughput(dut):
                         "cycles_per_block": cpb, "blocks": long_n, "block_bytes": BLOCK,
                         "message_cycles": cycles[long_n]})
         assert cpb <= 81, f"{name}: {cpb} clocks/block"
-    out_path = os.environ.get("VCRYPTO_BENCH_OUT")
-    if out_path:
-        with open(out_path, "w") as f:
-            json.dump(records, f, indent=1)
+    write_bench_records(records)
 
 
 @cocotb.test()
 async def reset_in_the_middle_of_an_operation(dut):
-    tb = await start(dut)
+    tb = await ShaTb.start(dut)
     msg = bytes(range(256)) * 3
     for stop in (30, 150):                         # while loading / while compressing
         await tb.cfg_now("sha512")
         tb.queue_beats(pad(msg))
         before = len(tb.out.items)
-        n = 0
-
-        def done():
-            return n >= stop
-
-        def tick(c):
-            nonlocal n
-            n = c
-        await run_streams(dut.clk_i, tb.channels, done, 1000, on_cycle=tick)
+        await tb.run_clocks(stop, 1000)
         assert len(tb.out.items) == before
         tb.inp.queue.clear()
         await tb.reset(2)
@@ -294,7 +232,7 @@ async def reset_in_the_middle_of_an_operation(dut):
 
 @cocotb.test()
 async def bad_input_defined_responses(dut):
-    tb = await start(dut)
+    tb = await ShaTb.start(dut)
     # 1. a whole message with no cfg: dropped, one error beat for its last beat
     tb.queue_beats(pad(b"no cfg" * 40))
     assert await tb.collect(1, 1000) == [(ZERO, 1)]
