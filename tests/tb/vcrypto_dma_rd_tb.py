@@ -14,12 +14,11 @@ from __future__ import annotations
 import random
 
 import cocotb
-from cocotb.clock import Clock
-from cocotb.triggers import ClockCycles, ReadOnly, RisingEdge
+from cocotb.triggers import ReadOnly, RisingEdge
 
+from tb.dma_bench import (LARGEST_TRANSFERS, TOP, BurstTiling, DmaTb,
+                          every_offset_and_short_length_cases, rand_addr)
 from tb.stream import to_int
-
-TOP = 1 << 64
 
 
 def mem_byte(a: int) -> int:
@@ -33,12 +32,7 @@ def mem_beat(a: int) -> int:
     return int.from_bytes(bytes(mem_byte(a + i) for i in range(16)), "little")
 
 
-def burst_rule(addr: int, beats_left: int) -> int:
-    """The burst length the block must use: 16 beats, cut at 4 KiB and at the end."""
-    return min(16, (4096 - (addr & 0xFFF)) // 16, beats_left)
-
-
-class ReadSlave:
+class ReadSlave(BurstTiling):
     """AXI4 read slave: checks each AR, answers with memory beats (rresp chosen per burst)."""
 
     def __init__(self, dut, rng: random.Random, ar_stall=0.0, r_stall=0.0):
@@ -50,16 +44,10 @@ class ReadSlave:
     def reset(self):
         self.beats: list[tuple[int, int, int]] = []     # (data, resp, last) owed, in order
         self.bursts: list[tuple[int, int]] = []
-        self.next_addr = None
-        self.beats_left = 0
+        self.reset_tiling()
         self._arready = self._rvalid = False
         self.dut.m_axi_arready.value = 0
         self.dut.m_axi_rvalid.value = 0
-
-    def expect(self, addr: int, length: int):
-        """A command was taken: the bursts must tile [addr & ~15, align16(addr+len))."""
-        self.next_addr = addr & ~15
-        self.beats_left = ((addr & 15) + length + 15) // 16 if length else 0
 
     def drive(self):
         d = self.dut
@@ -81,42 +69,26 @@ class ReadSlave:
     def sample(self):
         d = self.dut
         if self._arready and d.m_axi_arvalid.value == 1:
-            addr, n = to_int(d.m_axi_araddr.value), to_int(d.m_axi_arlen.value) + 1
-            assert to_int(d.m_axi_arsize.value) == 4 and to_int(d.m_axi_arburst.value) == 1
-            assert addr == self.next_addr, f"AR at {addr:#x}, expected {self.next_addr:#x}"
-            assert n == burst_rule(addr, self.beats_left), f"AR {addr:#x} len {n}, left {self.beats_left}"
+            addr, n = self.take_burst(d, "ar")
             assert (addr & 0xFFF) + 16 * n <= 4096 and n <= 16
             resp = self.resp_of(addr)
             for i in range(n):
                 self.beats.append((mem_beat(addr + 16 * i), resp, int(i == n - 1)))
             self.bursts.append((addr, n))
-            self.next_addr = (addr + 16 * n) % TOP
-            self.beats_left -= n
         if self._rvalid and d.m_axi_rready.value == 1:
             self.beats.pop(0)
             self._rvalid = False
 
 
-class Tb:
+class Tb(DmaTb):
+    IDLE_INPUTS = DmaTb.IDLE_INPUTS + ("out_ready_i",)
+    IDLE_IN_RESET = DmaTb.IDLE_IN_RESET + ("out_ready_i",)
+
     def __init__(self, dut, seed=1):
-        self.dut = dut
-        self.rng = random.Random(seed)
-        self.clock = Clock(dut.clk_i, 10, unit="ns").start()
+        super().__init__(dut, seed)
         self.slave = ReadSlave(dut, self.rng)
         self.out_stall = 0.0
-        dut.cmd_valid_i.value = 0
-        dut.cmd_addr_i.value = 0
-        dut.cmd_len_i.value = 0
-        dut.out_ready_i.value = 0
-
-    async def reset(self, cycles=3):
-        self.dut.rst_ni.value = 0
-        self.slave.reset()
-        self.dut.cmd_valid_i.value = 0
-        self.dut.out_ready_i.value = 0
-        await ClockCycles(self.dut.clk_i, cycles)
-        self.dut.rst_ni.value = 1
-        await RisingEdge(self.dut.clk_i)
+        self.idle_inputs()
 
     async def transfer(self, addr: int, length: int, max_cycles=None, stop_after=None) -> dict:
         """Issue one command, run until it is done; check the stream. stop_after: return after
@@ -133,9 +105,7 @@ class Tb:
             assert cycles < max_cycles, f"transfer {addr:#x}+{length} hung"
             if stop_after is not None and cycles > stop_after:
                 return {"beats": beats, "cycles": cycles}
-            d.cmd_valid_i.value = int(taken_at is None)
-            d.cmd_addr_i.value = addr if taken_at is None else self.rng.getrandbits(64)
-            d.cmd_len_i.value = length if taken_at is None else self.rng.getrandbits(32)
+            self.drive_cmd(addr, length, taken_at is not None)
             ready = self.rng.random() >= self.out_stall
             d.out_ready_i.value = int(ready)
             self.slave.drive()
@@ -166,66 +136,39 @@ class Tb:
         return {"beats": beats, "cycles": cycles, "err": to_int(d.err_o.value)}
 
 
-async def start(dut, seed=1) -> Tb:
-    tb = Tb(dut, seed)
-    await tb.reset()
-    return tb
-
-
-def rand_addr(rng: random.Random, length: int) -> int:
-    """A random address with [addr, addr+len) inside the 64-bit space, often near a 4 KiB
-    boundary, sometimes at either end of the space."""
-    r = rng.random()
-    if r < 0.1:
-        return rng.randrange(0, 64)
-    if r < 0.2:
-        return TOP - length - rng.randrange(0, 64) if length + 64 < TOP else 0
-    base = rng.randrange(0, TOP - length - 4096)
-    if r < 0.5:
-        base = (base & ~0xFFF) + 4096 - rng.randrange(0, 64)
-    return base
-
-
 @cocotb.test()
 async def every_offset_and_short_length(dut):
     """Every start offset 0..15 with lengths 1..48 and a few around 4 KiB, no stalls."""
-    tb = await start(dut)
-    for off in range(16):
-        for length in list(range(1, 49)) + [255, 256, 257, 4095, 4096, 4097]:
-            await tb.transfer(0x1000 * (off + 1) + off - 16 * (length % 3), length)
+    tb = await Tb.start(dut)
+    for addr, length in every_offset_and_short_length_cases():
+        await tb.transfer(addr, length)
 
 
 @cocotb.test()
 async def random_transfers_with_stalls(dut):
     """300 random commands (addresses over the whole 64-bit space, lengths to 9 KiB) with
     random AR, R and output stalls."""
-    tb = await start(dut, seed=2)
+    tb = await Tb.start(dut, seed=2)
     rng = tb.rng
     for i in range(300):
         tb.slave.ar_stall, tb.slave.r_stall, tb.out_stall = rng.choice(
             [(0, 0, 0), (0.5, 0.3, 0.3), (0.9, 0.1, 0.1), (0.1, 0.8, 0.5), (0.2, 0.2, 0.9)])
-        length = rng.choice([rng.randrange(1, 64), rng.randrange(1, 1024), rng.randrange(1, 9 * 1024)])
-        await tb.transfer(rand_addr(rng, length), length, max_cycles=100_000)
+        await tb.random_transfer()
 
 
 @cocotb.test()
 async def zero_length_and_last_bytes_of_the_address_space(dut):
     """A zero-length command does nothing; transfers ending at the last byte of the 64-bit
     space (2^64 - 1), from every offset."""
-    tb = await start(dut, seed=3)
-    for addr in (0, 5, TOP - 1, TOP - 16):
-        await tb.transfer(addr, 0)
-        assert not tb.slave.bursts
-    for off in range(16):
-        for length in (1, 16 - off, 17, 300):
-            await tb.transfer(TOP - length, length)
+    tb = await Tb.start(dut, seed=3)
+    await tb.zero_length_and_last_bytes_of_the_address_space()
 
 
 @cocotb.test()
 async def read_errors_every_rresp(dut):
     """RRESP OKAY/EXOKAY leave err_o low; SLVERR/DECERR on any one burst set it, every beat
     is still delivered; the next command clears it."""
-    tb = await start(dut, seed=4)
+    tb = await Tb.start(dut, seed=4)
     for resp in (0, 1, 2, 3):
         for length in (16, 700, 5000):
             addr = rand_addr(tb.rng, length)
@@ -241,19 +184,15 @@ async def read_errors_every_rresp(dut):
             tb.slave.resp_of = resp_of
             r = await tb.transfer(addr, length)
             assert r["err"] == (resp >= 2), (resp, r["err"])
-        tb.slave.resp_of = lambda a: 0
-        r = await tb.transfer(rand_addr(tb.rng, 40), 40)
-        assert r["err"] == 0
+        await tb.error_cleared_by_next_command()
 
 
 @cocotb.test()
 async def reset_during_a_4gib_transfer(dut):
     """Commands of 4 GiB - 1 (and the largest lengths at every offset class) run for a while,
     then a reset: the engine is idle with AR and R quiet, and serves the next command."""
-    tb = await start(dut, seed=5)
-    cases = [(0, 0xFFFF_FFFF), (0xF, 0xFFFF_FFF0), (0x8000_0000_0000_0007, 0xFFFF_FFFF),
-             (TOP - 0x1_0000_0000, 0xFFFF_FFFF), (0x0123_4567_89AB_CDE1, 0xFFFF_FFFE)]
-    for addr, length in cases:
+    tb = await Tb.start(dut, seed=5)
+    for addr, length in LARGEST_TRANSFERS:
         tb.slave.ar_stall, tb.slave.r_stall, tb.out_stall = 0.1, 0.1, 0.1
         await tb.transfer(addr, length, stop_after=400)
         await tb.reset()

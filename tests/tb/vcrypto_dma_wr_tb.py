@@ -15,11 +15,11 @@ from __future__ import annotations
 import random
 
 import cocotb
-from cocotb.clock import Clock
-from cocotb.triggers import ClockCycles, ReadOnly, RisingEdge
+from cocotb.triggers import ReadOnly, RisingEdge
 
+from tb.dma_bench import (LARGEST_TRANSFERS, TOP, BurstTiling, DmaTb,
+                          every_offset_and_short_length_cases, rand_addr)
 from tb.stream import to_int
-from tb.vcrypto_dma_rd_tb import TOP, burst_rule, rand_addr
 
 
 def src_byte(seed: int, i: int) -> int:
@@ -27,7 +27,7 @@ def src_byte(seed: int, i: int) -> int:
     return ((i + seed) * 0x9E3779B97F4A7C15 >> 40 ^ i) & 0xFF
 
 
-class WriteSlave:
+class WriteSlave(BurstTiling):
     """AXI4 write slave: checks AW and W, stores strobed bytes, answers B per burst."""
 
     def __init__(self, dut, rng: random.Random):
@@ -43,16 +43,14 @@ class WriteSlave:
         self.b_owed: list[int] = []             # bresp of each burst whose last W beat went out
         self.bursts = 0
         self.max_b_owed = 0
-        self.next_addr = None
-        self.beats_left = 0
+        self.reset_tiling()
         self.lo = self.hi = 0
         self._awready = self._wready = self._bvalid = False
         for s in ("m_axi_awready", "m_axi_wready", "m_axi_bvalid"):
             getattr(self.dut, s).value = 0
 
     def expect(self, addr: int, length: int):
-        self.next_addr = addr & ~15
-        self.beats_left = ((addr & 15) + length + 15) // 16 if length else 0
+        super().expect(addr, length)
         self.lo, self.hi = addr, addr + length
 
     def drive(self):
@@ -69,13 +67,8 @@ class WriteSlave:
     def sample(self):
         d = self.dut
         if self._awready and d.m_axi_awvalid.value == 1:
-            addr, n = to_int(d.m_axi_awaddr.value), to_int(d.m_axi_awlen.value) + 1
-            assert to_int(d.m_axi_awsize.value) == 4 and to_int(d.m_axi_awburst.value) == 1
-            assert addr == self.next_addr, f"AW at {addr:#x}, expected {self.next_addr:#x}"
-            assert n == burst_rule(addr, self.beats_left), f"AW {addr:#x} len {n}, left {self.beats_left}"
+            addr, n = self.take_burst(d, "aw")
             self.w_bursts.append([addr, n, 0])
-            self.next_addr = (addr + 16 * n) % TOP
-            self.beats_left -= n
             self.bursts += 1
         if self._wready and d.m_axi_wvalid.value == 1:
             assert self.w_bursts, "W beat before its burst's AW"
@@ -98,25 +91,16 @@ class WriteSlave:
             self._bvalid = False
 
 
-class Tb:
+class Tb(DmaTb):
+    IDLE_INPUTS = DmaTb.IDLE_INPUTS + ("in_valid_i", "in_data_i")
+    IDLE_IN_RESET = DmaTb.IDLE_IN_RESET + ("in_valid_i",)
+
     def __init__(self, dut, seed=1):
-        self.dut = dut
-        self.rng = random.Random(seed)
-        self.clock = Clock(dut.clk_i, 10, unit="ns").start()
+        super().__init__(dut, seed)
         self.slave = WriteSlave(dut, self.rng)
         self.in_stall = 0.0
         self.release_b_after_w = False         # hold_b until the last W beat, then answer all
-        for s in ("cmd_valid_i", "cmd_addr_i", "cmd_len_i", "in_valid_i", "in_data_i"):
-            getattr(dut, s).value = 0
-
-    async def reset(self, cycles=3):
-        self.dut.rst_ni.value = 0
-        self.slave.reset()
-        self.dut.cmd_valid_i.value = 0
-        self.dut.in_valid_i.value = 0
-        await ClockCycles(self.dut.clk_i, cycles)
-        self.dut.rst_ni.value = 1
-        await RisingEdge(self.dut.clk_i)
+        self.idle_inputs()
 
     async def transfer(self, addr: int, length: int, max_cycles=None, stop_after=None) -> dict:
         d = self.dut
@@ -132,9 +116,7 @@ class Tb:
             assert cycles < max_cycles, f"transfer {addr:#x}+{length} hung"
             if stop_after is not None and cycles > stop_after:
                 return {"cycles": cycles}
-            d.cmd_valid_i.value = int(taken_at is None)
-            d.cmd_addr_i.value = addr if taken_at is None else self.rng.getrandbits(64)
-            d.cmd_len_i.value = length if taken_at is None else self.rng.getrandbits(32)
+            self.drive_cmd(addr, length, taken_at is not None)
             if not offered:                     # a beat once offered stays until taken
                 offered = taken_at is not None and sent < n_in and self.rng.random() >= self.in_stall
             d.in_valid_i.value = int(offered)
@@ -172,53 +154,40 @@ class Tb:
         return {"cycles": cycles, "err": to_int(d.err_o.value)}
 
 
-async def start(dut, seed=1) -> Tb:
-    tb = Tb(dut, seed)
-    await tb.reset()
-    return tb
-
-
 @cocotb.test()
 async def every_offset_and_short_length(dut):
     """Every start offset 0..15 with lengths 1..48 and a few around 4 KiB, no stalls."""
-    tb = await start(dut)
-    for off in range(16):
-        for length in list(range(1, 49)) + [255, 256, 257, 4095, 4096, 4097]:
-            await tb.transfer(0x1000 * (off + 1) + off - 16 * (length % 3), length)
+    tb = await Tb.start(dut)
+    for addr, length in every_offset_and_short_length_cases():
+        await tb.transfer(addr, length)
 
 
 @cocotb.test()
 async def random_transfers_with_stalls(dut):
     """300 random commands (addresses over the whole 64-bit space, lengths to 9 KiB) with
     random AW, W, B and input stalls (a slow W side fills the 4-entry burst-length FIFO)."""
-    tb = await start(dut, seed=2)
+    tb = await Tb.start(dut, seed=2)
     rng, s = tb.rng, tb.slave
     for _ in range(300):
         s.aw_stall, s.w_stall, s.b_stall, tb.in_stall = rng.choice(
             [(0, 0, 0, 0), (0.5, 0.3, 0.3, 0.3), (0, 0.9, 0.1, 0), (0.9, 0.1, 0.1, 0.1),
              (0.1, 0.5, 0.9, 0.2), (0.2, 0.2, 0.2, 0.9)])
-        length = rng.choice([rng.randrange(1, 64), rng.randrange(1, 1024), rng.randrange(1, 9 * 1024)])
-        await tb.transfer(rand_addr(rng, length), length, max_cycles=100_000)
+        await tb.random_transfer()
 
 
 @cocotb.test()
 async def zero_length_and_last_bytes_of_the_address_space(dut):
     """A zero-length command writes nothing; transfers ending at the last byte of the 64-bit
     space (2^64 - 1), from every offset."""
-    tb = await start(dut, seed=3)
-    for addr in (0, 5, TOP - 1, TOP - 16):
-        await tb.transfer(addr, 0)
-        assert tb.slave.bursts == 0
-    for off in range(16):
-        for length in (1, 16 - off, 17, 300):
-            await tb.transfer(TOP - length, length)
+    tb = await Tb.start(dut, seed=3)
+    await tb.zero_length_and_last_bytes_of_the_address_space()
 
 
 @cocotb.test()
 async def responses_held_back_over_300_bursts(dut):
     """The slave answers no B until every W beat of a 76 KiB transfer is out (304 bursts
     awaiting B): the engine keeps writing and is done only after the last B."""
-    tb = await start(dut, seed=4)
+    tb = await Tb.start(dut, seed=4)
     tb.release_b_after_w = True
     for addr in (0x4000_0000_0000_0000 + 0x10, 0x0000_7FFF_FFFF_0003):
         await tb.transfer(addr, 76 * 1024, max_cycles=200_000)
@@ -230,7 +199,7 @@ async def responses_held_back_over_300_bursts(dut):
 async def write_errors_every_bresp(dut):
     """BRESP OKAY/EXOKAY leave err_o low; SLVERR/DECERR on any one burst set it; the transfer
     still runs to its end; the next command clears it."""
-    tb = await start(dut, seed=5)
+    tb = await Tb.start(dut, seed=5)
     for resp in (0, 1, 2, 3):
         for length in (16, 700, 5000):
             addr = rand_addr(tb.rng, length)
@@ -243,19 +212,15 @@ async def write_errors_every_bresp(dut):
             tb.slave.resp_of = resp_of
             r = await tb.transfer(addr, length)
             assert r["err"] == (resp >= 2 and pick < len(seen)), (resp, r["err"])
-        tb.slave.resp_of = lambda a: 0
-        r = await tb.transfer(rand_addr(tb.rng, 40), 40)
-        assert r["err"] == 0
+        await tb.error_cleared_by_next_command()
 
 
 @cocotb.test()
 async def reset_during_a_4gib_transfer(dut):
     """Commands of 4 GiB - 1 (and the largest lengths at other offsets) run for a while, then
     a reset: the engine is idle with AW, W and B quiet, and serves the next command."""
-    tb = await start(dut, seed=6)
-    cases = [(0, 0xFFFF_FFFF), (0xF, 0xFFFF_FFF0), (0x8000_0000_0000_0007, 0xFFFF_FFFF),
-             (TOP - 0x1_0000_0000, 0xFFFF_FFFF), (0x0123_4567_89AB_CDE1, 0xFFFF_FFFE)]
-    for addr, length in cases:
+    tb = await Tb.start(dut, seed=6)
+    for addr, length in LARGEST_TRANSFERS:
         s = tb.slave
         s.aw_stall, s.w_stall, s.b_stall, tb.in_stall = 0.1, 0.1, 0.1, 0.1
         await tb.transfer(addr, length, stop_after=400)
