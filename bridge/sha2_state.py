@@ -4,7 +4,8 @@ A hardware HMAC engine continues from the inner and outer states H(K0 ^ ipad) an
 H(K0 ^ opad) after one block (RFC 2104), so a key never has to be re-hashed per request.
 hashlib and `cryptography` expose only finished digests, never the state after a block, so
 the FIPS 180-4 compression function lives here; tests/test_sha2_state.py checks it against
-hashlib for whole messages.
+hashlib for whole messages. Sha2Words is that compression and padding at either word size:
+tests/sha512_state.py builds the SHA-384/512 family on it.
 """
 from __future__ import annotations
 
@@ -27,39 +28,80 @@ _K = (
     0x19A4C116, 0x1E376C08, 0x2748774C, 0x34B0BCB5, 0x391C0CB3, 0x4ED8AA4A, 0x5B9CCA4F, 0x682E6FF3,
     0x748F82EE, 0x78A5636F, 0x84C87814, 0x8CC70208, 0x90BEFFFA, 0xA4506CEB, 0xBEF9A3F7, 0xC67178F2,
 )
-_M = 0xFFFFFFFF
 
 
-def _rotr(x: int, n: int) -> int:
-    return ((x >> n) | (x << (32 - n))) & _M
+class Sha2Words:
+    """The FIPS 180-4 compression and padding at one word size: 32-bit words for SHA-224/256
+    (6.2.2: 64 rounds, 64-byte blocks, a 64-bit length field), 64-bit words for the SHA-384/512
+    family (6.4.2: 80 rounds, 128-byte blocks, a 128-bit length field). The rotations are the
+    (rotr, rotr, rotr) of the Sigma functions and the (rotr, rotr, shr) of the sigma functions."""
+
+    def __init__(self, bits: int, k: tuple[int, ...], big_sigma0: tuple[int, int, int],
+                 big_sigma1: tuple[int, int, int], small_sigma0: tuple[int, int, int],
+                 small_sigma1: tuple[int, int, int]):
+        self.bits = bits
+        self.mask = (1 << bits) - 1
+        self.block = 16 * bits // 8
+        self.k = k
+        self.rotations = (big_sigma0, big_sigma1, small_sigma0, small_sigma1)
+        word = "I" if bits == 32 else "Q"
+        self._block_words = struct.Struct(f">16{word}")
+        self._state_words = struct.Struct(f">8{word}")
+
+    def compress(self, state: tuple[int, ...], block) -> tuple[int, ...]:
+        """One compression of a block into `state`."""
+        assert len(block) == self.block
+        n, m = self.bits, self.mask
+
+        def rotr(x: int, r: int) -> int:
+            return ((x >> r) | (x << (n - r))) & m
+        (a0, a1, a2), (e0, e1, e2), (p0, p1, p2), (q0, q1, q2) = self.rotations
+        k = self.k
+        w = list(self._block_words.unpack(block))
+        for t in range(16, len(k)):
+            s0 = rotr(w[t - 15], p0) ^ rotr(w[t - 15], p1) ^ (w[t - 15] >> p2)
+            s1 = rotr(w[t - 2], q0) ^ rotr(w[t - 2], q1) ^ (w[t - 2] >> q2)
+            w.append((w[t - 16] + s0 + w[t - 7] + s1) & m)
+        a, b, c, d, e, f, g, h = state
+        for t in range(len(k)):
+            t1 = (h + (rotr(e, e0) ^ rotr(e, e1) ^ rotr(e, e2)) + ((e & f) ^ (~e & g)) + k[t] + w[t]) & m
+            t2 = ((rotr(a, a0) ^ rotr(a, a1) ^ rotr(a, a2)) + ((a & b) ^ (a & c) ^ (b & c))) & m
+            a, b, c, d, e, f, g, h = (t1 + t2) & m, a, b, c, (d + t1) & m, e, f, g
+        return tuple((x + y) & m for x, y in zip(state, (a, b, c, d, e, f, g, h)))
+
+    def state_bytes(self, state: tuple[int, ...]) -> bytes:
+        return self._state_words.pack(*state)
+
+    def state_ints(self, state: bytes) -> tuple[int, ...]:
+        return self._state_words.unpack(state)
+
+    def pad(self, message: bytes, prefix_len: int = 0) -> bytes:
+        """FIPS 180-4 5.1.1/5.1.2 padding of `message` (0x80, zeros, the big-endian bit length in
+        two words), when `prefix_len` bytes were hashed before it (e.g. the ipad/opad block
+        already folded into an HMAC state)."""
+        length_bytes = 2 * self.bits // 8
+        n = prefix_len + len(message)
+        zeros = (self.block - 1 - length_bytes - n) % self.block
+        return message + b"\x80" + b"\0" * zeros + (8 * n).to_bytes(length_bytes, "big")
+
+
+SHA256_WORDS = Sha2Words(32, _K, big_sigma0=(2, 13, 22), big_sigma1=(6, 11, 25),
+                         small_sigma0=(7, 18, 3), small_sigma1=(17, 19, 10))
 
 
 def compress(state: tuple[int, ...], block: bytes) -> tuple[int, ...]:
     """One SHA-256 compression (FIPS 180-4 6.2.2) of a 64-byte block into `state`."""
-    assert len(block) == BLOCK
-    w = list(struct.unpack(">16I", block))
-    for t in range(16, 64):
-        s0 = _rotr(w[t - 15], 7) ^ _rotr(w[t - 15], 18) ^ (w[t - 15] >> 3)
-        s1 = _rotr(w[t - 2], 17) ^ _rotr(w[t - 2], 19) ^ (w[t - 2] >> 10)
-        w.append((w[t - 16] + s0 + w[t - 7] + s1) & _M)
-    a, b, c, d, e, f, g, h = state
-    for t in range(64):
-        t1 = (h + (_rotr(e, 6) ^ _rotr(e, 11) ^ _rotr(e, 25)) + ((e & f) ^ (~e & g)) + _K[t] + w[t]) & _M
-        t2 = ((_rotr(a, 2) ^ _rotr(a, 13) ^ _rotr(a, 22)) + ((a & b) ^ (a & c) ^ (b & c))) & _M
-        a, b, c, d, e, f, g, h = (t1 + t2) & _M, a, b, c, (d + t1) & _M, e, f, g
-    return tuple((x + y) & _M for x, y in zip(state, (a, b, c, d, e, f, g, h)))
+    return SHA256_WORDS.compress(state, block)
 
 
 def state_bytes(state: tuple[int, ...]) -> bytes:
-    return struct.pack(">8I", *state)
+    return SHA256_WORDS.state_bytes(state)
 
 
 def pad(message: bytes, prefix_len: int = 0) -> bytes:
     """FIPS 180-4 5.1.1 padding of `message`, when `prefix_len` bytes were hashed before it
     (e.g. the 64-byte ipad/opad block already folded into an HMAC state)."""
-    bits = 8 * (prefix_len + len(message))
-    zeros = (55 - (prefix_len + len(message))) % BLOCK
-    return message + b"\x80" + b"\0" * zeros + struct.pack(">Q", bits)
+    return SHA256_WORDS.pad(message, prefix_len)
 
 
 def _digest_into(data, bits: int, out) -> None:

@@ -2,14 +2,15 @@
 rtl/sha/sha512_engine.sv: the engine continues from a supplied state and returns the raw state
 after any block, which hashlib and `cryptography` never expose.
 
-The SHA-512 family's counterpart of bridge/sha2_state.py (FIPS 180-4 6.4: 64-bit words,
-80 rounds, 128-byte blocks, a 128-bit length field). It lives in tests/ until the datapaths
-serve SHA-384/512 (then it belongs next to bridge/sha2_state.py). tests/test_sha512_state.py
-checks it against hashlib. Names: "sha512", "sha384", "sha512_224", "sha512_256" (hashlib's).
+The SHA-512 family's constants and IVs on bridge/sha2_state.py's compression and padding
+at 64-bit words (FIPS 180-4 6.4: 80 rounds, 128-byte blocks, a 128-bit length field). It lives
+in tests/ until the datapaths serve SHA-384/512 (then it belongs next to bridge/sha2_state.py).
+tests/test_sha512_state.py checks it against hashlib. Names: "sha512", "sha384",
+"sha512_224", "sha512_256" (hashlib's).
 """
 from __future__ import annotations
 
-import struct
+from bridge.sha2_state import Sha2Words
 
 BLOCK = 128
 M64 = (1 << 64) - 1
@@ -46,41 +47,12 @@ def _iroot(x: int, k: int) -> int:
 K = tuple(_iroot(p << 192, 3) & M64 for p in _primes(80))
 _SQ = [_iroot(p << 128, 2) & M64 for p in _primes(16)]
 
-
-def _rotr(x: int, n: int) -> int:
-    return ((x >> n) | (x << (64 - n))) & M64
-
-
-def compress(state: tuple[int, ...], block) -> tuple[int, ...]:
-    """One SHA-512 compression (FIPS 180-4 6.4.2) of a 128-byte block into `state`."""
-    assert len(block) == BLOCK
-    w = list(struct.unpack(">16Q", block))
-    for t in range(16, 80):
-        s0 = _rotr(w[t - 15], 1) ^ _rotr(w[t - 15], 8) ^ (w[t - 15] >> 7)
-        s1 = _rotr(w[t - 2], 19) ^ _rotr(w[t - 2], 61) ^ (w[t - 2] >> 6)
-        w.append((w[t - 16] + s0 + w[t - 7] + s1) & M64)
-    a, b, c, d, e, f, g, h = state
-    for t in range(80):
-        t1 = (h + (_rotr(e, 14) ^ _rotr(e, 18) ^ _rotr(e, 41)) + ((e & f) ^ (~e & g)) + K[t] + w[t]) & M64
-        t2 = ((_rotr(a, 28) ^ _rotr(a, 34) ^ _rotr(a, 39)) + ((a & b) ^ (a & c) ^ (b & c))) & M64
-        a, b, c, d, e, f, g, h = (t1 + t2) & M64, a, b, c, (d + t1) & M64, e, f, g
-    return tuple((x + y) & M64 for x, y in zip(state, (a, b, c, d, e, f, g, h)))
-
-
-def state_bytes(state: tuple[int, ...]) -> bytes:
-    return struct.pack(">8Q", *state)
-
-
-def state_ints(state: bytes) -> tuple[int, ...]:
-    return struct.unpack(">8Q", state)
-
-
-def pad(message: bytes, prefix_len: int = 0) -> bytes:
-    """FIPS 180-4 5.1.2 padding of `message` (0x80, zeros, 128-bit big-endian bit length), when
-    `prefix_len` bytes were hashed before it (128 for an HMAC ipad/opad state)."""
-    bits = 8 * (prefix_len + len(message))
-    zeros = (111 - (prefix_len + len(message))) % BLOCK
-    return message + b"\x80" + b"\0" * zeros + bits.to_bytes(16, "big")
+SHA512_WORDS = Sha2Words(64, K, big_sigma0=(28, 34, 39), big_sigma1=(14, 18, 41),
+                         small_sigma0=(1, 8, 7), small_sigma1=(19, 61, 6))
+# one SHA-512 compression of a 128-byte block (FIPS 180-4 6.4.2); 5.1.2 padding (128 bytes
+# prefix_len for an HMAC ipad/opad state)
+compress, pad = SHA512_WORDS.compress, SHA512_WORDS.pad
+state_bytes, state_ints = SHA512_WORDS.state_bytes, SHA512_WORDS.state_ints
 
 
 def _hash_from(state: tuple[int, ...], padded: bytes) -> tuple[int, ...]:
