@@ -13,6 +13,9 @@ import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "firmware"))
+from gen_csr import csr_map, write_or_check  # noqa: E402
+
 SPEC = ROOT / "firmware" / "abi.toml"
 OUTPUTS = {
     "sv": ROOT / "rtl" / "top" / "vcrypto_abi.sv",
@@ -45,8 +48,6 @@ def load() -> dict:
     source rtl/top/vcrypto_csr.rdl (firmware/gen_csr.py): registers are not described here."""
     with SPEC.open("rb") as f:
         a = tomllib.load(f)
-    sys.path.insert(0, str(ROOT / "firmware"))
-    from gen_csr import csr_map
     m = csr_map()
     if m["num_queues"] != a["device"]["num_queues"]:
         raise SystemExit(f"vcrypto_csr.rdl has {m['num_queues']} queues, abi.toml num_queues = {a['device']['num_queues']}")
@@ -252,19 +253,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--check", action="store_true", help="fail if a generated file is stale")
     args = ap.parse_args()
-    stale = []
-    for path, text in render().items():
-        if args.check:
-            if not path.exists() or path.read_text() != text:
-                stale.append(str(path.relative_to(ROOT)))
-        else:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text)
-            print(f"wrote {path.relative_to(ROOT)}")
-    if stale:
-        print("stale generated files (run `make abi`): " + ", ".join(stale), file=sys.stderr)
-        return 1
-    return 0
+    return write_or_check(render(), args.check)
 
 
 if __name__ == "__main__":

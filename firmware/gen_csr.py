@@ -239,6 +239,24 @@ def csr_map() -> dict:
             "queue_regs": qregs, "num_queues": len(queues)}
 
 
+def write_or_check(outputs: dict[Path, str], check: bool) -> int:
+    """Write the generated files; with `check`, write nothing and return 1 (naming the files on
+    stderr) if any file differs from what would be written. Shared with firmware/gen_abi.py."""
+    stale = []
+    for path, text in outputs.items():
+        if check:
+            if not path.exists() or path.read_text() != text:
+                stale.append(str(path.relative_to(ROOT)))
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+            print(f"wrote {path.relative_to(ROOT)}")
+    if stale:
+        print("stale generated files (run `make abi`): " + ", ".join(stale), file=sys.stderr)
+        return 1
+    return 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--check", action="store_true", help="fail if a generated file is stale")
@@ -248,18 +266,7 @@ def main() -> int:
     args = ap.parse_args()
     retime = RETIME if args.retime is None else tuple(
         "--" + o.strip() for o in args.retime.split(",") if o.strip() and o.strip() != "none")
-    stale = []
-    for path, text in render(retime).items():
-        if args.check:
-            if not path.exists() or path.read_text() != text:
-                stale.append(str(path.relative_to(ROOT)))
-        else:
-            path.write_text(text)
-            print(f"wrote {path.relative_to(ROOT)}")
-    if stale:
-        print("stale generated files (run `make abi`): " + ", ".join(stale), file=sys.stderr)
-        return 1
-    return 0
+    return write_or_check(render(retime), args.check)
 
 
 if __name__ == "__main__":
