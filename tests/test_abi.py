@@ -3,6 +3,7 @@ import subprocess
 import sys
 
 import bridge.abi as abi
+from c_values import c_values
 from sim.cocotb_run import ROOT
 
 
@@ -15,13 +16,7 @@ def test_generated_files_are_fresh():
 def test_c_header_matches_python(tmp_path):
     names = ["CSR_INT_STATUS", "QCSR_CQ_TAIL", "SQE_COOKIE_OFF", "CQE_PHASE_OFF", "CTX_OUTER_STATE_OFF",
              "STATUS_NOTSUPP", "OPCODE_CHAIN", "CSR_QUEUE_STRIDE"]
-    src = tmp_path / "t.c"
-    src.write_text('#include <stdio.h>\n#include "vcrypto_abi.h"\nint main(void){\n'
-                   + "".join(f'printf("%u\\n", (unsigned)(VCRYPTO_{n}));\n' for n in names) + "return 0;}\n")
-    exe = tmp_path / "t"
-    subprocess.run(["gcc", "-Wall", "-Werror", "-I", str(ROOT / "firmware" / "include"), str(src), "-o", str(exe)],
-                   check=True)
-    got = [int(x) for x in subprocess.run([str(exe)], capture_output=True, text=True, check=True).stdout.split()]
+    got = c_values(tmp_path, ['"vcrypto_abi.h"'], [f"VCRYPTO_{n}" for n in names])
     want = []
     for n in names:
         if n.endswith("_OFF"):

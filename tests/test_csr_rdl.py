@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 import bridge.abi as abi
+from c_values import c_values
 from rtl.filelists import ROOT, rtl_sources
 
 
@@ -33,13 +34,7 @@ def test_c_header_matches_python(tmp_path):
               for q in range(abi.DEV_NUM_QUEUES) for r in qregs]
     exprs += ["VCRYPTO_CSR_REGS__STATUS__KEYS_HELD_bp", "VCRYPTO_CSR_REGS__STATUS__RING_FAULT_bp",
               "VCRYPTO_CSR_REGS__INT_STATUS__Q3_bp"]
-    src = tmp_path / "t.c"
-    src.write_text('#include <stdio.h>\n#include <stddef.h>\n#include "vcrypto_csr.h"\nint main(void){\n'
-                   + "".join(f'printf("%u\\n", (unsigned)({e}));\n' for e in exprs) + "return 0;}\n")
-    exe = tmp_path / "t"
-    subprocess.run(["gcc", "-Wall", "-Werror", "-I", str(ROOT / "firmware" / "include"), str(src), "-o", str(exe)],
-                   check=True)
-    got = [int(x) for x in subprocess.run([str(exe)], capture_output=True, text=True, check=True).stdout.split()]
+    got = c_values(tmp_path, ["<stddef.h>", '"vcrypto_csr.h"'], exprs)
     want = [getattr(abi, f"CSR_{r}") for r in regs]
     want += [abi.qcsr(q, getattr(abi, f"QCSR_{r}")) for q in range(abi.DEV_NUM_QUEUES) for r in qregs]
     want += [abi.CSR_FIELDS["STATUS"]["KEYS_HELD"][0], abi.CSR_FIELDS["STATUS"]["RING_FAULT"][0],
