@@ -32,7 +32,7 @@ from bridge import abi
 from bridge import vhost_user as vu
 from bridge import virtio_crypto as vc
 from bridge.device import VirtioCryptoDevice
-from bridge.driver import Pending, VirtioCryptoDriver
+from bridge.driver import VirtioCryptoDriver
 from sim.accel_process import rtl_datapath
 from bridge.sha2_state import BLOCK, IV, compress, state_bytes
 from bridge.sha2_state import pad as sha2_pad
@@ -371,16 +371,7 @@ def fe_request(fe, dq, sid: int, iv: bytes, data: bytes, digest_len: int = 0):
     else:
         fixed = vc.CIPHER_DATA.pack(16, n, n, 0).ljust(40, b"\0") + struct.pack("<II", vc.SYM_OP_CIPHER, 0)
     hdr = vc.OP_HDR.pack(vc.CIPHER_ENCRYPT, 0, sid, 0, 0) + fixed.ljust(48, b"\0")
-    t = Pending(0, -1, [], [], dst_len=n + digest_len)
-    segs = []
-    for part, w in ((hdr, False), (iv, False), (data, False), (bytes(n + digest_len), True), (b"\xff", True)):
-        a = fe.heap.alloc(len(part))
-        fe.mem.write(a, part)
-        segs.append((a, len(part), w))
-        if w:
-            t.writable.append((a, len(part)))
-    t.head = dq.add(segs, t, indirect=True)
-    return t
+    return fe.request(dq, hdr, iv, data, n + digest_len)
 
 
 def cbc(key: bytes, iv: bytes, data: bytes) -> bytes:

@@ -445,14 +445,22 @@ def check(fe: FrontEnd, dq, key: bytes, ts: list) -> None:
         assert t.status == vc.OK and t.dst == ref(key, bytes([v]) * 16, bytes([v]) * 64)
 
 
+def next_front_end_is_served(path: str, tag: int) -> None:
+    """A new front end connects, opens a session and gets two requests served."""
+    fe = FrontEnd(path, timeout=10)
+    dq = fe.start()
+    sid = fe.create_session(vc.CIPHER_AES_CBC, bytes(16), vc.OP_ENCRYPT)
+    check(fe, dq, bytes(16), submit(fe, dq, sid, bytes(16), 2, tag))
+    fe.close()
+
+
 def test_regression_vhost_user_second_mem_table_switches_the_running_ring(backend_on):
     """After a second SET_MEM_TABLE the running queue kept reading and writing the old table
     (here: a different memfd with the guest memory copied): new requests were never seen, or
     were parsed through one table and answered through the other. Now the device and the
     running queue switch together; results and used entries land in the new memory only."""
     b = backend_on()
-    fe = FrontEnd(b.path)
-    fe.sock.settimeout(10)
+    fe = FrontEnd(b.path, timeout=10)
     dq = fe.start()
     key = bytes(range(16))
     sid = fe.create_session(vc.CIPHER_AES_CBC, key, vc.OP_ENCRYPT)
@@ -481,8 +489,7 @@ def test_regression_vhost_user_mem_table_with_requests_in_flight_drains_then_swi
     switch; the old map is unmapped (it stayed mapped, one more per SET_MEM_TABLE)."""
     dp = HeldDatapath()
     b = backend_on(dp)
-    fe = FrontEnd(b.path)
-    fe.sock.settimeout(10)
+    fe = FrontEnd(b.path, timeout=10)
     dq = fe.start()
     key = bytes(range(32))
     sid = fe.create_session(vc.CIPHER_AES_CBC, key, vc.OP_ENCRYPT)
@@ -511,8 +518,7 @@ def test_regression_vhost_user_mem_table_without_the_running_ring_is_a_protocol_
     the old maps. Now a ProtocolError (libvhost-user: vu_panic), the connection closes, and the
     next front end is served."""
     b = backend_on()
-    fe = FrontEnd(b.path)
-    fe.sock.settimeout(10)
+    fe = FrontEnd(b.path, timeout=10)
     fe.start()
     memfd2 = os.memfd_create("elsewhere")
     os.ftruncate(memfd2, MEM)
@@ -520,12 +526,7 @@ def test_regression_vhost_user_mem_table_without_the_running_ring_is_a_protocol_
     os.close(memfd2)
     assert fe.sock.recv(16) == b""
     fe.close()
-    fe2 = FrontEnd(b.path)
-    fe2.sock.settimeout(10)
-    dq = fe2.start()
-    sid = fe2.create_session(vc.CIPHER_AES_CBC, bytes(16), vc.OP_ENCRYPT)
-    check(fe2, dq, bytes(16), submit(fe2, dq, sid, bytes(16), 2, 7))
-    fe2.close()
+    next_front_end_is_served(b.path, 7)
     assert b.connections == 2
 
 
@@ -547,12 +548,7 @@ def test_regression_vhost_user_front_end_that_never_reads_replies_is_dropped(bac
     th = threading.Thread(target=push, daemon=True)
     th.start()
     th.join(15)
-    fe = FrontEnd(b.path)
-    fe.sock.settimeout(10)
-    dq = fe.start()
-    sid = fe.create_session(vc.CIPHER_AES_CBC, bytes(16), vc.OP_ENCRYPT)
-    check(fe, dq, bytes(16), submit(fe, dq, sid, bytes(16), 2, 1))
-    fe.close()
+    next_front_end_is_served(b.path, 1)
     flood.close()
     assert b.connections == 2
 
@@ -562,8 +558,7 @@ def test_vhost_user_loop_polls_while_the_device_is_busy_without_a_kick(backend_o
     device is busy, with no kick fd readable, and deliver them."""
     dp = HeldDatapath()
     b = backend_on(dp)
-    fe = FrontEnd(b.path)
-    fe.sock.settimeout(10)
+    fe = FrontEnd(b.path, timeout=10)
     dq = fe.start()
     sid = fe.create_session(vc.CIPHER_AES_CBC, bytes(16), vc.OP_ENCRYPT)
     ts = submit(fe, dq, sid, bytes(16), 3, 9)
@@ -583,8 +578,7 @@ def test_vhost_user_loop_resumes_chains_a_spent_kick_budget_left(backend_on):
     if limits_cls is None:
         pytest.skip("this device has no kick budget")
     b = backend_on(limits=limits_cls(kick_chains=4))
-    fe = FrontEnd(b.path)
-    fe.sock.settimeout(10)
+    fe = FrontEnd(b.path, timeout=10)
     dq = fe.start()
     sid = fe.create_session(vc.CIPHER_AES_CBC, bytes(16), vc.OP_ENCRYPT)
     check(fe, dq, bytes(16), submit(fe, dq, sid, bytes(16), 40, 0))

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import cocotb
 from cocotb.clock import Clock
-from cocotb.triggers import ClockCycles, RisingEdge
+from cocotb.triggers import ClockCycles, RisingEdge, with_timeout
 from cocotb.utils import get_sim_time
 from cocotbext.axi import AxiBus, AxiLiteBus, AxiLiteMaster, AxiRam
 
@@ -591,9 +591,12 @@ async def _one(host: Host, req: Req) -> int:
     """Cycles from the doorbell write to the completion interrupt, for one request."""
     host.place([req])
     q = req.q
+    # an interrupt still pending from earlier requests would hide this one's rising edge
+    await host.csr_w(abi.CSR_INT_STATUS, 0xF)
+    assert not host.dut.irq_o.value, "interrupt pending before the request"
     await host.csr_w(abi.qcsr(q, abi.QCSR_SQ_TAIL), host.queues[q].tail)
     t0 = get_sim_time("ns")
-    await RisingEdge(host.dut.irq_o)
+    await with_timeout(RisingEdge(host.dut.irq_o), 1_000_000 * CLK_NS, "ns")
     t1 = get_sim_time("ns")
     await host.reap()
     await host.csr_w(abi.CSR_INT_STATUS, 0xF)
