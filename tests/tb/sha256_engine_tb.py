@@ -57,23 +57,10 @@ async def _cavp(dut, bits: int, kind: str, every: int) -> None:
 
 
 @cocotb.test()
-async def cavp_sha256_short(dut):
-    await _cavp(dut, 256, "Short", subsample(2))
-
-
-@cocotb.test()
-async def cavp_sha256_long(dut):
-    await _cavp(dut, 256, "Long", subsample(4))
-
-
-@cocotb.test()
-async def cavp_sha224_short(dut):
-    await _cavp(dut, 224, "Short", subsample(2))
-
-
-@cocotb.test()
-async def cavp_sha224_long(dut):
-    await _cavp(dut, 224, "Long", subsample(4))
+@cocotb.parametrize(bits=[256, 224], kind=["Short", "Long"])
+async def cavp(dut, bits: int, kind: str):
+    """CAVP ShortMsg (every 2nd record on Icarus) and LongMsg (every 4th) of SHA-256 and SHA-224."""
+    await _cavp(dut, bits, kind, subsample(2 if kind == "Short" else 4))
 
 
 async def _random_diff(dut, seed: int, count: int, stall_in: float, stall_out: float) -> None:

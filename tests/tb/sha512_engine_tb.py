@@ -65,23 +65,10 @@ async def _cavp(dut, name: str, kind: str, every: int) -> None:
 
 
 @cocotb.test()
-async def cavp_sha512_short(dut):
-    await _cavp(dut, "sha512", "Short", subsample(2))
-
-
-@cocotb.test()
-async def cavp_sha512_long(dut):
-    await _cavp(dut, "sha512", "Long", subsample(4))
-
-
-@cocotb.test()
-async def cavp_sha384_short(dut):
-    await _cavp(dut, "sha384", "Short", subsample(2))
-
-
-@cocotb.test()
-async def cavp_sha384_long(dut):
-    await _cavp(dut, "sha384", "Long", subsample(4))
+@cocotb.parametrize(name=["sha512", "sha384"], kind=["Short", "Long"])
+async def cavp(dut, name: str, kind: str):
+    """CAVP ShortMsg (every 2nd record on Icarus) and LongMsg (every 4th) of SHA-512 and SHA-384."""
+    await _cavp(dut, name, kind, subsample(2 if kind == "Short" else 4))
 
 
 @cocotb.test()
