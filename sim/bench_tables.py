@@ -101,6 +101,30 @@ def accel_table(d: dict) -> str:
         + source("accel.json", "make bench-accel")
 
 
+def lanes_table(d: dict) -> str:
+    """Issue #13's lanes records: clocks per request at steady state per LANES (and the ratio
+    to one lane), single-request latency, and the co-simulation's wall-clock requests/s."""
+    recs = {r["lanes"]: r for r in d.get("lanes") or []}
+    if 1 not in recs:
+        raise Missing("key 'lanes' (with a LANES 1 record)")
+    cosim = {r["lanes"]: r for r in d.get("lanes_cosim") or []}
+    kinds = (("aes128_cbc", "AES-128-CBC"), ("hmac_sha256", "HMAC-SHA-256"), ("mixed", "mix"))
+    rows = []
+    for lanes in sorted(recs):
+        r, c = recs[lanes], cosim.get(lanes, {})
+        cells = [str(lanes)]
+        for k, _ in kinds:
+            v, one = r.get(f"{k}_4k_clocks_per_request"), recs[1].get(f"{k}_4k_clocks_per_request")
+            cells.append(f"{n(v)} ({v / one:.3f}×)" if v and one else n(v))
+        cells += [n(r.get("single_request_latency_clocks")),
+                  n(c.get("aes128_cbc_4k_requests_per_s_one_at_a_time"), 1),
+                  n(c.get("aes128_cbc_4k_requests_per_s_32_in_flight"), 1)]
+        rows.append(cells)
+    return table(["LANES"] + [f"{label}, clocks/request" for _, label in kinds]
+                 + ["one request alone, clocks", "co-simulation req/s, one at a time", "req/s, 32 in flight"],
+                 rows) + source("accel.json", "make bench-accel")
+
+
 BUILDS = (("main_0bce809", "main at 0bce809"), ("main_build_of_this_rtl", "main's build of today's RTL"),
           ("this_on_0bce809_rtl", "this build of 0bce809's RTL"), ("this", "this build of today's RTL"))
 WORKLOADS = (("aes128_cbc_4k", "AES-128-CBC"), ("hmac_sha256_4k", "HMAC-SHA-256"))
@@ -255,6 +279,7 @@ TABLES: dict[str, tuple[str, Callable]] = {
     "rtl": ("rtl.json", rtl_table),
     "accel": ("accel.json", accel_table),
     "accel-sim-speed": ("accel.json", accel_sim_speed_table),
+    "lanes": ("accel.json", lanes_table),
     "device": ("device.json", device_table),
     "synth": ("synth.json", synth_table),
     "qemu": ("qemu.json", qemu_table),

@@ -107,6 +107,14 @@ def test_check(tmp_path):
     assert bt.main(["--check", "--bench-dir", str(tmp_path / "none"), str(readme)]) == 0
 
 
+LANES = {"lanes": [{"lanes": 1, "aes128_cbc_4k_clocks_per_request": 2000, "hmac_sha256_4k_clocks_per_request": 4000,
+                    "mixed_4k_clocks_per_request": 3000, "single_request_latency_clocks": 2900},
+                   {"lanes": 4, "aes128_cbc_4k_clocks_per_request": 500, "hmac_sha256_4k_clocks_per_request": 1100,
+                    "mixed_4k_clocks_per_request": 900, "single_request_latency_clocks": 2905}],
+         "lanes_cosim": [{"lanes": 1, "aes128_cbc_4k_requests_per_s_one_at_a_time": 300.0,
+                          "aes128_cbc_4k_requests_per_s_32_in_flight": 350.0}]}
+
+
 @pytest.mark.parametrize("name, data, expect", [
     ("device", DEVICE, ["| rtl | AES-128-CBC enc | 361 req/s | 361 req/s (1.48 MB/s), 2,853 clocks/request |",
                         "`rtl_efficiency` at 4 KiB AES-128-CBC: **0.99**", "4 queues × 8 requests in flight"]),
@@ -116,6 +124,8 @@ def test_check(tmp_path):
     ("qemu", QEMU, ["| (b) vcrypto, soft datapath, vhost-user | 10 MB/s | 10 MB/s | 10 MB/s | 10 MB/s |",
                     "b/a at 4 KiB: 0.56 with one stream, 0.89 with 4", "b/a' = 0.76", "5,600 simulated clocks"]),
     ("accel-sim-speed", ACCEL, ["| AES-128-CBC | 1.23 M / 2.50 M | 1.23 M / 2.50 M |", "3.03 (CPU 3.36)"]),
+    ("lanes", LANES, ["| 1 | 2,000 (1.000×) | 4,000 (1.000×) | 3,000 (1.000×) | 2,900 | 300.0 | 350.0 |",
+                      "| 4 | 500 (0.250×) | 1,100 (0.275×) | 900 (0.300×) | 2,905 | – | – |"]),
 ])
 def test_each_table(tmp_path, name, data, expect):
     body = bt.render(name, bench_dir(tmp_path, **{bt.TABLES[name][0][:-5]: data}))
