@@ -286,16 +286,23 @@ TABLES: dict[str, tuple[str, Callable]] = {
 }
 
 
-def render(name: str, bench_dir: Path) -> str:
-    """The block's new body, or Missing."""
-    fname, make = TABLES[name]
+def load(fname: str, bench_dir: Path):
+    """The parsed contents of bench_dir/fname, or Missing (no file, or not JSON). Also used by
+    sim/bench_plots.py."""
     path = bench_dir / fname
     if not path.exists():
         raise Missing(f"{path} missing")
     try:
-        data = json.loads(path.read_text())
+        return json.loads(path.read_text())
     except ValueError as e:
         raise Missing(f"{path}: not JSON ({e})") from None
+
+
+def render(name: str, bench_dir: Path) -> str:
+    """The block's new body, or Missing."""
+    fname, make = TABLES[name]
+    path = bench_dir / fname
+    data = load(fname, bench_dir)
     try:
         return make(data)
     except (KeyError, TypeError, IndexError) as e:
