@@ -53,8 +53,9 @@ bench-device: setup ## the whole device on both datapaths: req/s, MB/s, rtl_effi
 bench-qemu: setup ## AF_ALG cbc(aes) in the guest: QEMU builtin vs vcrypto soft vs vcrypto rtl -> build/bench/qemu.json
 	$(PY) sim/bench_qemu.py
 
-bench: bench-rtl bench-accel bench-device bench-qemu ## all benchmarks, then the measured tables of README.md and sim/README.md from build/bench/*.json
+bench: bench-rtl bench-accel bench-device bench-qemu ## all benchmarks, then the measured tables of README.md and sim/README.md and the PNG plots of docs/plots/ from build/bench/*.json
 	$(PY) sim/bench_tables.py
+	$(PY) sim/bench_plots.py
 
 run: setup ## the showcase: a Linux guest in QEMU whose virtio-crypto requests are served by the RTL
 	$(VENV)/bin/vcrypto guest --datapath rtl
