@@ -1,7 +1,8 @@
 """sim/bench_plots.py: from fake build/bench/*.json in a tmp dir it writes valid PNGs, a plot whose
 file is missing is skipped with a reason (a PNG drawn before stays), and partial or odd JSON
-never crashes it. matplotlib Agg, no simulator; a few seconds."""
+never crashes it; README.md shows the committed PNGs. matplotlib Agg, no simulator; a few seconds."""
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -103,3 +104,12 @@ def test_partial_lanes_and_synth_still_drawn(tmp_path, capsys):
     out, log = run(tmp_path, capsys, accel={"lanes": lanes}, synth=synth)
     assert_png(out / "lanes.png")
     assert_png(out / "synth.png")
+
+
+def test_readme_shows_the_plots_that_exist():
+    """README.md's image links into docs/plots/ name PNGs that are there, and every PNG there is shown."""
+    root = Path(__file__).resolve().parents[1]
+    linked = set(re.findall(r"!\[[^\]]*\]\((docs/plots/[\w.-]+\.png)\)", (root / "README.md").read_text()))
+    present = {str(p.relative_to(root)) for p in (root / "docs" / "plots").glob("*.png")}
+    assert linked - present == set(), f"README.md shows missing plots {sorted(linked - present)}"
+    assert present - linked == set(), f"README.md does not show {sorted(present - linked)}"
