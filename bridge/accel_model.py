@@ -19,9 +19,9 @@ from bridge.session import Session
 
 KIND_OF_OPCODE = {abi.OPCODE_CIPHER: OpKind.CIPHER, abi.OPCODE_CHAIN: OpKind.CHAIN, abi.OPCODE_HASH: OpKind.HASH,
                   abi.OPCODE_MAC: OpKind.MAC}
-_VIRTIO_CIPHER = {alg.abi: v for v, alg in CIPHERS.items()}
-_VIRTIO_HASH = {alg.abi: v for v, alg in HASHES.items()}
-_VIRTIO_MAC = {alg.abi: v for v, alg in MACS.items()}
+_VIRTIO_CIPHER = {alg.abi: v for v, alg in CIPHERS.items() if alg.abi is not None}
+_VIRTIO_HASH = {alg.abi: v for v, alg in HASHES.items() if alg.abi is not None}
+_VIRTIO_MAC = {alg.abi: v for v, alg in MACS.items() if alg.abi is not None}
 _VIRTIO_ORDER = {abi.CHAIN_ORDER_HASH_THEN_CIPHER: vc.ALG_CHAIN_HASH_THEN_CIPHER,
                  abi.CHAIN_ORDER_CIPHER_THEN_HASH: vc.ALG_CHAIN_CIPHER_THEN_HASH}
 

@@ -18,7 +18,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from bridge import virtio_crypto as vc
-from bridge.algorithms import CIPHERS, GCM_IV_LEN, HASHES, MACS, OpKind
+from bridge.algorithms import CIPHERS, GCM_IV_LEN, HASHES, MACS, OpKind, max_key_len
 from bridge.session import Session, check_session
 
 
@@ -98,7 +98,7 @@ def check_request(s: Session, op: CryptoOp) -> int:
         elif len(op.iv) != alg.iv_len:
             return vc.ERR
         start, n = (op.cipher_start, op.len_to_cipher) if op.kind == OpKind.CHAIN else (0, len(op.src))
-        if start + n > len(op.src) or (alg.whole_blocks and n % 16):
+        if start + n > len(op.src) or (alg.whole_blocks and n % 16) or n < alg.min_len:
             return vc.ERR
         if op.kind == OpKind.CHAIN and op.hash_start + op.len_to_hash > len(op.src):
             return vc.ERR
@@ -162,12 +162,14 @@ class SoftDatapath:
     name = "soft"
 
     def __init__(self):
+        cipher = {vc.CIPHER_AES_ECB, vc.CIPHER_AES_CBC, vc.CIPHER_AES_CTR, vc.CIPHER_AES_XTS}
         self.capabilities = Capabilities(
-            cipher={vc.CIPHER_AES_ECB, vc.CIPHER_AES_CBC, vc.CIPHER_AES_CTR},
-            hash={vc.HASH_SHA_224, vc.HASH_SHA_256},
-            mac={vc.MAC_HMAC_SHA_224, vc.MAC_HMAC_SHA_256},
+            cipher=cipher,
+            hash={vc.HASH_SHA_224, vc.HASH_SHA_256, vc.HASH_SHA_384, vc.HASH_SHA_512},
+            mac={vc.MAC_HMAC_SHA_224, vc.MAC_HMAC_SHA_256, vc.MAC_HMAC_SHA_384, vc.MAC_HMAC_SHA_512},
             aead={vc.AEAD_GCM},
-            chain_hash_modes={vc.SYM_HASH_MODE_PLAIN, vc.SYM_HASH_MODE_AUTH})
+            chain_hash_modes={vc.SYM_HASH_MODE_PLAIN, vc.SYM_HASH_MODE_AUTH},
+            max_cipher_key_len=max_key_len(cipher))         # 64: XTS-AES-256 is K1 || K2
         self.sessions: set[Session] = set()
         self.done: deque[tuple[Done, OpResult]] = deque()
 

@@ -194,6 +194,19 @@ class VirtioCryptoDriver:
                  "akcipher_algo", "max_size")
         return dict(zip(names, vc.CONFIG.unpack(self.dev.config())))
 
+    def supports(self, service: int, algo: int) -> bool:
+        """Whether the device offers `algo` of `service`, from the config masks alone, as Linux's
+        virtcrypto_algo_is_supported decides: the service bit and the algorithm's bit (MAC
+        algorithms 32..63 in mac_algo_h, ciphers 32..63 in cipher_algo_h)."""
+        c = self.config()
+        if not c["crypto_services"] >> service & 1 or algo < 0:
+            return False
+        lo, hi = {vc.SERVICE_CIPHER: ("cipher_algo_l", "cipher_algo_h"), vc.SERVICE_HASH: ("hash_algo", None),
+                  vc.SERVICE_MAC: ("mac_algo_l", "mac_algo_h"), vc.SERVICE_AEAD: ("aead_algo", None)}[service]
+        if algo < 32:
+            return bool(c[lo] >> algo & 1)
+        return hi is not None and algo < 64 and bool(c[hi] >> (algo - 32) & 1)
+
     @property
     def controlq(self) -> int:
         return self.num_dataqueues

@@ -8,11 +8,12 @@ accelerator's shared memory: `context`). Keys are bytearrays, read straight from
 them, and zeroed by `wipe()` when the session ends."""
 from __future__ import annotations
 
+import hmac
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable
 
 from bridge import virtio_crypto as vc
-from bridge.algorithms import AES_KEY_LENGTHS, GCM_TAG_LENGTHS, HASHES, MACS, OpKind
+from bridge.algorithms import AES_KEY_LENGTHS, CIPHERS, GCM_TAG_LENGTHS, HASHES, MACS, OpKind
 
 if TYPE_CHECKING:
     from bridge.datapath import Capabilities
@@ -64,12 +65,16 @@ def symmetric_session(caps: Capabilities, op_type: int, cipher_algo: int, key_le
     """A CIPHER-service session (plain cipher, or algorithm chaining) from its decoded fields:
     (OK, session), or the create status and None. Lengths are checked against the device's
     limits before a key byte is read (`read_key(n)` / `read_auth_key(n)` read from the wire into
-    a new bytearray); an auth key counts only in AUTH hash mode."""
+    a new bytearray); an auth key counts only in AUTH hash mode. A cipher the device does not
+    offer is NOTSUPP whatever its key length (an XTS key of 64 bytes on the rtl datapath, whose
+    max_cipher_key_len is 32, too)."""
     if op_type not in (vc.SYM_OP_CIPHER, vc.SYM_OP_ALGORITHM_CHAINING):
         return vc.NOTSUPP, None
     chaining = op_type == vc.SYM_OP_ALGORITHM_CHAINING
     if chaining and hash_mode == vc.SYM_HASH_MODE_NESTED:
         return vc.NOTSUPP, None
+    if cipher_algo not in caps.cipher:
+        return vc.NOTSUPP, None     # before the key length: max_cipher_key_len is of the ciphers offered
     if not chaining or hash_mode != vc.SYM_HASH_MODE_AUTH:
         auth_key_len = 0
     if key_len > caps.max_cipher_key_len or auth_key_len > caps.max_auth_key_len:
@@ -88,14 +93,17 @@ def check_session(caps: Capabilities, s: Session) -> int:
     if s.service == vc.SERVICE_CIPHER:
         if s.cipher_algo not in caps.cipher:
             return vc.NOTSUPP
-        if len(s.cipher_key) not in AES_KEY_LENGTHS or s.cipher_op not in (vc.OP_ENCRYPT, vc.OP_DECRYPT):
+        alg = CIPHERS[s.cipher_algo]
+        if len(s.cipher_key) not in alg.key_lengths or s.cipher_op not in (vc.OP_ENCRYPT, vc.OP_DECRYPT):
             return vc.ERR
+        if alg.split_key and _halves_equal(s.cipher_key):
+            return vc.ERR       # XTS with K1 == K2 (Linux xts_verify_key; IEEE 1619-2018 5.1)
         if s.chaining:
             if s.hash_mode not in caps.chain_hash_modes:
                 return vc.NOTSUPP
-            algs = MACS if s.hash_mode == vc.SYM_HASH_MODE_AUTH else HASHES
-            if s.hash_algo not in algs or s.chain_order not in (vc.ALG_CHAIN_HASH_THEN_CIPHER,
-                                                                vc.ALG_CHAIN_CIPHER_THEN_HASH):
+            offered, algs = (caps.mac, MACS) if s.hash_mode == vc.SYM_HASH_MODE_AUTH else (caps.hash, HASHES)
+            if s.hash_algo not in offered or s.chain_order not in (vc.ALG_CHAIN_HASH_THEN_CIPHER,
+                                                                   vc.ALG_CHAIN_CIPHER_THEN_HASH):
                 return vc.NOTSUPP
             if not 1 <= s.hash_result_len <= algs[s.hash_algo].digest_len:
                 return vc.ERR
@@ -114,3 +122,10 @@ def check_session(caps: Capabilities, s: Session) -> int:
     else:
         return vc.NOTSUPP
     return vc.OK
+
+
+def _halves_equal(key: bytearray) -> bool:
+    """K1 == K2 of a split key, compared in place (no copy of either half) and in constant time."""
+    half = len(key) // 2
+    with memoryview(key) as m:
+        return hmac.compare_digest(m[:half], m[half:])

@@ -28,8 +28,9 @@ SERVICE_CIPHER, SERVICE_HASH, SERVICE_MAC, SERVICE_AEAD, SERVICE_AKCIPHER = 0, 1
 
 # algorithms (value == bit number in the config masks)
 CIPHER_AES_ECB, CIPHER_AES_CBC, CIPHER_AES_CTR = 2, 3, 4
-HASH_SHA_224, HASH_SHA_256 = 3, 4
-MAC_HMAC_SHA_224, MAC_HMAC_SHA_256 = 3, 4
+CIPHER_AES_XTS = 13
+HASH_SHA_224, HASH_SHA_256, HASH_SHA_384, HASH_SHA_512 = 3, 4, 5, 6
+MAC_HMAC_SHA_224, MAC_HMAC_SHA_256, MAC_HMAC_SHA_384, MAC_HMAC_SHA_512 = 3, 4, 5, 6
 AEAD_GCM = 1
 
 # cipher direction, op_type, chaining
@@ -104,6 +105,3 @@ CHAIN_DATA_STATELESS = struct.Struct("<18I")  # order, aad_len, c.algo, c.key_le
 SYM_DATA_STATELESS_LEN = 76                   # the 72-byte op_type_flf, then op_type (driver-written)
 AEAD_DATA_STATELESS = struct.Struct("<8I")    # algo, key_len, op, iv_len, tag_len, aad_len, src_len, dst_len
                                               # (key, iv, src, aad)
-
-# key-length rules per cipher (bytes)
-AES_KEY_LENGTHS = (16, 24, 32)

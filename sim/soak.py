@@ -85,7 +85,7 @@ def run(datapath="soft", requests: int = 10_000, queues: int = 4, seed: int = 1,
         drv = VirtioCryptoDriver(dev, mem_bytes=max(32 << 20, queues * inflight * 3 * max_len + (8 << 20)), seed=seed,
                                  revision_1=True, stateless=True)    # a quarter of the requests stateless
         driver_baseline = sum(drv.heap.used.values())          # its rings
-        kinds = session_kinds(aead=bool(dp.capabilities.aead))
+        kinds = session_kinds(drv)            # what the config masks offer
         live = []
 
         def open_one():

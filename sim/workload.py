@@ -1,7 +1,7 @@
 """The main job (`vcrypto run`): the device on the chosen datapath, driven through the Linux-
-faithful driver model by a mixed workload (every service, key size and direction, lengths
-16 B to 64 KiB, several queues, many requests in flight), every result checked against the
-software reference, and a summary table at the end."""
+faithful driver model by a mixed workload (every service, algorithm, key size and direction the
+device's config masks offer, lengths 16 B to 64 KiB, several queues, many requests in flight),
+every result checked against the software reference, and a summary table at the end."""
 from __future__ import annotations
 
 import json
@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass, field
 
 from bridge import virtio_crypto as vc
+from bridge.algorithms import CIPHERS as CIPHER_ALGS
 from bridge.datapath import CryptoOp, soft_compute
 from bridge.session import Session
 from bridge.device import VirtioCryptoDevice
@@ -52,8 +53,22 @@ class Outcome:
         return Stat(sum(s.ops for s in rows), sum(s.bytes for s in rows), sum(s.failures for s in rows))
 
 
-CIPHERS = {"ecb": vc.CIPHER_AES_ECB, "cbc": vc.CIPHER_AES_CBC, "ctr": vc.CIPHER_AES_CTR}
-HASHES = {"sha224": (vc.HASH_SHA_224, 28), "sha256": (vc.HASH_SHA_256, 32)}
+# everything the workload knows; a run uses what the device's config masks offer (session_kinds)
+CIPHERS = {"ecb": vc.CIPHER_AES_ECB, "cbc": vc.CIPHER_AES_CBC, "ctr": vc.CIPHER_AES_CTR, "xts": vc.CIPHER_AES_XTS}
+HASHES = {"sha224": (vc.HASH_SHA_224, 28), "sha256": (vc.HASH_SHA_256, 32), "sha384": (vc.HASH_SHA_384, 48),
+          "sha512": (vc.HASH_SHA_512, 64)}
+MACS = {"sha224": vc.MAC_HMAC_SHA_224, "sha256": vc.MAC_HMAC_SHA_256, "sha384": vc.MAC_HMAC_SHA_384,
+        "sha512": vc.MAC_HMAC_SHA_512}          # HMAC over each hash
+
+
+def key_sizes(mode: str) -> list[int]:
+    """The AES key sizes of a mode, in bits (XTS: 128 and 256, its key K1 || K2 twice as long)."""
+    alg = CIPHER_ALGS[CIPHERS[mode]]
+    return [8 * n // (2 if alg.split_key else 1) for n in alg.key_lengths]
+
+
+def key_len(mode: str, bits: int) -> int:
+    return bits // 8 * (2 if CIPHER_ALGS[CIPHERS[mode]].split_key else 1)
 
 
 def _need(res, what: str) -> int:
@@ -73,7 +88,7 @@ def open_session(drv: VirtioCryptoDriver, rng: random.Random, kind: str) -> Sess
     family, *arg = kind.split(":")
     if family == "cipher":
         mode, bits, op = arg[0], int(arg[1]), vc.OP_ENCRYPT if arg[2] == "enc" else vc.OP_DECRYPT
-        key = rng.randbytes(bits // 8)
+        key = rng.randbytes(key_len(mode, bits))
         return _cipher_sess(mode, bits, op, _need(drv.create_cipher_session(CIPHERS[mode], key, op), kind), key)
     if family == "hash":
         algo, dlen = HASHES[arg[0]]
@@ -81,22 +96,23 @@ def open_session(drv: VirtioCryptoDriver, rng: random.Random, kind: str) -> Sess
         return Sess(arg[0], "hash", sid, Session(vc.SERVICE_HASH, hash_algo=algo, hash_result_len=dlen),
                     digest_len=dlen)
     if family == "mac":
-        algo, dlen = HASHES[arg[0]]
-        key = rng.randbytes(rng.choice((16, 32, 64, 100)))
+        algo, dlen = MACS[arg[0]], HASHES[arg[0]][1]
+        key = rng.randbytes(rng.choice((16, 32, 64, 100, 129, 200)))      # > the block: hashed first
         sid = _need(drv.create_mac_session(algo, dlen, key), kind)
         return Sess("hmac-" + arg[0], "mac", sid, Session(vc.SERVICE_MAC, hash_algo=algo, hash_result_len=dlen,
                                                                auth_key=bytearray(key)), digest_len=dlen)
-    if family == "chain":
-        algo, dlen = HASHES[arg[0]]
+    if family == "chain":                 # chain:HASH:ORDER[:MODE] (AES-128 in MODE, default CBC)
+        algo, dlen = MACS[arg[0]], HASHES[arg[0]][1]
+        mode = arg[2] if len(arg) > 2 else "cbc"
         order, op = ((vc.ALG_CHAIN_CIPHER_THEN_HASH, vc.OP_ENCRYPT) if arg[1] == "encrypt-then-mac"
                      else (vc.ALG_CHAIN_HASH_THEN_CIPHER, vc.OP_DECRYPT))
-        ck, mk = rng.randbytes(16), rng.randbytes(32)
-        sid = _need(drv.create_chain_session(vc.CIPHER_AES_CBC, ck, op, order, vc.SYM_HASH_MODE_AUTH, algo,
+        ck, mk = rng.randbytes(key_len(mode, 128)), rng.randbytes(32)
+        sid = _need(drv.create_chain_session(CIPHERS[mode], ck, op, order, vc.SYM_HASH_MODE_AUTH, algo,
                                              dlen, mk), kind)
-        p = Session(vc.SERVICE_CIPHER, cipher_algo=vc.CIPHER_AES_CBC, cipher_key=bytearray(ck), cipher_op=op,
+        p = Session(vc.SERVICE_CIPHER, cipher_algo=CIPHERS[mode], cipher_key=bytearray(ck), cipher_op=op,
                           chaining=True, chain_order=order, hash_mode=vc.SYM_HASH_MODE_AUTH, hash_algo=algo,
                           hash_result_len=dlen, auth_key=bytearray(mk))
-        return Sess(f"aes-cbc-128+hmac-{arg[0]} {arg[1]}", "chain", sid, p, op == vc.OP_ENCRYPT, dlen)
+        return Sess(f"aes-{mode}-128+hmac-{arg[0]} {arg[1]}", "chain", sid, p, op == vc.OP_ENCRYPT, dlen)
     if family == "aead":
         bits = int(arg[0])
         key = rng.randbytes(bits // 8)
@@ -107,32 +123,48 @@ def open_session(drv: VirtioCryptoDriver, rng: random.Random, kind: str) -> Sess
     raise ValueError(f"unknown session kind {kind!r}")
 
 
-def session_kinds(aead: bool) -> list[str]:
-    kinds = [f"cipher:{m}:{b}:{d}" for m in CIPHERS for b in (128, 192, 256) for d in ("enc", "dec")]
-    for h in HASHES:
-        kinds += [f"hash:{h}", f"mac:{h}", f"chain:{h}:encrypt-then-mac", f"chain:{h}:mac-then-decrypt"]
-    return kinds + (["aead:128", "aead:256"] if aead else [])
+def session_kinds(drv: VirtioCryptoDriver) -> list[str]:
+    """Every kind of session the device offers, decided from its config masks alone (what a
+    guest sees), never from which datapath is behind it."""
+    ciphers = [m for m in CIPHERS if drv.supports(vc.SERVICE_CIPHER, CIPHERS[m])]
+    kinds = [f"cipher:{m}:{b}:{d}" for m in ciphers for b in key_sizes(m) for d in ("enc", "dec")]
+    for h, (algo, _) in HASHES.items():
+        kinds += [f"hash:{h}"] if drv.supports(vc.SERVICE_HASH, algo) else []
+        if drv.supports(vc.SERVICE_MAC, MACS[h]):
+            kinds.append(f"mac:{h}")
+            for m in ("cbc", "xts"):
+                if m in ciphers:
+                    kinds += [f"chain:{h}:encrypt-then-mac" + (f":{m}" if m != "cbc" else ""),
+                              f"chain:{h}:mac-then-decrypt" + (f":{m}" if m != "cbc" else "")]
+    return kinds + (["aead:128", "aead:256"] if drv.supports(vc.SERVICE_AEAD, vc.AEAD_GCM) else [])
 
 
 DESTROY = {"cipher": vc.CIPHER_DESTROY_SESSION, "chain": vc.CIPHER_DESTROY_SESSION, "hash": vc.HASH_DESTROY_SESSION,
            "mac": vc.MAC_DESTROY_SESSION, "aead": vc.AEAD_DESTROY_SESSION}
 
 
-def create_sessions(drv: VirtioCryptoDriver, rng: random.Random, aead: bool) -> list[Sess]:
-    """Every kind once; ciphers as Linux makes them: an encrypt and a decrypt session per key."""
+def create_sessions(drv: VirtioCryptoDriver, rng: random.Random) -> list[Sess]:
+    """Every kind the device offers once; ciphers as Linux makes them: an encrypt and a decrypt
+    session per key."""
     out = []
+    kinds = session_kinds(drv)
     for mode, algo in CIPHERS.items():
-        for bits in (128, 192, 256):
-            key = rng.randbytes(bits // 8)
+        for bits in key_sizes(mode):
+            if f"cipher:{mode}:{bits}:enc" not in kinds:
+                continue
+            key = rng.randbytes(key_len(mode, bits))
             enc, dec = drv.skcipher_setkey(algo, key)
             out += [_cipher_sess(mode, bits, vc.OP_ENCRYPT, enc, key), _cipher_sess(mode, bits, vc.OP_DECRYPT, dec, key)]
-    return out + [open_session(drv, rng, k) for k in session_kinds(aead) if not k.startswith("cipher:")]
+    return out + [open_session(drv, rng, k) for k in kinds if not k.startswith("cipher:")]
 
 
 def request_length(rng: random.Random, s: Sess, max_len: int) -> int:
     n = int(math.exp(rng.uniform(math.log(16), math.log(max_len))))      # log-uniform 16 B .. max
-    if s.op_type in ("cipher", "chain") and s.params.cipher_algo != vc.CIPHER_AES_CTR:
-        n = max(16, n - n % 16)
+    if s.op_type in ("cipher", "chain"):
+        alg = CIPHER_ALGS[s.params.cipher_algo]
+        if alg.whole_blocks:
+            n = max(16, n - n % 16)
+        n = max(n, alg.min_len)             # XTS: a data unit of at least one block, any length above
     return n
 
 
@@ -205,7 +237,7 @@ def run(datapath: str = "rtl", queues: int = 4, seconds: float = 10.0, seed: int
         drv = VirtioCryptoDriver(dev, mem_bytes=max(64 << 20, queues * inflight * 3 * max_len + (16 << 20)), seed=seed,
                                  revision_1=True, stateless=True)
         rng = random.Random(seed)
-        sessions = create_sessions(drv, rng, aead=bool(dp.capabilities.aead))
+        sessions = create_sessions(drv, rng)
         stats0 = dp.stats()
         t0 = last = time.monotonic()
 

@@ -110,11 +110,14 @@ def test_05_06_08_09_10_11_12_config_space():
         assert c["max_dataqueues"] == 3
         assert c["crypto_services"] == services
         assert c["cipher_algo_l"] & 1 == 0 and c["cipher_algo_l"] & ~0x7FFE == 0 and c["cipher_algo_h"] == 0
-        assert c["cipher_algo_l"] == (1 << 2) | (1 << 3) | (1 << 4)
+        assert c["cipher_algo_l"] == (1 << 2) | (1 << 3) | (1 << 4) | (1 << vc.CIPHER_AES_XTS)    # ECB CBC CTR XTS
         assert c["hash_algo"] & 1 == 0 and c["hash_algo"] & ~0x1FFE == 0
+        assert c["hash_algo"] == (1 << 3) | (1 << 4) | (1 << 5) | (1 << 6)                       # SHA-224..512
         assert c["mac_algo_l"] & ~(0x7E | (0xF << 25)) == 0 and c["mac_algo_h"] == 0
+        assert c["mac_algo_l"] == (1 << 3) | (1 << 4) | (1 << 5) | (1 << 6)                      # HMAC-SHA-224..512
         assert c["aead_algo"] & ~0xE == 0
-        assert c["max_size"] > 0 and c["max_cipher_key_len"] >= 32 and c["max_auth_key_len"] > 0
+        assert c["max_size"] > 0 and c["max_auth_key_len"] > 0
+        assert c["max_cipher_key_len"] == 64          # XTS-AES-256: K1 || K2 (>= 32 for Linux's AES-256)
     with pytest.raises(ValueError):
         VirtioCryptoDevice(SoftDatapath(), num_dataqueues=0)
 
@@ -175,8 +178,9 @@ def test_16_unique_ids_shared_across_services_lowest_free_reused():
 
 def test_17_key_lengths():
     dev, drv = make()
-    assert drv.create_cipher_session(vc.CIPHER_AES_CBC, bytes(33), 1)[0] == vc.ERR       # > max_cipher_key_len
+    assert drv.create_cipher_session(vc.CIPHER_AES_XTS, bytes(range(65)), 1)[0] == vc.ERR  # > max_cipher_key_len
     assert drv.create_cipher_session(vc.CIPHER_AES_CBC, bytes(20), 1)[0] == vc.ERR       # not an AES size
+    assert drv.create_cipher_session(vc.CIPHER_AES_CBC, bytes(33), 1)[0] == vc.ERR
     assert drv.create_mac_session(vc.MAC_HMAC_SHA_256, 32, bytes(513))[0] == vc.ERR      # > max_auth_key_len
     assert drv.create_mac_session(vc.MAC_HMAC_SHA_256, 33, bytes(16))[0] == vc.ERR       # result longer than SHA-256
 

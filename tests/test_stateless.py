@@ -122,7 +122,7 @@ def _bad_requests(drv):
         "unsupported mac algorithm": (vc.NOTSUPP, drv.hash_stateless(0, 99, b"x", 16, auth_key=b"k", kick=False)),
         "key of 15 bytes": (vc.ERR, drv.cipher_stateless(0, vc.CIPHER_AES_CBC, k16[:15], True, iv, bytes(16),
                                                          kick=False)),
-        "key over max_cipher_key_len": (vc.ERR, drv.cipher_stateless(0, vc.CIPHER_AES_CBC, bytes(40), True, iv,
+        "key over max_cipher_key_len": (vc.ERR, drv.cipher_stateless(0, vc.CIPHER_AES_CBC, bytes(65), True, iv,
                                                                      bytes(16), kick=False)),
         "auth key over max_auth_key_len": (vc.ERR, drv.hash_stateless(0, vc.MAC_HMAC_SHA_256, b"x", 32,
                                                                       auth_key=bytes(513), kick=False)),
