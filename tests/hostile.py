@@ -169,10 +169,13 @@ class DeviceHarness:
                 ("gcm_dec", lambda: d.create_aead_session(vc.AEAD_GCM, k16, 16, 0, vc.OP_DECRYPT)),
                 ("chain", lambda: d.create_chain_session(vc.CIPHER_AES_CBC, k16, vc.OP_ENCRYPT,
                                                          vc.ALG_CHAIN_CIPHER_THEN_HASH, vc.SYM_HASH_MODE_AUTH,
-                                                         vc.MAC_HMAC_SHA_256, 32, b"mk"))):
+                                                         vc.MAC_HMAC_SHA_256, 32, b"mk")),
+                ("xts_enc", lambda: d.create_cipher_session(vc.CIPHER_AES_XTS, bytes(range(64)), vc.OP_ENCRYPT)),
+                ("sha512", lambda: d.create_hash_session(vc.HASH_SHA_512, 64)),
+                ("hmac512", lambda: d.create_mac_session(vc.MAC_HMAC_SHA_512, 64, b"k" * 130))):
             status, sid = make()
             if status == vc.NOTSUPP and self.dev.dp.name != "soft":
-                continue            # a service this datapath does not offer (rtl: AEAD)
+                continue            # what this datapath does not offer (rtl: AEAD, XTS, SHA-384/512)
             assert status == vc.OK, (name, status)
             self.sessions[name] = sid
 

@@ -161,7 +161,7 @@ def post_data_request(data, h: DeviceHarness, q: int) -> Pending | None:
     if kind.startswith("stateless_"):
         return post_stateless_request(data, drv, q, kind[len("stateless_"):], layout, nbytes)
     if kind == "cipher":
-        name = data.draw(st.sampled_from(["cbc_enc", "cbc_dec", "ctr_enc", "ecb_dec"]))
+        name = data.draw(st.sampled_from(["cbc_enc", "cbc_dec", "ctr_enc", "ecb_dec", "xts_enc"]))
         sid = session_id(data, h, name)
         iv = payload(data, data.draw(st.sampled_from([16, 16, 16, 0, 8, 12, 17])))
         src = payload(data, data.draw(nbytes))
@@ -177,7 +177,7 @@ def post_data_request(data, h: DeviceHarness, q: int) -> Pending | None:
                          data.draw(st.sampled_from([32, 32, 0, 16, 33, 64])), aad=payload(data, data.draw(nbytes)),
                          cipher_range=rng, hash_range=rng, layout=layout, kick=False)
     if kind in ("hash", "mac"):
-        sid = session_id(data, h, "sha256", "hmac")
+        sid = session_id(data, h, "sha256", "hmac", "sha512", "hmac512")
         return drv.hash(q, sid, payload(data, data.draw(nbytes)), data.draw(st.sampled_from([32, 28, 1, 0, 33, 64])),
                         mac=kind == "mac", layout=layout, kick=False)
     if kind == "aead":
@@ -199,7 +199,8 @@ def post_data_request(data, h: DeviceHarness, q: int) -> Pending | None:
 def post_stateless_request(data, drv, q: int, kind: str, layout: str, nbytes) -> Pending:
     """A stateless request (keys and parameters in the request) with keys of every size, good
     and bad; `mutate` then lies about its lengths or cuts it short (inside a key, too)."""
-    algo = data.draw(st.sampled_from([vc.CIPHER_AES_CBC, vc.CIPHER_AES_CTR, vc.CIPHER_AES_ECB, 0, 99]))
+    algo = data.draw(st.sampled_from([vc.CIPHER_AES_CBC, vc.CIPHER_AES_CTR, vc.CIPHER_AES_ECB, vc.CIPHER_AES_XTS, 0,
+                                      99]))
     key = payload(data, data.draw(KEY_LENGTHS))
     src = payload(data, data.draw(nbytes))
     encrypt = data.draw(st.booleans())
@@ -211,12 +212,14 @@ def post_stateless_request(data, drv, q: int, kind: str, layout: str, nbytes) ->
         return drv.chain_stateless(q, algo, key, encrypt, data.draw(st.sampled_from([1, 2, 0, 3])),
                                    data.draw(st.sampled_from([vc.SYM_HASH_MODE_AUTH, vc.SYM_HASH_MODE_PLAIN,
                                                               vc.SYM_HASH_MODE_NESTED, 0])),
-                                   data.draw(st.sampled_from([vc.MAC_HMAC_SHA_256, vc.HASH_SHA_224, 0, 77])),
+                                   data.draw(st.sampled_from([vc.MAC_HMAC_SHA_256, vc.HASH_SHA_224,
+                                                              vc.MAC_HMAC_SHA_512, 0, 77])),
                                    payload(data, data.draw(AUTH_KEY_LENGTHS)), payload(data, 16), src,
                                    data.draw(st.sampled_from([32, 28, 0, 33])), aad=payload(data, data.draw(nbytes)),
                                    layout=layout, kick=False)
     if kind in ("hash", "mac"):
-        return drv.hash_stateless(q, data.draw(st.sampled_from([vc.HASH_SHA_256, vc.HASH_SHA_224, 0, 99])), src,
+        return drv.hash_stateless(q, data.draw(st.sampled_from([vc.HASH_SHA_256, vc.HASH_SHA_224, vc.HASH_SHA_384,
+                                                                vc.HASH_SHA_512, 0, 99])), src,
                                   data.draw(st.sampled_from([32, 28, 1, 0, 33])),
                                   auth_key=payload(data, data.draw(AUTH_KEY_LENGTHS)) if kind == "mac" else None,
                                   layout=layout, kick=False)
@@ -233,7 +236,7 @@ def post_ctrl_request(data, h: DeviceHarness) -> Pending | None:
         return None
     kind = data.draw(st.sampled_from(["cipher", "chain", "hash", "mac", "aead", "akcipher", "unknown", "destroy",
                                       "random"]), label="ctrl kind")
-    algo = data.draw(st.one_of(st.sampled_from([1, 2, 3, 4, 5, 6, 0]), u32s), label="algo")
+    algo = data.draw(st.one_of(st.sampled_from([1, 2, 3, 4, 5, 6, vc.CIPHER_AES_XTS, 0]), u32s), label="algo")
     keylen = data.draw(st.one_of(st.sampled_from([0, 16, 24, 32, 20, 33, 64, 512, 513]), u32s), label="keylen")
     keybytes = payload(data, data.draw(st.one_of(st.just(min(keylen, 600)), st.integers(0, 600))))
     op = data.draw(st.sampled_from([vc.OP_ENCRYPT, vc.OP_DECRYPT, 0, 3]))
