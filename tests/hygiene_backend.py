@@ -12,7 +12,8 @@ can see a key that is there).
 
 Protocol on stdin/stdout, one line each:
   <- JSON [{name: hex}, ...]: sets of keys (cipher, chain_cipher, chain_auth, mac, mac_long,
-     mac_max, aead (soft only), reset_cipher, reset_mac), one session of each kind per set
+     mac_max, aead, xts, mac512 (these three soft only), reset_cipher, reset_mac), one session
+     of each kind per set
   -> "OPEN <json>"    every session created and used (json: request results, hex)
   <- "close"
   -> "CLOSED"         the first sessions destroyed through the control queue, then a device
@@ -103,6 +104,13 @@ def stateless_requests(drv: VirtioCryptoDriver, keys: dict[str, bytearray], iv: 
     if "aead" in keys:
         out["aead"] = guest_stateless(drv, [hdr(vc.AEAD_ENCRYPT), vc.AEAD_DATA_STATELESS.pack(
             vc.AEAD_GCM, len(keys["aead"]), vc.OP_ENCRYPT, 12, 16, 0, n, n + 16), keys["aead"], iv[:12], src], n + 16)
+    if "xts" in keys:
+        xts = vc.CIPHER_DATA_STATELESS.pack(vc.CIPHER_AES_XTS, len(keys["xts"]), vc.OP_ENCRYPT, 16, n, n)
+        out["xts"] = guest_stateless(drv, [hdr(vc.CIPHER_ENCRYPT), xts.ljust(72, b"\0") + struct.pack(
+            "<I", vc.SYM_OP_CIPHER), keys["xts"], iv, src], n)
+    if "mac512" in keys:
+        out["mac512"] = guest_stateless(drv, [hdr(vc.MAC), vc.MAC_DATA_STATELESS.pack(
+            vc.MAC_HMAC_SHA_512, len(keys["mac512"]), n, 64), keys["mac512"], src], 64)
     return out
 
 
@@ -216,6 +224,11 @@ def main() -> int:
             }
             if "aead" in keys:
                 sessions["aead"] = (vc.AEAD_DESTROY_SESSION, make.aead(drv, keys["aead"], vc.OP_ENCRYPT))
+            if "xts" in keys:           # soft only, like AEAD (the rtl datapath does not offer them yet)
+                sessions["xts"] = (vc.CIPHER_DESTROY_SESSION,
+                                   make.cipher(drv, vc.CIPHER_AES_XTS, keys["xts"], vc.OP_ENCRYPT))
+            if "mac512" in keys:
+                sessions["mac512"] = (vc.MAC_DESTROY_SESSION, make.mac(drv, vc.MAC_HMAC_SHA_512, 64, keys["mac512"]))
             requests = {"cipher": lambda s: drv.cipher(0, s, True, iv, src),
                         "chain": lambda s: drv.chain(0, s, True, iv, src, 32),
                         "mac": lambda s: drv.hash(0, s, src, 32, mac=True),
@@ -223,7 +236,9 @@ def main() -> int:
                         "mac_max": lambda s: drv.hash(0, s, src, 32, mac=True),
                         "reset_cipher": lambda s: drv.cipher(0, s, True, iv, src),
                         "reset_mac": lambda s: drv.hash(0, s, src, 32, mac=True),
-                        "aead": lambda s: drv.aead(0, s, True, iv[:12], src, iv, len(src) + 16)}
+                        "aead": lambda s: drv.aead(0, s, True, iv[:12], src, iv, len(src) + 16),
+                        "xts": lambda s: drv.cipher(0, s, True, iv, src),
+                        "mac512": lambda s: drv.hash(0, s, src, 64, mac=True)}
             res = {}
             for name, (_, sid) in sessions.items():     # one at a time: run() waits for its own request
                 for _ in range(3):

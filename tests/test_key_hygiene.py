@@ -36,7 +36,7 @@ from bridge.driver import VirtioCryptoDriver
 from sim.accel_process import rtl_datapath
 from bridge.sha2_state import BLOCK, IV, compress, state_bytes
 from bridge.sha2_state import pad as sha2_pad
-from tests import memscan
+from tests import memscan, sha512_state
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -134,11 +134,12 @@ def test_device_reset_wipes_every_session(rig):
 
 HERE = Path(__file__).resolve().parent
 KEY_LENGTHS = {"cipher": 32, "chain_cipher": 16, "chain_auth": 32, "mac": 20, "mac_long": 100, "mac_max": 500,
-               "aead": 32, "reset_cipher": 24, "reset_mac": 48}
-HMAC_BITS = {"chain_auth": 256, "mac": 256, "mac_long": 224, "mac_max": 256, "reset_mac": 256}
+               "aead": 32, "reset_cipher": 24, "reset_mac": 48, "xts": 64, "mac512": 200}
+HMAC_BITS = {"chain_auth": 256, "mac": 256, "mac_long": 224, "mac_max": 256, "reset_mac": 256, "mac512": 512}
 SESSION_KEYS = {"cipher": ["cipher"], "chain": ["chain_cipher", "chain_auth"], "mac": ["mac"],
                 "mac_long": ["mac_long"], "mac_max": ["mac_max"], "aead": ["aead"], "reset_cipher": ["reset_cipher"],
-                "reset_mac": ["reset_mac"]}
+                "reset_mac": ["reset_mac"], "xts": ["xts"], "mac512": ["mac512"]}
+SOFT_ONLY = ("aead", "xts", "mac512")    # what the rtl datapath does not offer (AEAD; XTS, HMAC-SHA-512 yet)
 
 needs_proc_mem = pytest.mark.skipif(not memscan.readable(os.getpid()) or sys.platform != "linux",
                                     reason="needs to read /proc/PID/mem (Linux, ptrace access)")
@@ -148,6 +149,13 @@ def hmac_secrets(key: bytes, bits: int) -> dict[str, bytes]:
     """What HMAC derives from a key: K0 (if the key is longer than a block), K0 ^ ipad, K0 ^ opad
     (the key's bytes only) and the inner/outer chaining states, in both byte orders."""
     name = f"sha{bits}"
+    if bits == 512:                 # the SHA-512 family: 128-byte block, 64-bit state words
+        k0 = hashlib.new(name, key).digest() if len(key) > sha512_state.BLOCK else key
+        inner, outer = sha512_state.hmac_states(key, name)
+        out = {"k0^ipad": bytes(b ^ 0x36 for b in k0), "k0^opad": bytes(b ^ 0x5C for b in k0), "inner": inner,
+               "outer": outer, "inner(le words)": struct.pack("<8Q", *struct.unpack(">8Q", inner)),
+               "outer(le words)": struct.pack("<8Q", *struct.unpack(">8Q", outer))}
+        return out | ({"k0": k0} if k0 is not key else {})
     k0 = hashlib.new(name, key).digest() if len(key) > BLOCK else key
     inner, outer = (compress(IV[bits], bytes(b ^ pad for b in k0.ljust(BLOCK, b"\0"))) for pad in (0x36, 0x5C))
     # the states are right: they give hmac's result for a message
@@ -242,6 +250,9 @@ def check_results(keys: dict[str, bytes], iv: bytes, src: bytes, results: dict) 
             assert digest == std_hmac.new(keys[name], src, f"sha{HMAC_BITS[name]}").digest()[:len(digest)], name
         elif name == "aead":
             assert dst == AESGCM(keys["aead"]).encrypt(iv[:12], src, iv)
+        elif name == "xts":
+            enc = Cipher(algorithms.AES(keys["xts"]), modes.XTS(iv)).encryptor()
+            assert dst == enc.update(src) + enc.finalize()
 
 
 SETS = 8         # sessions of each kind: a freed copy that survives in one of them is found
@@ -255,7 +266,8 @@ def run_backend_scan(datapath: str, path: str, tmp_path: Path) -> None:
     for _ in range(SETS):
         keys = {name: secrets.token_bytes(n) for name, n in KEY_LENGTHS.items()}
         if datapath == "rtl":
-            del keys["aead"]
+            for name in SOFT_ONLY:
+                del keys[name]
         key_sets.append(keys)
     needles = {}
     for i, keys in enumerate(key_sets):
@@ -319,9 +331,10 @@ def test_no_stateless_key_left_in_the_backend_process(datapath, tmp_path):
     key_sets = []
     for _ in range(SETS):
         keys = {name: secrets.token_bytes(KEY_LENGTHS[name]) for name in
-                ("cipher", "chain_cipher", "chain_auth", "mac", "mac_long", "mac_max", "aead")}
+                ("cipher", "chain_cipher", "chain_auth", "mac", "mac_long", "mac_max") + SOFT_ONLY}
         if datapath == "rtl":
-            del keys["aead"]
+            for name in SOFT_ONLY:
+                del keys[name]
         key_sets.append(keys)
     canary = secrets.token_bytes(32)
     needles = {}
