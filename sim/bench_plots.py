@@ -119,12 +119,7 @@ def device_panel(ax, d: dict) -> bool:
     if not drew:
         return False
     q, f = d.get("queues", "?"), d.get("inflight_per_queue", "?")
-    ax.set_title(f"Whole device, in process\n({q} queues × {f} requests in flight)", fontsize=10)
-    log_size_axis(ax, sizes)
-    plain_log_y(ax)
-    ax.set_xlabel("request size")
-    ax.set_ylabel("throughput (MB/s)")
-    ax.legend(fontsize=8)
+    finish_throughput_panel(ax, f"Whole device, in process\n({q} queues × {f} requests in flight)", sizes)
     return True
 
 
@@ -144,13 +139,17 @@ def qemu_panel(ax, d: dict) -> bool:
             drew = True
     if not drew:
         return False
-    ax.set_title("Linux guest in QEMU (TCG), AF_ALG cbc(aes) AES-128", fontsize=10)
+    finish_throughput_panel(ax, "Linux guest in QEMU (TCG), AF_ALG cbc(aes) AES-128", sizes)
+    return True
+
+
+def finish_throughput_panel(ax, title: str, sizes: list) -> None:
+    ax.set_title(title, fontsize=10)
     log_size_axis(ax, sizes)
     plain_log_y(ax)
     ax.set_xlabel("request size")
     ax.set_ylabel("throughput (MB/s)")
     ax.legend(fontsize=8)
-    return True
 
 
 def plot_throughput(bench_dir: Path, out: Path) -> str:
