@@ -24,9 +24,26 @@ from bridge import abi
 from bridge.accel_abi import Context, encode_sqe
 from bridge.accel_model import Outcome, run_request
 
-MEM = 1 << 20
+MEM = 1 << 20                        # the memory model: address a is byte a % MEM
+TOP = 1 << 64
 CIPHERS = (abi.CIPHER_ALG_AES_ECB, abi.CIPHER_ALG_AES_CBC, abi.CIPHER_ALG_AES_CTR)
 HASHES = (abi.HASH_ALG_SHA_224, abi.HASH_ALG_SHA_256)
+
+
+def mem_get(mem: bytearray, addr: int, n: int) -> bytes:
+    """n bytes at a 64-bit address of the memory model (addresses alias modulo MEM)."""
+    a = addr % MEM
+    if a + n <= MEM:
+        return bytes(mem[a:a + n])
+    return bytes(mem[a:]) + mem_get(mem, 0, n - (MEM - a))
+
+
+def mem_put(mem: bytearray, addr: int, data: bytes) -> None:
+    a = addr % MEM
+    k = min(len(data), MEM - a)
+    mem[a:a + k] = data[:k]
+    if k < len(data):
+        mem_put(mem, 0, data[k:])
 
 
 def beats(raw: bytes) -> list[int]:
@@ -66,6 +83,8 @@ class LaneBench:
         self.wr_err = False
         self.wr_next_err = False
         self.cycles = 0
+        self.rd_cmds: list[tuple[int, int]] = []        # every command taken, (addr, len)
+        self.wr_cmds: list[tuple[int, int]] = []
 
     def _hits(self, span: tuple[int, int] | None, addr: int, n: int) -> bool:
         return span is not None and n > 0 and addr < span[1] and span[0] < addr + n
@@ -102,7 +121,8 @@ class LaneBench:
                     self.rd_err = self.rd_next_err       # final as busy falls
             if not rd_busy and d.rd_cmd_valid_o.value:
                 addr, n = int(d.rd_cmd_addr_o.value), int(d.rd_cmd_len_o.value)
-                self.rd_beats = beats(bytes(self.mem[addr:addr + n])) if n else []
+                self.rd_cmds.append((addr, n))
+                self.rd_beats = beats(mem_get(self.mem, addr, n)) if n else []
                 self.rd_err = False
                 self.rd_next_err = self._hits(self.rd_err_at, addr, n)
                 if not self.rd_beats:
@@ -118,10 +138,11 @@ class LaneBench:
                 if self.wr_owed == 0:
                     raw = b"".join(b.to_bytes(16, "little") for b in self.wr_data)[:self.wr_len]
                     if not self._hits(self.wr_err_at, self.wr_addr, self.wr_len):
-                        self.mem[self.wr_addr:self.wr_addr + self.wr_len] = raw
+                        mem_put(self.mem, self.wr_addr, raw)
                     self.wr_tail = rng.randint(1, 5)
             if not wr_busy and d.wr_cmd_valid_o.value:
                 self.wr_addr, self.wr_len = int(d.wr_cmd_addr_o.value), int(d.wr_cmd_len_o.value)
+                self.wr_cmds.append((self.wr_addr, self.wr_len))
                 self.wr_owed = (self.wr_len + 15) // 16
                 self.wr_data = []
                 self.wr_err = False
@@ -167,19 +188,26 @@ class LaneBench:
 
     async def request(self, ctx: Context, opcode: int, src: bytes, iv: bytes = b"", q: int = 0,
                       align: tuple[int, int, int] = (0, 0, 0), base: int = 0x1000,
-                      expect: Outcome | None = None) -> tuple[Result, int]:
-        """Run one request; returns its result and the clocks from start to result."""
+                      expect: Outcome | None = None,
+                      addrs: tuple[int, int, int] | None = None) -> tuple[Result, int]:
+        """Run one request; returns its result and the clocks from start to result. addrs:
+        (source, destination, digest) anywhere in the 64-bit space instead of base + align
+        (the caller keeps them apart modulo MEM)."""
         cookie = self.rng.getrandbits(64)
-        src_addr = base + align[0]
-        dst_addr = (src_addr + len(src) + 63) // 64 * 64 + align[1]
-        dig_addr = (dst_addr + len(src) + 63) // 64 * 64 + align[2]
-        self.mem[src_addr:src_addr + len(src)] = src
+        if addrs is None:
+            src_addr = base + align[0]
+            dst_addr = (src_addr + len(src) + 63) // 64 * 64 + align[1]
+            dig_addr = (dst_addr + len(src) + 63) // 64 * 64 + align[2]
+        else:
+            src_addr, dst_addr, dig_addr = addrs
+        mem_put(self.mem, src_addr, src)
         before = bytearray(self.mem)
         e = run_request(ctx, opcode, iv, src) if expect is None else expect
         sqe = encode_sqe(opcode, cookie, 0x40, src_addr, len(src), dst_addr, dig_addr, iv)
         await self.load(sqe, bytes(ctx.context()), q)
         t0 = self.cycles
         n = len(self.results)
+        self.rd_cmds, self.wr_cmds = [], []
         await self.pulse(self.dut.start_i)
         while len(self.results) == n:
             await RisingEdge(self.dut.clk_i)
@@ -190,10 +218,15 @@ class LaneBench:
         assert (r.status, r.detail) == (e.status, e.error_detail), f"got {r}, want {e}"
         if e.status == abi.STATUS_OK:
             assert r.bytes_written == e.bytes_written
+            # the commands, at their full 64-bit addresses (the memory model aliases them)
+            cipher = opcode in (abi.OPCODE_CIPHER, abi.OPCODE_CHAIN)
+            assert self.rd_cmds == [(src_addr, len(src))], self.rd_cmds
+            assert self.wr_cmds == ([(dst_addr, len(src))] if cipher else []) + \
+                ([(dig_addr, ctx.digest_len)] if opcode != abi.OPCODE_CIPHER else []), self.wr_cmds
             if e.dst:
-                before[dst_addr:dst_addr + len(e.dst)] = e.dst
+                mem_put(before, dst_addr, e.dst)
             if e.digest:
-                before[dig_addr:dig_addr + len(e.digest)] = e.digest
+                mem_put(before, dig_addr, e.digest)
             assert self.mem == before, "wrong output, or memory written outside the outputs"
         await self.idle()
         return r, took
@@ -206,7 +239,7 @@ def key_regs(dut) -> dict[str, int]:
     return out
 
 
-async def start(dut, seed: int = 0, stall: float = 0.3) -> LaneBench:
+async def start(dut, seed: int = 0, stall: float = 0.3, settle: bool = True) -> LaneBench:
     Clock(dut.clk_i, 10, unit="ns").start()
     for s in (dut.ld_sqe_i, dut.ld_ctx_i, dut.start_i, dut.abort_i, dut.wipe_i, dut.rd_valid_i,
               dut.wr_ready_i, dut.res_ready_i):
@@ -220,7 +253,8 @@ async def start(dut, seed: int = 0, stall: float = 0.3) -> LaneBench:
     await ClockCycles(dut.clk_i, 3)
     dut.rst_ni.value = 1
     await b.idle()
-    await ClockCycles(dut.clk_i, 20)            # the AES engine's post-reset wipe
+    if settle:
+        await ClockCycles(dut.clk_i, 20)        # the AES engine's post-reset wipe
     return b
 
 
@@ -369,3 +403,112 @@ async def result_waits_for_the_completion_unit(dut):
     b.res_hold = 0
     await b.idle()
     assert len(b.results) == 1 and b.results[0].bytes_written == 28
+
+
+@cocotb.test()
+async def addresses_across_the_64_bit_space(dut):
+    """Source, destination and digest anywhere in the 64-bit space: random addresses, the
+    complementary patterns 0x5555.../0xaaaa... and all-ones above bit 20, each buffer ending at
+    the last byte of the space (2^64 - 1) once; every command's full address is checked."""
+    b = await start(dut, seed=7)
+    rng = random.Random(7)
+    ops = (abi.OPCODE_CIPHER, abi.OPCODE_HASH, abi.OPCODE_MAC, abi.OPCODE_CHAIN)
+    highs = [0, (1 << 44) - 1, 0x5555_5555_555, 0xAAAA_AAAA_AAA] + [rng.getrandbits(44) for _ in range(20)]
+    for i in range(len(highs) + 3):
+        op = ops[i % 4] if i < len(highs) else (abi.OPCODE_CHAIN, abi.OPCODE_CHAIN, abi.OPCODE_MAC)[i - len(highs)]
+        ctx = random_ctx(rng, op)
+        n = rng.randint(0 if i < len(highs) else 16, 300)
+        if ctx.cipher_alg in (abi.CIPHER_ALG_AES_ECB, abi.CIPHER_ALG_AES_CBC):
+            n -= n % 16
+        # the three buffers in disjoint slots modulo MEM (the memory model aliases addresses)
+        lows = [0x1_0000 + rng.randrange(0x1_0000), 0x3_0000 + rng.randrange(0x1_0000),
+                0x5_0000 + rng.randrange(0x1_0000)]
+        if i < len(highs):
+            his = [highs[i], highs[(i + 1) % len(highs)], highs[(i + 2) % len(highs)]]
+            addrs = [(h << 20) | lo for h, lo in zip(his, lows)]
+        else:                       # buffer k ends at 2^64 - 1, the others low in the space
+            k = i - len(highs)
+            sizes = (n, n, ctx.digest_len)
+            addrs = [lo for lo in lows]
+            addrs[k] = TOP - sizes[k]
+        await b.request(ctx, op, rng.randbytes(n), rng.randbytes(16), q=rng.randrange(16), addrs=tuple(addrs))
+
+
+@cocotb.test()
+async def aborted_loads_with_any_field_values(dut):
+    """The fetch streams an entry and its context into the lane before its checks, so a lane
+    loads whatever a failing entry holds (any opcode, length, address, algorithm and key
+    length) before the abort: every field lands where the ABI says, the abort drops the key
+    and HMAC states, no result and no DMA command comes out, and the next request is right."""
+    b = await start(dut, seed=8)
+    rng = random.Random(8)
+    good = Context(cipher_alg=abi.CIPHER_ALG_AES_CTR, key=rng.randbytes(24), hash_alg=abi.HASH_ALG_SHA_224,
+                   digest_len=28, chain_order=abi.CHAIN_ORDER_CIPHER_THEN_HASH, hmac_key=rng.randbytes(30))
+
+    def field(raw: bytes, fields: dict, name: str) -> int:
+        off, n = fields[name]
+        return int.from_bytes(raw[off:off + n], "little")
+    for i in range(24):
+        sqe, ctx = ((b"\xff" * 64, b"\xff" * 128) if i == 0 else (bytes(64), bytes(128)) if i == 1
+                    else (rng.randbytes(64), rng.randbytes(128)))
+        if i >= 2 and i % 2:        # a cipher or chain entry whose length failed (over 1 MiB, or not whole blocks)
+            sqe = bytes([rng.choice((abi.OPCODE_CIPHER, abi.OPCODE_CHAIN))]) + sqe[1:]
+        q = rng.randrange(16)
+        b.rd_cmds, b.wr_cmds = [], []
+        await b.load(sqe, ctx, q)
+        await ReadOnly()
+        for name, sig in (("opcode", "opcode_q"), ("src_len", "src_len_q"), ("cookie", "cookie_q"),
+                          ("src_addr", "src_addr_q"), ("dst_addr", "dst_addr_q"), ("digest_addr", "dig_addr_q")):
+            assert int(getattr(dut, sig).value) == field(sqe, abi.SQE_FIELDS, name), name
+        assert int(dut.iv_q.value) == int.from_bytes(sqe[48:64], "big")
+        for name, sig in (("cipher_alg", "cipher_alg_q"), ("cipher_dir", "cipher_dir_q"), ("key_len", "key_len_q"),
+                          ("hash_alg", "hash_alg_q"), ("digest_len", "digest_len_q"), ("chain_order", "chain_q")):
+            assert int(getattr(dut, sig).value) == field(ctx, abi.CTX_FIELDS, name), name
+        k = key_regs(dut)
+        assert (k["key_q"], k["inner_q"], k["outer_q"]) == tuple(int.from_bytes(ctx[o:o + 32], "big") for o in (32, 64, 96))
+        await b.pulse(dut.abort_i)
+        await ClockCycles(dut.clk_i, 3)
+        k = key_regs(dut)
+        assert k["key_q"] == k["inner_q"] == k["outer_q"] == 0 and dut.idle_o.value
+        assert not b.results and not b.rd_cmds and not b.wr_cmds
+        if i % 4 == 3:
+            await b.request(good, abi.OPCODE_CHAIN, rng.randbytes(rng.randint(0, 200)), rng.randbytes(16), q=q)
+            b.results.clear()
+
+
+@cocotb.test()
+async def a_source_over_64_kib(dut):
+    """A 70,000-byte source (length bit 16) through AES-CTR then HMAC-SHA-256, ending at the
+    last byte of the 64-bit space, no stalls; output and digest checked."""
+    b = await start(dut, seed=9, stall=0.0)
+    rng = random.Random(9)
+    ctx = Context(cipher_alg=abi.CIPHER_ALG_AES_CTR, key=rng.randbytes(32), hash_alg=abi.HASH_ALG_SHA_256,
+                  digest_len=32, chain_order=abi.CHAIN_ORDER_CIPHER_THEN_HASH, hmac_key=rng.randbytes(64))
+    n = 70_000
+    await b.request(ctx, abi.OPCODE_CHAIN, rng.randbytes(n), rng.randbytes(16),
+                    addrs=(TOP - n, 0x7_0000_0000_0000 + 0x2_0000, 0x8000))
+
+
+@cocotb.test()
+async def a_request_right_after_reset(dut):
+    """A cipher request loaded and started as soon as the lane is idle after reset, while the
+    AES engine still wipes its round-key memory (block RAM keeps its contents through a reset):
+    the lane waits in its configuration state until the engine takes the key, and the result
+    is right."""
+    b = await start(dut, seed=10, stall=0.0, settle=False)
+    rng = random.Random(10)
+    in_cfg = 0
+
+    async def watch():
+        nonlocal in_cfg
+        while True:
+            await RisingEdge(dut.clk_i)
+            await ReadOnly()
+            if int(dut.state_q.value) == 1:      # L_CFG
+                in_cfg += 1
+    w = cocotb.start_soon(watch())
+    ctx = Context(cipher_alg=abi.CIPHER_ALG_AES_CBC, key=rng.randbytes(16))
+    assert dut.u_aes.wipe_busy_o.value, "the post-reset wipe is over: the test tests nothing"
+    await b.request(ctx, abi.OPCODE_CIPHER, rng.randbytes(64), rng.randbytes(16))
+    w.cancel()
+    assert in_cfg >= 2, in_cfg
