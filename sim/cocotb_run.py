@@ -41,6 +41,17 @@ def _tool_path() -> None:
         os.environ["PATH"] = venv_bin + os.pathsep + os.environ.get("PATH", "")
 
 
+def coverage_file_tag(testcase: str | list[str] | None) -> str:
+    """The <tag> of a run's .dat: the test names joined by '+', or "all"; a file name has at most
+    255 bytes, so a long list (the top's short regressions at LANES 2 and 4) is named by its
+    count and a digest of the names."""
+    cases = [testcase] if isinstance(testcase, str) else (testcase or ["all"])
+    tag = "+".join(cases)
+    if len(tag) > 120:
+        tag = f"{len(cases)}-tests-{hashlib.sha1(tag.encode()).hexdigest()[:12]}"
+    return tag
+
+
 def run_cocotb(top: str, test_module: str, sim: str, testcase: str | list[str] | None = None,
                extra_env: dict[str, str] | None = None, waves: bool = False,
                seed: int = 1, coverage_dir: Path | None = None,
@@ -79,13 +90,7 @@ def run_cocotb(top: str, test_module: str, sim: str, testcase: str | list[str] |
         if cov_dir:
             build_args += COVERAGE_BUILD_ARGS
             if coverage_tag is None:
-                cases = [testcase] if isinstance(testcase, str) else (testcase or ["all"])
-                coverage_tag = "+".join(cases)
-                if len(coverage_tag) > 120:
-                    # a file name has at most 255 bytes: a long list of tests (the top's short
-                    # regressions at LANES 2 and 4) is named by its count and a digest
-                    digest = hashlib.sha1(coverage_tag.encode()).hexdigest()[:12]
-                    coverage_tag = f"{len(cases)}-tests-{digest}"
+                coverage_tag = coverage_file_tag(testcase)
             cov_dir.mkdir(parents=True, exist_ok=True)
             dat = cov_dir / f"{tag}--{test_module.rsplit('.', 1)[-1]}--{coverage_tag}.dat"
             if dat.exists():

@@ -84,3 +84,23 @@ def test_coverage_tops_and_the_map():
     assert not [f for f in mods.values() if f.startswith("rtl/formal/")], mods
     assert mods["aes_engine"] == "rtl/aes/aes_engine.sv"
     assert "vcrypto_csr_regs_fv" not in mods and "fv_queue_engine" not in mods
+
+
+def test_long_test_lists_and_wires_only_modules():
+    """A run of many named tests gets a short, distinct .dat name (the top's LANES 2/4 short
+    regressions overflowed the 255-byte file name limit); a module with only wires and
+    instances (the queue engine since the lanes split) is judged on toggle alone."""
+    from sim.cocotb_run import coverage_file_tag
+    assert coverage_file_tag("fips197_appendix_c") == "fips197_appendix_c"
+    assert coverage_file_tag(None) == "all"
+    names = [f"a_rather_long_cocotb_test_name_{i}" for i in range(14)]
+    tag = coverage_file_tag(names)
+    assert len(tag) < 40 and tag.startswith("14-tests-") and tag != coverage_file_tag(names[:-1])
+    wires = coverage.ModuleCov("vcrypto_queue_engine", "rtl/top/vcrypto_queue_engine.sv")
+    wires.toggle.total, wires.toggle.covered = 100, 95
+    text, ok = coverage.target_report({"vcrypto_queue_engine": wires}, {"vcrypto_queue_engine": (95.0, 90.0)})
+    assert ok and "n/a (no statements)" in text, text
+    wires.toggle.covered = 80
+    assert not coverage.target_report({"vcrypto_queue_engine": wires}, {"vcrypto_queue_engine": (95.0, 90.0)})[1]
+    text, ok = coverage.target_report({}, {"vcrypto_top": (95.0, 90.0)})
+    assert not ok and "not simulated" in text

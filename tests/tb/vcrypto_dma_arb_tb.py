@@ -63,11 +63,6 @@ def pattern_beat(addr: int, k: int) -> int:
     return int.from_bytes(hashlib.blake2b(f"{addr}:{k}".encode(), digest_size=16).digest(), "little")
 
 
-def beats(raw: bytes) -> list[int]:
-    raw = raw + bytes(-len(raw) % 16)
-    return [int.from_bytes(raw[i:i + 16], "little") for i in range(0, len(raw), 16)]
-
-
 @dataclass
 class RClient:
     cmds: list[tuple[int, int]]               # (addr, len)
