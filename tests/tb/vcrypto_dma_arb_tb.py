@@ -22,6 +22,8 @@ import cocotb
 from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, FallingEdge, ReadOnly, RisingEdge
 from cocotbext.axi import AxiBus, AxiRam
+
+from tb.host_memory import aliased_get, aliased_put, inject_failures
 import cocotbext.axi.axi_slave as _axi_slave
 
 
@@ -40,22 +42,6 @@ NRC = int(os.environ.get("VCRYPTO_PARAM_NRC", "2"))
 NWC = int(os.environ.get("VCRYPTO_PARAM_NWC", "2"))
 CHUNK = 256                          # CHUNK_BEATS * 16 (the default)
 TOP = 1 << 64
-
-
-def img_get(img: bytearray, addr: int, n: int) -> bytes:
-    """n bytes at a 64-bit address of the memory image (addresses alias modulo MEM)."""
-    a = addr % MEM
-    if a + n <= MEM:
-        return bytes(img[a:a + n])
-    return bytes(img[a:]) + img_get(img, 0, n - (MEM - a))
-
-
-def img_put(img: bytearray, addr: int, data: bytes) -> None:
-    a = addr % MEM
-    k = min(len(data), MEM - a)
-    img[a:a + k] = data[:k]
-    if k < len(data):
-        img_put(img, 0, data[k:])
 
 
 def pattern_beat(addr: int, k: int) -> int:
@@ -121,19 +107,7 @@ class Bench:
         self.w_waits = [0] * NWC
         self.max_r_wait = self.max_w_wait = 0
         self.grants: list[tuple[str, int, int]] = []       # (dir, client, clock)
-        wr, rd = self.ram.write_if, self.ram.read_if
-        orig_w, orig_r = wr._write, rd._read
-
-        async def write(address, data):
-            if self.poison and self.poison[0] <= address % MEM < self.poison[1]:
-                raise IOError("injected write error")
-            await orig_w(address, data)
-
-        async def read(address, length):
-            if self.poison and self.poison[0] <= address % MEM < self.poison[1]:
-                raise IOError("injected read error")
-            return await orig_r(address, length)
-        wr._write, rd._read = write, read
+        inject_failures(self.ram, lambda a: bool(self.poison) and self.poison[0] <= a % MEM < self.poison[1])
 
     def poisoned(self, a: int, n: int) -> bool:
         """[a, a+n) touches the failing range (modulo MEM)."""
@@ -144,7 +118,7 @@ class Bench:
 
     def beat_of(self, cur: tuple[int, int], k: int) -> int:
         a, n = cur
-        return int.from_bytes(img_get(self.image, a + 16 * k, min(16, n - 16 * k)).ljust(16, b"\0"), "little")
+        return int.from_bytes(aliased_get(self.image, a + 16 * k, min(16, n - 16 * k)).ljust(16, b"\0"), "little")
 
     def _check_bursts(self) -> None:
         """An AR / AW taken in this clock lies in the 16-byte-aligned range of a command of
@@ -235,13 +209,13 @@ class Bench:
                         a, raw = c.cur
                         assert isinstance(raw, bytes), "a pattern write ran to its end"
                         if not self.poisoned(a, len(raw)):
-                            img_put(self.image, a, raw)
+                            aliased_put(self.image, a, raw)
                         else:               # the failed 16-byte beat is not written, the others are
-                            keep = bytearray(img_get(self.image, a, len(raw)))
+                            keep = bytearray(aliased_get(self.image, a, len(raw)))
                             for j in range(len(raw)):
                                 if not self.poisoned(a + j, 1):
                                     keep[j] = raw[j]
-                            img_put(self.image, a, bytes(keep))
+                            aliased_put(self.image, a, bytes(keep))
                         c.done.append((a, len(raw), self.cycles - c.t0, bool((err >> i) & 1)))
                         c.active = False
                 elif (wcv >> i) & 1 and (cready >> i) & 1:

@@ -23,27 +23,12 @@ from cocotb.triggers import ClockCycles, FallingEdge, ReadOnly, RisingEdge
 from bridge import abi
 from bridge.accel_abi import Context, encode_sqe
 from bridge.accel_model import Outcome, run_request
+from tb.host_memory import aliased_get, aliased_put
 
 MEM = 1 << 20                        # the memory model: address a is byte a % MEM
 TOP = 1 << 64
 CIPHERS = (abi.CIPHER_ALG_AES_ECB, abi.CIPHER_ALG_AES_CBC, abi.CIPHER_ALG_AES_CTR)
 HASHES = (abi.HASH_ALG_SHA_224, abi.HASH_ALG_SHA_256)
-
-
-def mem_get(mem: bytearray, addr: int, n: int) -> bytes:
-    """n bytes at a 64-bit address of the memory model (addresses alias modulo MEM)."""
-    a = addr % MEM
-    if a + n <= MEM:
-        return bytes(mem[a:a + n])
-    return bytes(mem[a:]) + mem_get(mem, 0, n - (MEM - a))
-
-
-def mem_put(mem: bytearray, addr: int, data: bytes) -> None:
-    a = addr % MEM
-    k = min(len(data), MEM - a)
-    mem[a:a + k] = data[:k]
-    if k < len(data):
-        mem_put(mem, 0, data[k:])
 
 
 def beats(raw: bytes) -> list[int]:
@@ -122,7 +107,7 @@ class LaneBench:
             if not rd_busy and d.rd_cmd_valid_o.value:
                 addr, n = int(d.rd_cmd_addr_o.value), int(d.rd_cmd_len_o.value)
                 self.rd_cmds.append((addr, n))
-                self.rd_beats = beats(mem_get(self.mem, addr, n)) if n else []
+                self.rd_beats = beats(aliased_get(self.mem, addr, n)) if n else []
                 self.rd_err = False
                 self.rd_next_err = self._hits(self.rd_err_at, addr, n)
                 if not self.rd_beats:
@@ -138,7 +123,7 @@ class LaneBench:
                 if self.wr_owed == 0:
                     raw = b"".join(b.to_bytes(16, "little") for b in self.wr_data)[:self.wr_len]
                     if not self._hits(self.wr_err_at, self.wr_addr, self.wr_len):
-                        mem_put(self.mem, self.wr_addr, raw)
+                        aliased_put(self.mem, self.wr_addr, raw)
                     self.wr_tail = rng.randint(1, 5)
             if not wr_busy and d.wr_cmd_valid_o.value:
                 self.wr_addr, self.wr_len = int(d.wr_cmd_addr_o.value), int(d.wr_cmd_len_o.value)
@@ -200,7 +185,7 @@ class LaneBench:
             dig_addr = (dst_addr + len(src) + 63) // 64 * 64 + align[2]
         else:
             src_addr, dst_addr, dig_addr = addrs
-        mem_put(self.mem, src_addr, src)
+        aliased_put(self.mem, src_addr, src)
         before = bytearray(self.mem)
         e = run_request(ctx, opcode, iv, src) if expect is None else expect
         sqe = encode_sqe(opcode, cookie, 0x40, src_addr, len(src), dst_addr, dig_addr, iv)
@@ -224,9 +209,9 @@ class LaneBench:
             assert self.wr_cmds == ([(dst_addr, len(src))] if cipher else []) + \
                 ([(dig_addr, ctx.digest_len)] if opcode != abi.OPCODE_CIPHER else []), self.wr_cmds
             if e.dst:
-                mem_put(before, dst_addr, e.dst)
+                aliased_put(before, dst_addr, e.dst)
             if e.digest:
-                mem_put(before, dig_addr, e.digest)
+                aliased_put(before, dig_addr, e.digest)
             assert self.mem == before, "wrong output, or memory written outside the outputs"
         await self.idle()
         return r, took

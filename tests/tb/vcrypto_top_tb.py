@@ -23,6 +23,7 @@ from bridge import abi
 from bridge.accel_abi import Completion, Context, decode_cqe, encode_sqe
 from bridge.accel_model import Outcome, run_request
 from bridge.rings import RingDriver, RingPair
+from tb.host_memory import inject_failures
 
 MEM = 4 << 20
 SQ_BASE, CQ_BASE, CTX_BASE, ARENA = 0x0000, 0x8000, 0x10000, 0x20000
@@ -104,22 +105,12 @@ class Host:
             self.set_pauses(0.3)
 
     def _hook_memory(self) -> None:
-        wr, rd = self.ram.write_if, self.ram.read_if
-        orig_w, orig_r = wr._write, rd._read
-
-        async def write(address, data):
+        def record_outside(address: int, n: int) -> None:
             lo, size = self.win
-            if not (lo <= address and address + len(data) <= lo + size):
-                self.writes_outside.append((address, len(data)))
-            if self.poison and self.poison[0] <= address % MEM < self.poison[1]:
-                raise IOError("injected write error")
-            await orig_w(address, data)
-
-        async def read(address, length):
-            if self.poison and self.poison[0] <= address % MEM < self.poison[1]:
-                raise IOError("injected read error")
-            return await orig_r(address, length)
-        wr._write, rd._read = write, read
+            if not (lo <= address and address + n <= lo + size):
+                self.writes_outside.append((address, n))
+        inject_failures(self.ram, lambda a: bool(self.poison) and self.poison[0] <= a % MEM < self.poison[1],
+                        on_write=record_outside)
 
     def set_pauses(self, p: float) -> None:
         def gen():
