@@ -105,51 +105,46 @@ def num(x) -> float | None:
 
 def device_panel(ax, d: dict) -> bool:
     """soft and rtl, MB/s at each request size of device.json; False if it has none."""
-    drew, sizes = False, []
+    series = []
     for op, oplabel, style in DEVICE_OPS:
         for dp in ("soft", "rtl"):
             recs = [(s, d.get(f"{dp}_{op}_{s}")) for s, _ in bt.SIZES]
             pts = [(s, num(r.get("MB_per_s"))) for s, r in recs if isinstance(r, dict) and num(r.get("MB_per_s"))]
-            if not pts:
-                continue
-            xs, ys = zip(*pts)
-            ax.plot(xs, ys, style, marker="o", color=COLORS[dp], label=f"{dp}, {oplabel}")
-            sizes += xs
-            drew = True
-    if not drew:
-        return False
+            series.append((pts, style, COLORS[dp], f"{dp}, {oplabel}"))
     q, f = d.get("queues", "?"), d.get("inflight_per_queue", "?")
-    finish_throughput_panel(ax, f"Whole device, in process\n({q} queues × {f} requests in flight)", sizes)
-    return True
+    return throughput_panel(ax, series, f"Whole device, in process\n({q} queues × {f} requests in flight)")
 
 
 def qemu_panel(ax, d: dict) -> bool:
     """builtin, soft and rtl in the guest at 4 and 64 KiB, 1 and N streams; False if none."""
     jobs = d.get("parallel_streams", 4)
-    drew, sizes = False, []
+    series = []
     for b, label in QEMU_BACKENDS:
         for suffix, slabel, style in (("", "1 stream", "-"), (f"_jobs{jobs}", f"{jobs} streams", "--")):
             pts = [(s, num(d.get(f"{b}_{t}_mbps{suffix}"))) for t, s in QEMU_SIZES
                    if num(d.get(f"{b}_{t}_mbps{suffix}"))]
-            if not pts:
-                continue
-            xs, ys = zip(*pts)
-            ax.plot(xs, ys, style, marker="o", color=COLORS[b], label=f"{label}, {slabel}")
-            sizes += xs
-            drew = True
-    if not drew:
+            series.append((pts, style, COLORS[b], f"{label}, {slabel}"))
+    return throughput_panel(ax, series, "Linux guest in QEMU (TCG), AF_ALG cbc(aes) AES-128")
+
+
+def throughput_panel(ax, series: list, title: str) -> bool:
+    """MB/s against request size, one line per (points, style, colour, label) that has points;
+    False (nothing drawn) if none has."""
+    series = [s for s in series if s[0]]
+    if not series:
         return False
-    finish_throughput_panel(ax, "Linux guest in QEMU (TCG), AF_ALG cbc(aes) AES-128", sizes)
-    return True
-
-
-def finish_throughput_panel(ax, title: str, sizes: list) -> None:
+    sizes = []
+    for pts, style, color, label in series:
+        xs, ys = zip(*pts)
+        ax.plot(xs, ys, style, marker="o", color=color, label=label)
+        sizes += xs
     ax.set_title(title, fontsize=10)
     log_size_axis(ax, sizes)
     plain_log_y(ax)
     ax.set_xlabel("request size")
     ax.set_ylabel("throughput (MB/s)")
     ax.legend(fontsize=8)
+    return True
 
 
 def plot_throughput(bench_dir: Path, out: Path) -> str:
