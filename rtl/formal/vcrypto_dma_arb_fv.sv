@@ -62,8 +62,8 @@ module vcrypto_dma_arb_fv #(
   input logic               w_act_q,
   input logic [$clog2(NRC > 1 ? NRC : 2)-1:0] r_own_q, r_rr_q, r_pick,
   input logic [$clog2(NWC > 1 ? NWC : 2)-1:0] w_own_q, w_rr_q, w_pick,
-  input logic [NRC-1:0]     r_elig,
-  input logic [NWC-1:0]     w_elig,
+  input logic [NRC-1:0]     r_elig, r_elig_d,
+  input logic [NWC-1:0]     w_elig, w_elig_d,
   input logic [4:0]         w_nb_q,
   input logic [NRC*64-1:0]  fv_r_addr,
   input logic [NRC*32-1:0]  fv_r_left,
@@ -73,7 +73,9 @@ module vcrypto_dma_arb_fv #(
   input logic [NWC*64-1:0]  fv_w_addr,
   input logic [NWC*32-1:0]  fv_w_left,
   input logic [NWC*29-1:0]  fv_w_in,
-  input logic [NWC*8-1:0]   fv_w_cnt
+  input logic [NWC*8-1:0]   fv_w_cnt,
+  input logic [NRC*16-1:0]  fv_r_chunk,
+  input logic [NWC*16-1:0]  fv_w_chunk
 );
 `ifdef FV_ARB
   localparam int RCW = $clog2(NRC > 1 ? NRC : 2);
@@ -84,6 +86,14 @@ module vcrypto_dma_arb_fv #(
 
   function automatic [28:0] beats(input [32:0] bytes);
     beats = 29'((bytes + 33'd15) >> 4);
+  endfunction
+  // the next chunk of a command with `left` bytes to go, as {beats[4:0], 2'b0, bytes[8:0]}
+  // (what the DUT keeps in registers next to its byte count)
+  localparam int CB = CHUNK_BEATS * 16;
+  function automatic [15:0] chunk(input [31:0] left);
+    logic [8:0] b;
+    b = (left >= 32'(CB)) ? 9'(CB) : left[8:0];
+    chunk = {5'(beats({24'd0, b})), 2'b00, b};
   endfunction
 
   wire rd_grant = rd_cmd_valid && rd_cmd_ready;
@@ -156,6 +166,8 @@ module vcrypto_dma_arb_fv #(
       assert (rc_cmd_ready_o[c] == !rc_busy_o[c] && rc_busy_o[c] == (owed != 29'd0));   // r_cmd_idle
       if (rc_valid_o[c]) assert (owed != 29'd0);   // r_valid_owed
       // fairness (and the round-robin distance that bounds it)
+      assert (fv_r_chunk[c*16 +: 16] == chunk(left));   // r_chunk_regs
+      if (r_elig[c]) assert (r_elig_d[c]);   // r_elig_safe: a registered eligibility still holds
       if (r_elig[c]) assert ({1'b0, r_pass[c]} + 5'((c + NRC - r_rr_q) % NRC) <= 5'(NRC - 1));   // r_wait
       if (!r_elig[c]) assert (r_pass[c] == 4'd0);
     end
@@ -205,6 +217,8 @@ module vcrypto_dma_arb_fv #(
                               && w_end[c] <= {1'b1, 64'd0});   // w_range
       assert (wc_cmd_ready_o[c] == !wc_busy_o[c]);   // w_cmd_idle
       if (wc_ready_o[c]) assert (inq != 29'd0);   // w_ready_owed
+      assert (fv_w_chunk[c*16 +: 16] == chunk(left));   // w_chunk_regs
+      if (w_elig[c]) assert (w_elig_d[c]);   // w_elig_safe
       if (w_elig[c]) assert ({1'b0, w_pass[c]} + 5'((c + NWC - w_rr_q) % NWC) <= 5'(NWC - 1));   // w_wait
       if (!w_elig[c]) assert (w_pass[c] == 4'd0);
     end

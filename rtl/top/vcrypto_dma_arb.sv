@@ -14,6 +14,12 @@
 //          slow consumer;
 //   write: the client's FIFO already holds every beat of the chunk, so the write engine never
 //          waits for a slow producer.
+// Timing: eligibility is registered (a client becomes eligible one clock after its credits or
+// FIFO allow it; a grant clears it for one clock), and each client's next chunk size is kept
+// in registers next to its byte count, so the arbiter's clock path is the round-robin pick
+// and the command mux only (the lengths' arithmetic runs from registers to registers).
+// A stale eligibility is never unsafe: between two clocks a client's credits only fall and
+// its FIFO only fills (apart from its own grant, which clears it).
 // So a grant occupies the engine for one chunk's AXI time (its beats plus the memory's
 // latency, independent of the clients' crypto rates), and an eligible client is granted
 // within NC-1 other chunks (round robin): bounded wait, no starvation by long requests.
@@ -129,8 +135,10 @@ module vcrypto_dma_arb
   logic [31:0]  r_left_q [NRC];      // bytes not yet granted
   logic [28:0]  r_owed_q [NRC];      // beats the client has still to take
   logic [DW-1:0] r_cred_q [NRC];     // FIFO beats in use or promised to a granted chunk
+  logic [CL:0]  r_cbytes_q [NRC];    // chunk_bytes(r_left_q): the next chunk's bytes
+  logic [4:0]   r_cbeats_q [NRC];    // chunk_beats(r_left_q): its beats
   logic [NRC-1:0] r_err_q;
-  logic [NRC-1:0] r_elig;
+  logic [NRC-1:0] r_elig, r_elig_d;  // r_elig: registered (r_elig_d one clock earlier)
   logic [RCW-1:0] r_rr_q, r_own_q, r_pick;
   logic         r_act_q;             // a chunk is with the read engine (owner r_own_q)
   logic [NRC-1:0] r_fifo_empty, r_fifo_full, r_push, r_pop;
@@ -145,7 +153,7 @@ module vcrypto_dma_arb
       .pop_i (r_pop[c]), .data_o (r_fifo_data[c*128 +: 128]),
       .empty_o (r_fifo_empty[c]), .full_o (r_fifo_full[c]), .count_o (cnt)
     );
-    assign r_elig[c]       = r_left_q[c] != '0 && 8'(r_cred_q[c]) + 8'(chunk_beats(r_left_q[c])) <= 8'(D);
+    assign r_elig_d[c]     = r_left_q[c] != '0 && 8'(r_cred_q[c]) + 8'(r_cbeats_q[c]) <= 8'(D);
     assign r_push[c]       = rd_out_valid && rd_out_ready && r_own_q == RCW'(c);
     assign r_pop[c]        = rc_valid_o[c] && rc_ready_i[c];
     assign rc_valid_o[c]   = !r_fifo_empty[c];
@@ -160,15 +168,16 @@ module vcrypto_dma_arb
   assign r_pick       = RCW'(rr_pick(16'(r_elig), 4'(r_rr_q), 5'(NRC)));
   assign rd_cmd_valid = r_elig != '0;
   assign rd_cmd_addr  = r_addr_q[r_pick];
-  assign rd_cmd_len   = 32'(chunk_bytes(r_left_q[r_pick]));
+  assign rd_cmd_len   = 32'(r_cbytes_q[r_pick]);
   assign rd_out_ready = !r_fifo_full[r_own_q];        // never low: credits reserve the room
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       for (int c = 0; c < NRC; c++) begin
         r_addr_q[c] <= '0; r_left_q[c] <= '0; r_owed_q[c] <= '0; r_cred_q[c] <= '0;
+        r_cbytes_q[c] <= '0; r_cbeats_q[c] <= '0;
       end
-      r_err_q <= '0; r_rr_q <= '0; r_own_q <= '0; r_act_q <= 1'b0;
+      r_err_q <= '0; r_rr_q <= '0; r_own_q <= '0; r_act_q <= 1'b0; r_elig <= '0;
     end else begin
       // the chunk with the engine has finished: its error belongs to its client
       if (r_act_q && !rd_busy) begin
@@ -177,19 +186,28 @@ module vcrypto_dma_arb
       end
       for (int c = 0; c < NRC; c++) begin
         logic [DW-1:0] cred;
-        cred = r_cred_q[c];
+        logic [31:0]   after;          // bytes left after this client's next chunk
+        logic          grant;
+        cred  = r_cred_q[c];
+        after = r_left_q[c] - 32'(r_cbytes_q[c]);
+        grant = rd_cmd_valid && rd_cmd_ready && r_pick == RCW'(c);
+        r_elig[c] <= r_elig_d[c] && !grant;
         if (rc_cmd_valid_i[c] && rc_cmd_ready_o[c]) begin
-          r_addr_q[c] <= rc_cmd_addr_i[c*64 +: 64];
-          r_left_q[c] <= rc_cmd_len_i[c*32 +: 32];
+          r_addr_q[c]   <= rc_cmd_addr_i[c*64 +: 64];
+          r_left_q[c]   <= rc_cmd_len_i[c*32 +: 32];
+          r_cbytes_q[c] <= chunk_bytes(rc_cmd_len_i[c*32 +: 32]);
+          r_cbeats_q[c] <= chunk_beats(rc_cmd_len_i[c*32 +: 32]);
           r_owed_q[c] <= 29'(({1'b0, rc_cmd_len_i[c*32 +: 32]} + 33'd15) >> 4);
           r_err_q[c]  <= 1'b0;
         end else if (r_pop[c]) begin
           r_owed_q[c] <= r_owed_q[c] - 29'd1;
         end
-        if (rd_cmd_valid && rd_cmd_ready && r_pick == RCW'(c)) begin
-          r_addr_q[c] <= r_addr_q[c] + 64'(chunk_bytes(r_left_q[c]));
-          r_left_q[c] <= r_left_q[c] - 32'(chunk_bytes(r_left_q[c]));
-          cred = cred + DW'(chunk_beats(r_left_q[c]));
+        if (grant) begin
+          r_addr_q[c]   <= r_addr_q[c] + 64'(r_cbytes_q[c]);
+          r_left_q[c]   <= after;
+          r_cbytes_q[c] <= chunk_bytes(after);
+          r_cbeats_q[c] <= chunk_beats(after);
+          cred = cred + DW'(r_cbeats_q[c]);
         end
         if (r_pop[c]) cred = cred - DW'(1);
         r_cred_q[c] <= cred;
@@ -221,8 +239,10 @@ module vcrypto_dma_arb
   logic [63:0]  w_addr_q [NWC];      // next chunk's address
   logic [31:0]  w_left_q [NWC];      // bytes not yet granted
   logic [28:0]  w_in_q   [NWC];      // beats still to take from the client
+  logic [CL:0]  w_cbytes_q [NWC];    // chunk_bytes(w_left_q): the next chunk's bytes
+  logic [4:0]   w_cbeats_q [NWC];    // chunk_beats(w_left_q): its beats
   logic [NWC-1:0] w_err_q;
-  logic [NWC-1:0] w_elig;
+  logic [NWC-1:0] w_elig, w_elig_d;  // w_elig: registered (w_elig_d one clock earlier)
   logic [WCW-1:0] w_rr_q, w_own_q, w_pick;
   logic         w_act_q;             // a chunk is with the write engine (owner w_own_q)
   logic [4:0]   w_nb_q;              // beats of that chunk the engine has still to take
@@ -239,8 +259,8 @@ module vcrypto_dma_arb
       .empty_o (w_fifo_empty[c]), .full_o (w_fifo_full[c]), .count_o (cnt)
     );
     // (beats of its chunk still with the engine do not count for the next one)
-    assign w_elig[c]       = w_left_q[c] != '0
-                             && 8'(cnt) >= 8'(chunk_beats(w_left_q[c])) + ((w_act_q && w_own_q == WCW'(c)) ? 8'(w_nb_q) : 8'd0);
+    assign w_elig_d[c]     = w_left_q[c] != '0
+                             && 8'(cnt) >= 8'(w_cbeats_q[c]) + ((w_act_q && w_own_q == WCW'(c)) ? 8'(w_nb_q) : 8'd0);
     assign wc_ready_o[c]   = w_in_q[c] != '0 && !w_fifo_full[c];
     assign w_push[c]       = wc_valid_i[c] && wc_ready_o[c];
     assign w_pop[c]        = wr_in_valid && wr_in_ready && w_own_q == WCW'(c);
@@ -252,7 +272,7 @@ module vcrypto_dma_arb
   assign w_pick       = WCW'(rr_pick(16'(w_elig), 4'(w_rr_q), 5'(NWC)));
   assign wr_cmd_valid = w_elig != '0;
   assign wr_cmd_addr  = w_addr_q[w_pick];
-  assign wr_cmd_len   = 32'(chunk_bytes(w_left_q[w_pick]));
+  assign wr_cmd_len   = 32'(w_cbytes_q[w_pick]);
   // valid only for the beats the engine still takes (then held until it takes them)
   assign wr_in_valid  = w_act_q && w_nb_q != '0 && !w_fifo_empty[w_own_q];
   assign wr_in_data   = w_fifo_data[w_own_q*128 +: 128];
@@ -261,32 +281,42 @@ module vcrypto_dma_arb
     if (!rst_ni) begin
       for (int c = 0; c < NWC; c++) begin
         w_addr_q[c] <= '0; w_left_q[c] <= '0; w_in_q[c] <= '0;
+        w_cbytes_q[c] <= '0; w_cbeats_q[c] <= '0;
       end
-      w_err_q <= '0; w_rr_q <= '0; w_own_q <= '0; w_act_q <= 1'b0; w_nb_q <= '0;
+      w_err_q <= '0; w_rr_q <= '0; w_own_q <= '0; w_act_q <= 1'b0; w_nb_q <= '0; w_elig <= '0;
     end else begin
       if (w_act_q && !wr_busy) begin
         w_act_q <= 1'b0;
         if (wr_err) w_err_q[w_own_q] <= 1'b1;
       end
       for (int c = 0; c < NWC; c++) begin
+        logic [31:0] after;            // bytes left after this client's next chunk
+        logic        grant;
+        after = w_left_q[c] - 32'(w_cbytes_q[c]);
+        grant = wr_cmd_valid && wr_cmd_ready && w_pick == WCW'(c);
+        w_elig[c] <= w_elig_d[c] && !grant;
         if (wc_cmd_valid_i[c] && wc_cmd_ready_o[c]) begin
-          w_addr_q[c] <= wc_cmd_addr_i[c*64 +: 64];
-          w_left_q[c] <= wc_cmd_len_i[c*32 +: 32];
+          w_addr_q[c]   <= wc_cmd_addr_i[c*64 +: 64];
+          w_left_q[c]   <= wc_cmd_len_i[c*32 +: 32];
+          w_cbytes_q[c] <= chunk_bytes(wc_cmd_len_i[c*32 +: 32]);
+          w_cbeats_q[c] <= chunk_beats(wc_cmd_len_i[c*32 +: 32]);
           w_in_q[c]   <= 29'(({1'b0, wc_cmd_len_i[c*32 +: 32]} + 33'd15) >> 4);
           w_err_q[c]  <= 1'b0;
         end else if (w_push[c]) begin
           w_in_q[c] <= w_in_q[c] - 29'd1;
         end
-        if (wr_cmd_valid && wr_cmd_ready && w_pick == WCW'(c)) begin
-          w_addr_q[c] <= w_addr_q[c] + 64'(chunk_bytes(w_left_q[c]));
-          w_left_q[c] <= w_left_q[c] - 32'(chunk_bytes(w_left_q[c]));
+        if (grant) begin
+          w_addr_q[c]   <= w_addr_q[c] + 64'(w_cbytes_q[c]);
+          w_left_q[c]   <= after;
+          w_cbytes_q[c] <= chunk_bytes(after);
+          w_cbeats_q[c] <= chunk_beats(after);
         end
       end
       if (wr_in_valid && wr_in_ready) w_nb_q <= w_nb_q - 5'd1;
       if (wr_cmd_valid && wr_cmd_ready) begin
         w_own_q <= w_pick;
         w_act_q <= 1'b1;
-        w_nb_q  <= chunk_beats(w_left_q[w_pick]);
+        w_nb_q  <= w_cbeats_q[w_pick];
         w_rr_q  <= (w_pick == WCW'(NWC - 1)) ? '0 : w_pick + WCW'(1);
       end
     end
@@ -321,7 +351,10 @@ module vcrypto_dma_arb
   logic [NWC*32-1:0] fv_w_left;
   logic [NWC*29-1:0] fv_w_in;
   logic [NWC*8-1:0]  fv_w_cnt;
+  logic [NRC*16-1:0] fv_r_chunk;
+  logic [NWC*16-1:0] fv_w_chunk;
   for (genvar c = 0; c < NRC; c++) begin : g_fv_r
+    assign fv_r_chunk[c*16 +: 16] = {r_cbeats_q[c], 2'b00, 9'(r_cbytes_q[c])};
     assign fv_r_addr[c*64 +: 64] = r_addr_q[c];
     assign fv_r_left[c*32 +: 32] = r_left_q[c];
     assign fv_r_owed[c*29 +: 29] = r_owed_q[c];
@@ -329,6 +362,7 @@ module vcrypto_dma_arb
     assign fv_r_cnt[c*8 +: 8]    = 8'(g_rc[c].cnt);
   end
   for (genvar c = 0; c < NWC; c++) begin : g_fv_w
+    assign fv_w_chunk[c*16 +: 16] = {w_cbeats_q[c], 2'b00, 9'(w_cbytes_q[c])};
     assign fv_w_addr[c*64 +: 64] = w_addr_q[c];
     assign fv_w_left[c*32 +: 32] = w_left_q[c];
     assign fv_w_in[c*29 +: 29]   = w_in_q[c];
