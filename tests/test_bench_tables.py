@@ -24,9 +24,10 @@ ACCEL = {"aes128_cbc_4k_cycles_per_request": 2863, "sha256_4k_cycles_per_request
          "sim_speed_ratios": {w: {"same_rtl_as_0bce809": {"wall": 3.03, "cpu": 3.36}}
                               for w in ("aes128_cbc_4k", "hmac_sha256_4k")}}
 DEVICE = {"queues": 4, "inflight_per_queue": 8, "rtl_efficiency": 0.987, "stateless_vs_session_rtl_4k": 0.97,
+          "rtl_efficiency_512": 0.946, "rtl_efficiency_4096": 0.987,
           "stateless_vs_session_rtl_4k_hmac_sha256": 0.95,
           **{f"{dp}_{op}_{s}": {"requests_per_s": 361.4, "MB_per_s": 1.48, "requests": 700}
-             for dp in ("soft", "rtl") for op in ("aes128_cbc", "hmac_sha256") for s in (64, 4096, 65536)}}
+             for dp in ("soft", "rtl") for op in ("aes128_cbc", "hmac_sha256") for s in (64, 512, 4096, 65536)}}
 DEVICE["rtl_aes128_cbc_4096"].update(cycles_per_request=2853, rtl_efficiency=0.987)
 SYNTH = [{"engine": "aes_engine", "device": "ice40-hx8k", "luts": 6190, "ffs": 1010, "brams": 8, "fmax_mhz": 43.98,
           "mbit_s": 511.8},
@@ -116,8 +117,9 @@ LANES = {"lanes": [{"lanes": 1, "aes128_cbc_4k_clocks_per_request": 2000, "hmac_
 
 
 @pytest.mark.parametrize("name, data, expect", [
-    ("device", DEVICE, ["| rtl | AES-128-CBC enc | 361 req/s | 361 req/s (1.48 MB/s), 2,853 clocks/request |",
-                        "`rtl_efficiency` at 4 KiB AES-128-CBC: **0.99**", "4 queues × 8 requests in flight"]),
+    ("device", DEVICE, ["| rtl | AES-128-CBC enc | 361 req/s | 361 req/s (1.48 MB/s) | 361 req/s (1.48 MB/s), "
+                        "2,853 clocks/request |", "at 512 B: **0.95** (target ≥ 0.9), at 4 KiB: **0.99** (target ≥ 0.97)",
+                        "4 queues × 8 requests in flight"]),
     ("synth", SYNTH, ["| AES engine | iCE40 HX8K | 6,190 (81 %) | 1,010 | 8 | 44.0 MHz | 512 |",
                       "| accelerator top | iCE40 HX8K | 20,479 | 7,028 | 8 | does not fit (7,680 LUTs) | – |",
                       "not shown: something_ad_hoc/ecp5-85f"]),
