@@ -61,14 +61,17 @@ class Heap:
 
     def release(self, off: int) -> None:
         n = self.used.pop(off)
-        bisect.insort(self.free, (off, n))
-        merged: list[tuple[int, int]] = []
-        for o, s in self.free:
-            if merged and merged[-1][0] + merged[-1][1] == o:
-                merged[-1] = (merged[-1][0], merged[-1][1] + s)
-            else:
-                merged.append((o, s))
-        self.free = merged
+        free = self.free
+        i = bisect.bisect_left(free, (off, 0))
+        # coalesce with the free neighbours only (the list stays sorted and gap-separated)
+        if i < len(free) and off + n == free[i][0]:
+            n += free[i][1]
+            del free[i]
+        if i > 0 and free[i - 1][0] + free[i - 1][1] == off:
+            off, n = free[i - 1][0], free[i - 1][1] + n
+            i -= 1
+            del free[i]
+        free.insert(i, (off, n))
 
 
 @dataclass
