@@ -147,6 +147,9 @@ class VirtioCryptoDevice:
         self.driver_features = 0
         self.queues: list[DeviceVirtqueue | None] = [None] * (self.num_dataqueues + 1)
         self.deferred: dict[int, None] = {}     # queues with chains left by a spent budget (in order)
+        # queues with used entries pushed and not yet signalled: one should_notify() check per
+        # queue when kick()/poll() returns, so a batch of completions costs one interrupt
+        self._to_signal: dict[int, None] = {}
         self.needs_reset_reason = ""
         # requests still in the datapath when the device is reset belong to the old generation:
         # their results are dropped, nothing is written to guest memory after a reset
@@ -208,7 +211,10 @@ class VirtioCryptoDevice:
     def poll_inflight(self, timeout: float = 0.0) -> int:
         """Answer requests already in the datapath without taking new chains (a transport
         draining before it stops a ring or swaps memory); returns how many are still there."""
-        self.dp.poll(timeout)
+        try:
+            self.dp.poll(timeout)
+        finally:
+            self._signal()
         return self.inflight
 
     @property
@@ -219,7 +225,21 @@ class VirtioCryptoDevice:
     def kick(self, q: int) -> int:
         """Take chains from queue q until it is empty or this call's budget is spent (the rest
         is taken by poll()); returns how many were taken."""
-        return self._drain(q, _Budget(self.limits))
+        try:
+            return self._drain(q, _Budget(self.limits))
+        finally:
+            self._signal()
+
+    def _signal(self) -> None:
+        """The used-buffer notifications of what was pushed since the last call: per queue, one
+        interrupt if the driver asked for one anywhere in the batch (EVENT_IDX's used_event, or
+        no VIRTQ_AVAIL_F_NO_INTERRUPT), none otherwise."""
+        while self._to_signal:
+            q = next(iter(self._to_signal))
+            del self._to_signal[q]
+            vq = self.queues[q]
+            if vq is not None and vq.should_notify():
+                self.on_notify(q)
 
     def _drain(self, q: int, budget: _Budget) -> int:
         vq = self.queues[q] if 0 <= q < len(self.queues) else None
@@ -263,8 +283,11 @@ class VirtioCryptoDevice:
     def poll(self, timeout: float = 0.0) -> int:
         """Let the datapath finish requests (their results go to the used rings), and take the
         chains a spent budget or backpressure left on the rings."""
-        n = self.dp.poll(0.0 if self.deferred and not self._held_full() else timeout)
-        self._resume()
+        try:
+            n = self.dp.poll(0.0 if self.deferred and not self._held_full() else timeout)
+            self._resume()
+        finally:
+            self._signal()
         return n
 
     def _resume(self) -> None:
@@ -291,8 +314,7 @@ class VirtioCryptoDevice:
         vq = self.queues[q]
         if head >= 0 and vq is not None:
             vq.push(head, 0)
-            if vq.should_notify():
-                self.on_notify(q)
+            self._to_signal[q] = None
         self.on_config_change()
 
     def _complete(self, q: int, vq: DeviceVirtqueue, chain: Chain, w: ChainWriter, status: int,
@@ -303,8 +325,7 @@ class VirtioCryptoDevice:
         if status != vc.OK:
             self.counters["errors"] += 1
         vq.push(chain.head, w.total)          # QEMU: the total writable size, status included
-        if vq.should_notify():
-            self.on_notify(q)
+        self._to_signal[q] = None
 
     # -------------------------------------------------------------- control queue
     def _control(self, q: int, vq: DeviceVirtqueue, chain: Chain) -> None:
@@ -326,8 +347,7 @@ class VirtioCryptoDevice:
                 status = vc.ERR
             ChainWriter(self.mem, chain, status_byte=False).write(bytes([status]))   # the first writable byte
             vq.push(chain.head, 1)
-            if vq.should_notify():
-                self.on_notify(q)
+            self._to_signal[q] = None
             return
         if w.total < vc.SESSION_INPUT.size:
             raise Fatal("control request with less than 16 writable bytes")
@@ -342,8 +362,7 @@ class VirtioCryptoDevice:
         ChainWriter(self.mem, chain, status_byte=False).write(
             vc.SESSION_INPUT.pack(sid if status == vc.OK else 0, status, 0))
         vq.push(chain.head, vc.SESSION_INPUT.size)
-        if vq.should_notify():
-            self.on_notify(q)
+        self._to_signal[q] = None
 
     def _create(self, opcode: int, r: ChainReader) -> tuple[int, int]:
         svc = SERVICE_OF_CREATE[opcode]

@@ -94,6 +94,33 @@ def test_event_idx_and_indirect_are_negotiated_and_honoured():
     assert struct.unpack("<H", drv.mem.read(q.used + 4 + 8 * q.size, 2))[0] == q.avail_idx
 
 
+def test_one_interrupt_for_a_batch_of_completions():
+    """32 requests taken by one kick and finished together: the driver asked for an interrupt on
+    the next completion (used_event = last_used), and it gets one for the whole batch, not one
+    per used entry; with VIRTQ_AVAIL_F_NO_INTERRUPT (no EVENT_IDX) it gets none."""
+    for event_idx in (True, False):
+        dev, drv = make(event_idx=event_idx)
+        enc, _ = drv.skcipher_setkey(vc.CIPHER_AES_CBC, bytes(16))
+        q = drv.queues[0]
+        drv.collect(0)
+        irq0 = drv.interrupts
+        ts = [drv.cipher(0, enc, True, bytes(16), bytes(512), kick=False) for _ in range(32)]
+        drv.kick(0)
+        while dev.busy():
+            dev.poll(0.01)
+        assert [t.status for t in drv.wait(ts)] == [vc.OK] * 32
+        assert drv.interrupts == irq0 + 1
+        if not event_idx:
+            q.mem.write(q.avail, struct.pack("<H", 1))           # VIRTQ_AVAIL_F_NO_INTERRUPT
+            ts = [drv.cipher(0, enc, True, bytes(16), bytes(512), kick=False) for _ in range(8)]
+            drv.kick(0)
+            while dev.busy():
+                dev.poll(0.01)
+            assert drv.interrupts == irq0 + 1
+            q.mem.write(q.avail, struct.pack("<H", 0))
+            assert [t.status for t in drv.wait(ts)] == [vc.OK] * 8
+
+
 def test_without_event_idx_or_indirect():
     dev, drv = make(indirect=False, event_idx=False)
     enc, _ = drv.skcipher_setkey(vc.CIPHER_AES_CBC, bytes(16))
