@@ -38,6 +38,7 @@ class GuestRun:
     selftest: str = "absent"
     vectors: str = ""
     random: str = ""
+    deep: str = ""
     host_check: str = ""
     bench: dict[tuple[int, int], dict[str, float]] = field(default_factory=dict)   # (size, jobs) ->
     wall_s: float = 0.0
@@ -137,6 +138,8 @@ def _parse(g: GuestRun) -> None:
             g.vectors = line
         elif line.startswith("RANDOM-DONE"):
             g.random = line
+        elif line.startswith("DEEP-DONE"):
+            g.deep = line
         elif line.startswith("check_results:"):
             g.host_check = line
         elif line.startswith("BENCH"):
@@ -161,8 +164,9 @@ def summary(g: GuestRun) -> str:
              f"  kernel self-test of virtio_crypto_aes_cbc: {g.selftest}"]
     if g.vectors:
         lines.append(f"  {g.vectors}")
-    if g.random:
-        lines.append(f"  {g.random}")
+    for done in (g.random, g.deep):
+        if done:
+            lines.append(f"  {done}")
     if g.host_check:
         lines.append(f"  {g.host_check}")
     for (size, jobs), b in sorted(g.bench.items(), key=lambda kv: (kv[0][1], kv[0][0])):

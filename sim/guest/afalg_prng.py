@@ -19,6 +19,10 @@ Request i (for i = 0, 1, ...; maxblocks = maxlen // 16):
     encrypt = (next() >> 63) == 0                      ("enc" / "dec")
     inplace = next() >> 63                             (1: same buffer for input and output)
     key = fill(keylen); iv = fill(16); data = fill(len)
+
+Deep mode (afalg_test deep) runs the same sequence on one key: every request's key is
+replaced by request 0's (the generator still draws each request's own key, so the lengths,
+IVs and data are those of the random mode).
 """
 from dataclasses import dataclass
 
@@ -81,13 +85,31 @@ def gen_request(p: Prng, idx: int, maxlen: int = 65536) -> Request:
     return Request(idx, key, iv, data, encrypt, inplace)
 
 
-def requests(seed: int, count: int, maxlen: int = 65536):
-    """Yield the first `count` requests of the sequence for `seed`."""
+def requests(seed: int, count: int, maxlen: int = 65536, one_key: bool = False):
+    """Yield the first `count` requests of the sequence for `seed` (one_key: deep mode's, all
+    on request 0's key)."""
     if maxlen < 16 or maxlen % 16:
         raise ValueError("maxlen must be a positive multiple of 16")
     p = Prng(seed)
+    key = None
     for i in range(count):
-        yield gen_request(p, i, maxlen)
+        r = gen_request(p, i, maxlen)
+        if one_key:
+            key = key or r.key
+            r.key = key
+        yield r
+
+
+def ivbug_output(r: Request) -> bytes:
+    """What Linux 6.1's virtio_crypto gets back for a decrypt request it retried after
+    virtqueue_add_sgs failed with -ENOSPC: the driver had already replaced the request's IV with
+    the last ciphertext block, so the device (rightly) decrypts with that IV and the first block
+    comes out XORed with IV ^ last block."""
+    assert not r.encrypt
+    out = bytearray(expected_output(r))
+    for b in range(16):
+        out[b] ^= r.iv[b] ^ r.data[len(r.data) - 16 + b]
+    return bytes(out)
 
 
 def expected_output(r: Request) -> bytes:

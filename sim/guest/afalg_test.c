@@ -14,6 +14,8 @@
  *            sequence is defined by afalg_prng.py, which the host uses to regenerate inputs and
  *            check the outputs (check_results.py). With -V each output is also compared, in the
  *            guest, with the same request run through a reference driver (cbc(aes-generic)).
+ *   deep     the random sequence on one key, -w requests in flight at once (one op socket and
+ *            one asynchronous read each): full virtqueues and the driver's retry path (run_deep).
  *   bench    encrypt requests of -z bytes for -t seconds; prints bytes/s and requests/s.
  *   gen      no crypto: prints the random-mode request sequence ("GEN idx key iv len dir
  *            inplace sha256(input)") so the host can check afalg_prng.py against this program.
@@ -44,7 +46,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/aio_abi.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -544,6 +549,179 @@ static int run_random(void)
     return (errors || mismatches) ? 1 : 0;
 }
 
+/* ------------------------------------------------------------------ deep */
+/* Linux AIO through raw system calls (the static binary has no libaio). */
+static long sys_io_setup(unsigned n, aio_context_t *ctx) { return syscall(SYS_io_setup, n, ctx); }
+static long sys_io_submit(aio_context_t ctx, long n, struct iocb **v) { return syscall(SYS_io_submit, ctx, n, v); }
+static long sys_io_getevents(aio_context_t ctx, long lo, long hi, struct io_event *ev)
+{
+    struct timespec t = {120, 0};
+    return syscall(SYS_io_getevents, ctx, lo, hi, ev, &t);
+}
+
+/* The random-mode request sequence with every request on ONE key (request 0's: one tfm, so
+ * the device holds one session pair, not one per request), run in waves of `deep_inflight`
+ * requests that are all in flight at once: one op socket each, its data sent with sendmsg,
+ * then one asynchronous read (IOCB_CMD_PREAD) per socket submitted together. More requests
+ * than the virtqueue has slots (QEMU: 1024) make virtqueue_add_sgs fail with -ENOSPC inside
+ * the driver, and crypto_engine retries them: the driver's retry path is what this exercises.
+ * Out of place only. REQ lines as in random mode; with -V each output is compared with
+ * cbc(aes-generic), and a decrypt output that is right except for its first block, which is
+ * exactly what decryption with the IV replaced by the last ciphertext block gives, is printed
+ * as REQ-IVBUG: Linux 6.1's virtio_crypto overwrites req->iv with that block before
+ * virtqueue_add_sgs and does not restore it when the add fails (a guest-driver defect). */
+static unsigned deep_inflight = 1500;
+
+static int run_deep(void)
+{
+    int tfm = open_main_tfm();
+    if (tfm < 0) return 2;
+    int ref = -1;
+    if (verify && (ref = tfm_open(REF_ALG)) < 0) {
+        printf("ALG bind skcipher %s failed (%s): in-guest verification off\n", REF_ALG, strerror(errno));
+        verify = 0;
+    }
+    if (maxlen < 16 || maxlen > MAX_LEN || maxlen % 16 || deep_inflight < 1 || deep_inflight > 16384) {
+        fprintf(stderr, "maxlen: a multiple of 16 in [16, %u]; inflight: 1..16384\n", MAX_LEN);
+        return 2;
+    }
+    struct rlimit rl = {deep_inflight + 64, deep_inflight + 64};
+    if (setrlimit(RLIMIT_NOFILE, &rl) < 0) { perror("setrlimit(RLIMIT_NOFILE)"); return 2; }
+    aio_context_t ctx = 0;
+    if (sys_io_setup(deep_inflight, &ctx) < 0) { perror("io_setup"); return 2; }
+    unsigned wave = deep_inflight < count ? deep_inflight : count;
+    req_params *rq = calloc(wave, sizeof *rq);
+    uint8_t **in = calloc(wave, sizeof *in), **out = calloc(wave, sizeof *out);
+    int *ops = calloc(wave, sizeof *ops);
+    struct iocb *cbs = calloc(wave, sizeof *cbs), **cbp = calloc(wave, sizeof *cbp);
+    struct io_event *evs = calloc(wave, sizeof *evs);
+    long *res = calloc(wave, sizeof *res);
+    unsigned *pend = calloc(wave, sizeof *pend);
+    uint8_t *refout = page_alloc(maxlen);
+    if (!rq || !in || !out || !ops || !cbs || !cbp || !evs || !res || !pend) { perror("calloc"); return 2; }
+    for (unsigned k = 0; k < wave; k++) {
+        ops[k] = -1;
+        in[k] = page_alloc(maxlen);
+        out[k] = page_alloc(maxlen);
+    }
+    printf("DEEP seed=%" PRIu64 " count=%u maxlen=%u alg=%s inflight=%u\n", seed, count, maxlen, alg, wave);
+    fflush(stdout);
+    prng_seed(seed);
+    uint8_t key[32];
+    unsigned keylen = 0;
+    unsigned errors = 0, verified = 0, mismatches = 0, ivbug = 0, resent = 0;
+    for (unsigned base = 0; base < count; base += wave) {
+        unsigned n = count - base < wave ? count - base : wave;
+        for (unsigned k = 0; k < n; k++) {
+            prng_request(&rq[k], in[k], maxlen / 16);
+            if (base + k == 0) {
+                keylen = rq[0].keylen;
+                memcpy(key, rq[0].key, keylen);
+                if (setsockopt(tfm, SOL_ALG, ALG_SET_KEY, key, keylen) < 0) { perror("setkey"); return 2; }
+            }
+            rq[k].keylen = keylen;
+            memcpy(rq[k].key, key, keylen);
+        }
+        /* every request's op socket and data first, then all the reads at once; a read that
+         * ends in -ENOSPC (crypto_engine's queue full: AF_ALG's asynchronous requests may not
+         * backlog) is sent again on a new socket, as an application must */
+        unsigned todo = n;
+        for (unsigned k = 0; k < n; k++) pend[k] = k;
+        for (unsigned round = 0; todo && round < 1000; round++) {
+            unsigned sent = 0, submitted = 0, reaped = 0;
+            for (unsigned j = 0; j < todo; j++) {
+                unsigned k = pend[j];
+                res[k] = -EINPROGRESS;
+                if (ops[k] >= 0) close(ops[k]);
+                ops[k] = accept4(tfm, NULL, 0, SOCK_CLOEXEC);
+                if (ops[k] < 0 || send_op(ops[k], rq[k].enc, rq[k].iv, in[k], rq[k].len, 0) < 0) {
+                    res[k] = -errno;
+                    continue;
+                }
+                memset(&cbs[k], 0, sizeof cbs[k]);
+                cbs[k].aio_data = k;
+                cbs[k].aio_lio_opcode = IOCB_CMD_PREAD;
+                cbs[k].aio_fildes = (uint32_t)ops[k];
+                cbs[k].aio_buf = (uint64_t)(uintptr_t)out[k];
+                cbs[k].aio_nbytes = rq[k].len;
+                cbp[sent++] = &cbs[k];
+            }
+            while (submitted < sent) {
+                long r = sys_io_submit(ctx, (long)(sent - submitted), cbp + submitted);
+                if (r <= 0) {
+                    if (r < 0 && errno == EAGAIN) continue;
+                    perror("io_submit");
+                    for (unsigned j = submitted; j < sent; j++) res[cbp[j]->aio_data] = r < 0 ? -errno : -EIO;
+                    break;
+                }
+                submitted += (unsigned)r;
+            }
+            while (reaped < submitted) {
+                long r = sys_io_getevents(ctx, 1, (long)(submitted - reaped), evs);
+                if (r <= 0) {
+                    printf("DEEP-ERROR io_getevents: %s after %u of %u\n", r < 0 ? strerror(errno) : "timeout",
+                           reaped, submitted);
+                    return 1;
+                }
+                for (long j = 0; j < r; j++) res[evs[j].data] = evs[j].res;
+                reaped += (unsigned)r;
+            }
+            unsigned again = 0;
+            for (unsigned j = 0; j < todo; j++)
+                if (res[pend[j]] == -ENOSPC) pend[again++] = pend[j];
+            resent += again;
+            todo = again;
+        }
+        for (unsigned k = 0; k < n; k++) {
+            unsigned i = base + k;
+            req_params *r = &rq[k];
+            if (ops[k] >= 0) close(ops[k]);
+            ops[k] = -1;
+            if (res[k] != (long)r->len) {
+                printf("REQ-ERROR %u deep read: %s\n", i, res[k] < 0 ? strerror((int)-res[k]) : "short read");
+                errors++;
+                continue;
+            }
+            uint8_t hin[32], hout[32];
+            char keyhex[65], ivhex[33], hinhex[65], houthex[65];
+            sha256(in[k], r->len, hin);
+            sha256(out[k], r->len, hout);
+            hex(keyhex, r->key, r->keylen);
+            hex(ivhex, r->iv, 16);
+            hex(hinhex, hin, 32);
+            hex(houthex, hout, 32);
+            printf("REQ %u %s %s %u %s %s %s\n", i, keyhex, ivhex, r->len, r->enc ? "enc" : "dec", hinhex, houthex);
+            if (!verify) continue;
+            const char *stage;
+            if (cipher_req(ref, r->key, r->keylen, r->iv, r->enc, in[k], refout, r->len, OOP, &stage) < 0) {
+                printf("REF-ERROR %u %s: %s\n", i, stage, strerror(errno));
+                errors++;
+                continue;
+            }
+            verified++;
+            if (memcmp(refout, out[k], r->len) == 0) continue;
+            /* the driver's retried decrypt: IV' = last ciphertext block, so block 0 differs by IV ^ IV' */
+            int bug = !r->enc && memcmp(refout + 16, out[k] + 16, r->len - 16) == 0;
+            for (unsigned b = 0; bug && b < 16; b++)
+                bug = out[k][b] == (uint8_t)(refout[b] ^ r->iv[b] ^ in[k][r->len - 16 + b]);
+            if (bug) {
+                printf("REQ-IVBUG %u dec %u B: block 0 decrypted with the last ciphertext block as IV\n", i, r->len);
+                ivbug++;
+            } else {
+                size_t d = 0;
+                while (refout[d] == out[k][d]) d++;
+                printf("REQ-MISMATCH %u oop first differing byte %zu (block %zu)\n", i, d, d / 16);
+                mismatches++;
+            }
+        }
+        fflush(stdout);
+    }
+    printf("DEEP-DONE count=%u errors=%u verified=%u mismatches=%u ivbug=%u resent_after_enospc=%u\n", count, errors,
+           verified, mismatches, ivbug, resent);
+    fflush(stdout);
+    return (errors || mismatches) ? 1 : 0;
+}
+
 /* Host-side self-check of the PRNG: print the request sequence without any crypto. */
 static int run_gen(void)
 {
@@ -657,18 +835,19 @@ static int run_bench(void)
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: afalg_test [options] vectors|random|bench|gen\n"
+            "usage: afalg_test [options] vectors|random|deep|bench|gen\n"
             "  -a NAME   skcipher to bind (default %s)\n"
             "  -f        if binding %s fails, fall back to %s\n"
             "  -c        in-place = same user buffer for write/read (default: vmsplice, same pages)\n"
-            "  -s SEED   random/bench seed (default 1)\n"
-            "  -n COUNT  random: number of requests (default 100)\n"
-            "  -m MAXLEN random: largest request, multiple of 16 (default 65536)\n"
-            "  -V        random: also check every output against %s in the guest\n"
+            "  -s SEED   random/deep/bench seed (default 1)\n"
+            "  -n COUNT  random/deep: number of requests (default 100)\n"
+            "  -m MAXLEN random/deep: largest request, multiple of 16 (default 65536)\n"
+            "  -V        random/deep: also check every output against %s in the guest\n"
             "  -z SIZE   bench: request size in bytes (default 4096)\n"
             "  -t SECS   bench: duration (default 3)\n"
             "  -k BYTES  bench: key length 16|24|32 (default 16)\n"
-            "  -j JOBS   bench: parallel streams, each its own process and socket (default 1)\n",
+            "  -j JOBS   bench: parallel streams, each its own process and socket (default 1)\n"
+            "  -w N      deep: requests in flight at once, one op socket and one AIO read each (default 1500)\n",
             DEFAULT_ALG, DEFAULT_ALG, FALLBACK_ALG, REF_ALG);
 }
 
@@ -676,7 +855,7 @@ int main(int argc, char **argv)
 {
     int o;
     setvbuf(stdout, NULL, _IOLBF, 0);
-    while ((o = getopt(argc, argv, "a:fcs:n:m:Vz:t:k:j:h")) != -1) {
+    while ((o = getopt(argc, argv, "a:fcs:n:m:Vz:t:k:j:w:h")) != -1) {
         switch (o) {
         case 'a': alg = optarg; alg_given = 1; break;
         case 'f': fallback = 1; break;
@@ -689,6 +868,7 @@ int main(int argc, char **argv)
         case 't': bench_seconds = strtod(optarg, NULL); break;
         case 'k': bench_keylen = (unsigned)strtoul(optarg, NULL, 0); break;
         case 'j': bench_jobs = (unsigned)strtoul(optarg, NULL, 0); break;
+        case 'w': deep_inflight = (unsigned)strtoul(optarg, NULL, 0); break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
@@ -699,6 +879,7 @@ int main(int argc, char **argv)
     if (!strcmp(mode, "random")) return run_random();
     if (!strcmp(mode, "bench")) return run_bench();
     if (!strcmp(mode, "gen")) return run_gen();
+    if (!strcmp(mode, "deep")) return run_deep();
     usage(stderr);
     return 2;
 }

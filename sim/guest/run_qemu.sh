@@ -15,7 +15,7 @@
 #   --log FILE                   console log (default build/guest/logs/<mode>-<time>.log)
 #   --append "ARGS"              extra raw kernel arguments
 #   --dry-run                    print the QEMU command line only
-# Exit status: 0 if the guest printed "VCRYPTO-GUEST-RESULT: PASS" (and, in random/all mode,
+# Exit status: 0 if the guest printed "VCRYPTO-GUEST-RESULT: PASS" (and, in random/all/deep mode,
 # sim/guest/check_results.py verified every REQ line on the host); 1 otherwise; 124 on timeout.
 set -uo pipefail
 
@@ -77,13 +77,13 @@ wait "$pid"
 rc=$?
 t1=$(date +%s.%N)
 wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
-tr -d '\r' <"$log" | grep -aE '^(vcrypto-init:|ALG |REQ-|REF-|VEC |VECTORS|INPLACE|RANDOM|BENCH|proc-crypto: (driver|selftest)|VCRYPTO-GUEST-RESULT|qemu-system)' | grep -v '^REQ '
+tr -d '\r' <"$log" | grep -aE '^(vcrypto-init:|ALG |REQ-|REF-|VEC |VECTORS|INPLACE|RANDOM|DEEP|BENCH|proc-crypto: (driver|selftest)|VCRYPTO-GUEST-RESULT|qemu-system)' | grep -v '^REQ '
 result=$(tr -d '\r' <"$log" | grep -a -o 'VCRYPTO-GUEST-RESULT: [A-Z]*.*' | tail -1)
 echo "run_qemu: wall ${wall} s, qemu exit $rc, log $log"
 if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then echo "run_qemu: TIMEOUT after $tmo s"; exit 124; fi
 status=1
 case "$result" in "VCRYPTO-GUEST-RESULT: PASS"*) status=0 ;; esac
-if [ "$mode" = random ] || [ "$mode" = all ]; then
+if [ "$mode" = random ] || [ "$mode" = all ] || [ "$mode" = deep ]; then
     python3 "$HERE/check_results.py" "$log" || status=1
 fi
 echo "run_qemu: $([ $status = 0 ] && echo PASS || echo FAIL)"
