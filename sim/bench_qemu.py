@@ -12,8 +12,8 @@ flight, as with several users of the driver; Linux's virtio-crypto driver keeps 
 the data queue). The plain keys (`soft_4k_mbps`, ...) are the one-stream figures; the
 `_jobsN` keys the parallel ones.
 
-A separate soft run (4 KiB, one stream) measures the backend process's own CPU time per
-request; the round trip minus that is what the thread crossings alone cost, which bounds b/a
+Separate soft runs (512 B and 4 KiB, one stream) measure the backend process's own CPU time
+per request; the round trip minus that is what the thread crossings alone cost, which bounds b/a
 for any vhost-user backend here (`zero_cost_backend_vs_builtin_intx_4k`).
 """
 from __future__ import annotations
@@ -42,22 +42,25 @@ def report_round(rnd: int, label: str, g: qemu_guest.GuestRun) -> None:
 
 
 def backend_cost(seconds: float) -> dict:
-    """The soft backend alone on 4 KiB, one stream: its round trip and its own CPU time per request
-    (the serve process's CPU while serving, as `vcrypto serve` reports it at exit). Round trip
-    minus backend CPU is what a backend that cost nothing would still take here: the price of
-    the kick/call thread crossings and the guest's side of them."""
-    g = qemu_guest.run("soft", "bench", seconds=seconds, sizes=(4096,), jobs=(1,), timeout=900, vectors0=True)
-    st = qemu_guest.backend_stats(g)
-    if not g.bench or not st:
-        raise SystemExit(f"soft backend-cost run: no benchmark or CPU figure (logs {g.log}, {g.backend_log})")
-    req_s = g.bench[(4096, 1)]["requests_per_s"]
-    cpu_us = 1e6 * st["cpu_s"] / max(st["requests"], 1)
-    rt_us = 1e6 / req_s
-    print(f"soft backend alone, 4 KiB, 1 stream: round trip {rt_us:.0f} us, backend CPU {cpu_us:.0f} us a request",
-          flush=True)
-    return {"soft_4k_requests_per_s_alone": req_s, "soft_4k_round_trip_us": round(rt_us, 1),
-            "soft_4k_backend_cpu_us_per_request": round(cpu_us, 1),
-            "soft_4k_round_trip_without_backend_cpu_us": round(rt_us - cpu_us, 1)}
+    """The soft backend alone, one stream, a run each for 512 B and 4 KiB: its round trip and its
+    own CPU time per request (the serve process's CPU while serving, as `vcrypto serve` reports
+    it at exit). Round trip minus backend CPU is what a backend that cost nothing would still
+    take here: the price of the kick/call thread crossings and the guest's side of them."""
+    out = {}
+    for size, tag in ((512, "512"), (4096, "4k")):
+        g = qemu_guest.run("soft", "bench", seconds=seconds, sizes=(size,), jobs=(1,), timeout=900, vectors0=True)
+        st = qemu_guest.backend_stats(g)
+        if not g.bench or not st:
+            raise SystemExit(f"soft backend-cost run: no benchmark or CPU figure (logs {g.log}, {g.backend_log})")
+        req_s = g.bench[(size, 1)]["requests_per_s"]
+        cpu_us = 1e6 * st["cpu_s"] / max(st["requests"], 1)
+        rt_us = 1e6 / req_s
+        print(f"soft backend alone, {size} B, 1 stream: round trip {rt_us:.0f} us, backend CPU {cpu_us:.0f} us a "
+              "request", flush=True)
+        out.update({f"soft_{tag}_requests_per_s_alone": req_s, f"soft_{tag}_round_trip_us": round(rt_us, 1),
+                    f"soft_{tag}_backend_cpu_us_per_request": round(cpu_us, 1),
+                    f"soft_{tag}_round_trip_without_backend_cpu_us": round(rt_us - cpu_us, 1)})
+    return out
 
 
 def main() -> int:

@@ -273,6 +273,9 @@ def qemu_table(d: dict) -> str:
                      f"{d['soft_4k_round_trip_without_backend_cpu_us']:.0f} µs remain: a backend that cost nothing "
                      f"would reach b/a' = {d.get('zero_cost_backend_vs_builtin_intx_4k', float('nan')):.2f} "
                      "(`zero_cost_backend_vs_builtin_intx_4k`)")
+    if "soft_512_backend_cpu_us_per_request" in d:
+        facts.append(f"one stream, 512 B: round trip {d['soft_512_round_trip_us']:.0f} µs with (b), of which the "
+                     f"backend's own CPU {d['soft_512_backend_cpu_us_per_request']:.0f} µs")
     if "rtl_simulated_cycles_per_request" in d:
         facts.append(f"(c): {n(d['rtl_simulated_cycles_per_request'])} simulated clocks a request (mixed sizes)")
     if facts:
