@@ -205,7 +205,8 @@ def device_table(d: dict) -> str:
 
 # ------------------------------------------------------------------ synth.json (make synth)
 BLOCK_NAMES = {"aes_engine": "AES engine", "sha256_engine": "SHA-256 engine", "sha512_engine": "SHA-512 engine",
-               "vcrypto_csr": "register block", "vcrypto_top": "accelerator top",
+               "ghash_d8": "GHASH unit, 8 bits/clock", "ghash": "GHASH unit, 16 bits/clock (default)",
+               "ghash_d32": "GHASH unit, 32 bits/clock", "vcrypto_csr": "register block", "vcrypto_top": "accelerator top",
                "vcrypto_top_lanes2": "accelerator top, 2 lanes", "vcrypto_top_lanes4": "accelerator top, 4 lanes"}
 DEVICE_NAMES = {"ice40-hx8k": "iCE40 HX8K", "ecp5-85f": "ECP5-85F"}
 DEVICE_LUTS = {"ice40-hx8k": 7680}

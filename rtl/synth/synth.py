@@ -51,8 +51,12 @@ def _file_list(top: str) -> list[str]:
 
 DESIGNS: dict[str, dict] = {
     top: dict(top=top, sources=_file_list(top), clock="clk_i", reset="rst_ni")
-    for top in ("aes_engine", "sha256_engine", "sha512_engine", "vcrypto_csr", "vcrypto_top")
+    for top in ("aes_engine", "sha256_engine", "sha512_engine", "ghash", "vcrypto_csr", "vcrypto_top")
 }
+# The GHASH unit at other digit widths (its DIGIT parameter: operand bits a clock), for the
+# choice of the default (rtl/README.md, ghash).
+for _d in (8, 32):
+    DESIGNS[f"ghash_d{_d}"] = dict(DESIGNS["ghash"], params={"DIGIT": _d})
 # The accelerator with more crypto lanes (the top's LANES parameter, set with chparam): ECP5
 # only (one lane already does not fit an iCE40 HX8K). Records carry a `lanes` field.
 DESIGNS["vcrypto_top"]["lanes"] = 1
@@ -68,6 +72,9 @@ BITS_PER_CLOCK: dict[str, tuple[float, str]] = {
     "aes_engine": (128 / 11, "AES-128, 11 clocks per 16-byte block"),
     "sha256_engine": (512 / 65, "SHA-256, 65 clocks per 64-byte block"),
     "sha512_engine": (1024 / 81, "SHA-512, 81 clocks per 128-byte block"),
+    "ghash_d8": (128 / 16, "GHASH, 16 clocks per 16-byte block (DIGIT 8)"),
+    "ghash": (128 / 8, "GHASH, 8 clocks per 16-byte block (DIGIT 16)"),
+    "ghash_d32": (128 / 4, "GHASH, 4 clocks per 16-byte block (DIGIT 32)"),
 }
 
 # ------------------------------------------------------------------------------ devices
