@@ -83,6 +83,28 @@ def test_thousands_of_random_requests_two_processes():
     assert posix_objects_left(names) == [], "stop() left shared objects behind"
 
 
+def test_regression_counters_published_before_the_completion_interrupt():
+    """The clock counters a host reads (stats()) cover every request it has seen complete,
+    also while the accelerator stays busy with more: they were published only when the process
+    went to sleep or every ~4M clocks, so a host reading them after a completion of a busy run
+    could see none of its clocks (`vcrypto run --json` reported simulated_cycles 0 on a loaded
+    machine)."""
+    rng = random.Random(4)
+    with AcceleratorProcess(mem_bytes=8 << 20) as accel:
+        client = AccelClient(accel.transport())
+        ctx = client.create_context(Context(cipher_alg=abi.CIPHER_ALG_AES_CBC, key=rng.randbytes(16)))
+        before = accel.stats()["busy_cycles"]
+        for _ in range(12):                       # ~35,000 clocks of work, the process never idle
+            client.submit(0, Request(abi.OPCODE_CIPHER, ctx, rng.randbytes(4096), iv=rng.randbytes(16)))
+        client.ring([0])
+        assert client.t.wait_irq(30), "no completion"
+        seen = accel.stats()["busy_cycles"] - before       # at least the first request's clocks
+        assert seen >= 256 * 11, f"{seen} clocks published after the first completion"
+        while client.outstanding():
+            client.wait_interrupt(30)
+            client.reap()
+
+
 def test_stop_request_ends_the_process_and_removes_everything():
     accel = AcceleratorProcess(mem_bytes=8 << 20).start()
     proc, names = accel.proc, dict(accel.names)

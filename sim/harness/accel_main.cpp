@@ -493,10 +493,11 @@ int main(int argc, char** argv) {
     shm.u32(VCRYPTO_SHM_STATE_OFF).store(VCRYPTO_PROCESS_STATE_RUNNING, std::memory_order_release);
 
     Stats stats;
-    auto publish = [&] {
+    // the counters the bridge reads (stats()); batch_*: clocks and time of the batch running now
+    auto publish = [&](uint64_t batch_cycles = 0, uint64_t batch_ns = 0) {
         shm.u64(VCRYPTO_SHM_CYCLES_OFF).store(sim.cycles(), std::memory_order_relaxed);
-        shm.u64(VCRYPTO_SHM_BUSY_CYCLES_OFF).store(stats.busy_cycles, std::memory_order_relaxed);
-        shm.u64(VCRYPTO_SHM_BUSY_NS_OFF).store(stats.busy_ns, std::memory_order_relaxed);
+        shm.u64(VCRYPTO_SHM_BUSY_CYCLES_OFF).store(stats.busy_cycles + batch_cycles, std::memory_order_relaxed);
+        shm.u64(VCRYPTO_SHM_BUSY_NS_OFF).store(stats.busy_ns + batch_ns, std::memory_order_relaxed);
     };
     bool irq_prev = false, peer_gone = false, timing = false;
     uint64_t last_check = 0, rang_at = 0;
@@ -533,6 +534,8 @@ int main(int argc, char** argv) {
             bool irq_now = top->irq_o;
             if (irq_now && !irq_prev) {
                 stats.irqs++;
+                // counters first: a host that reads them after this completion sees its clocks
+                publish(n, now_ns() - t0);
                 shm.u64(VCRYPTO_SHM_IRQ_COUNT_OFF).store(stats.irqs, std::memory_order_release);
                 sem_post(irq);
                 if (timing) {
