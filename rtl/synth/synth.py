@@ -61,8 +61,10 @@ for _top in ("aes_engine", "sha256_engine", "sha512_engine", "ghash", "vcrypto_c
 # only (one lane already does not fit an iCE40 HX8K). Records carry a `lanes` field.
 DESIGNS["vcrypto_top"]["lanes"] = 1
 for _n in (2, 4):
+    # nextpnr's router2: router1 (the default) was still far from a legal routing of the 4-lane
+    # top (88 % of the ECP5-85F's slices) after 40 minutes, and slow on 2 lanes too
     DESIGNS[f"vcrypto_top_lanes{_n}"] = dict(DESIGNS["vcrypto_top"], params={"LANES": _n}, lanes=_n,
-                                             devices=["ecp5-85f"])
+                                             devices=["ecp5-85f"], pnr_args=["--router", "router2"])
 
 # Sustained throughput of each crypto engine (bits per clock: block bits / clocks per block,
 # `make bench-rtl`), for the area efficiency in synth.json: Mbit/s at the post-route Fmax per
@@ -388,6 +390,15 @@ def parse_pnr_log(log: Path) -> tuple[dict[str, float], list[str], list[str]]:
 
 
 # ------------------------------------------------------------------------------ flow
+def _netlist_current(wd: Path, script: str, design: dict) -> bool:
+    """--pnr-only: the bare netlist in `wd` came from this yosys script and is newer than every
+    source (so only place and route is run again, e.g. with other nextpnr options)."""
+    files = [wd / f for f in ("engine.ys", "engine.json", "stat.json", "yosys.log")]
+    if not all(f.exists() for f in files) or files[0].read_text() != script:
+        return False
+    return files[1].stat().st_mtime > max((ROOT / p).stat().st_mtime for p in design["sources"])
+
+
 def run_one(name: str, design: dict, dev_name: str, dev: dict, args, flow: FlowLog) -> Result:
     res = Result(name, dev_name, lanes=design.get("lanes"))
     try:
@@ -407,17 +418,27 @@ def _run_one(res: Result, design: dict, dev: dict, args, flow: FlowLog) -> None:
     tag = f"{name}/{dev_name}"
     top, fam = design["top"], dev["family"]
     wd = ROOT / "build" / "synth" / name / dev_name
-    if wd.exists():
-        shutil.rmtree(wd)
-    wd.mkdir(parents=True)
     yosys = find_tool(dev["yosys"])
     nextpnr = find_tool(dev["nextpnr"])
-    print(f"== {tag}: {Path(yosys).name} + {Path(nextpnr).name}  ({rel(wd)})", flush=True)
+    script = yosys_script(design, top, dev["synth"], "engine.json", wd)
+    reuse = args.pnr_only and _netlist_current(wd, script, design)
+    if args.pnr_only and not reuse:
+        raise FlowError(f"{tag}: --pnr-only needs this design's netlist from a run of the same "
+                        f"script on the current sources ({rel(wd / 'engine.json')})")
+    if not reuse:
+        if wd.exists():
+            shutil.rmtree(wd)
+        wd.mkdir(parents=True)
+    print(f"== {tag}: {Path(yosys).name} + {Path(nextpnr).name}  ({rel(wd)})"
+          + ("  [netlist reused: place and route only]" if reuse else ""), flush=True)
 
     # 1. bare engine: resources + log checks
-    (wd / "engine.ys").write_text(yosys_script(design, top, dev["synth"], "engine.json", wd))
-    rc = run([yosys, "-q", "-l", "yosys.log", "-s", "engine.ys"], wd / "yosys.log", tag,
-             f"yosys {dev['synth']} (bare engine)", flow, wd)
+    if not reuse:
+        (wd / "engine.ys").write_text(script)
+        rc = run([yosys, "-q", "-l", "yosys.log", "-s", "engine.ys"], wd / "yosys.log", tag,
+                 f"yosys {dev['synth']} (bare engine)", flow, wd)
+    else:
+        rc = 0
     if rc != 0:
         if check_yosys_log(wd / "yosys.log", tag)[0]:
             res.failed = True
@@ -475,9 +496,9 @@ def _run_one(res: Result, design: dict, dev: dict, args, flow: FlowLog) -> None:
         pnr_json = "engine.json"
         pnr_extra = ["--out-of-context"]
 
-    cmd = [nextpnr, *dev["pnr_args"], "--json", pnr_json, "--freq", str(dev["freq_mhz"]),
-           "--seed", str(PNR_SEED), "--timing-allow-fail", "--report", "pnr_report.json",
-           "-q", "-l", "pnr.log", *pnr_extra]
+    cmd = [nextpnr, *dev["pnr_args"], *design.get("pnr_args", []), "--json", pnr_json,
+           "--freq", str(dev["freq_mhz"]), "--seed", str(PNR_SEED), "--timing-allow-fail",
+           "--report", "pnr_report.json", "-q", "-l", "pnr.log", *pnr_extra]
     rc = run(cmd, wd / "pnr.log", tag, f"nextpnr ({mode})", flow, wd)
     fmax, over_util, errors = parse_pnr_log(wd / "pnr.log")
     if rc != 0:
@@ -515,6 +536,8 @@ def main() -> int:
                     help="ECP5: place the engine inside the IO wrapper instead of out-of-context")
     ap.add_argument("--force-pnr", action="store_true",
                     help="run nextpnr even when the bare engine already exceeds the device")
+    ap.add_argument("--pnr-only", action="store_true",
+                    help="reuse the bare netlist of an earlier run on the same sources (place and route only)")
     args = ap.parse_args()
     designs = args.design or list(DESIGNS)
     devices = args.device or list(DEVICES)
