@@ -719,6 +719,9 @@ static int run_deep(void)
     printf("DEEP-DONE count=%u errors=%u verified=%u mismatches=%u ivbug=%u resent_after_enospc=%u\n", count, errors,
            verified, mismatches, ivbug, resent);
     fflush(stdout);
+    syscall(SYS_io_destroy, ctx);
+    if (ref >= 0) close(ref);
+    close(tfm);
     return (errors || mismatches) ? 1 : 0;
 }
 
