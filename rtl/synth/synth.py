@@ -61,10 +61,11 @@ for _top in ("aes_engine", "sha256_engine", "sha512_engine", "ghash", "vcrypto_c
 # only (one lane already does not fit an iCE40 HX8K). Records carry a `lanes` field.
 DESIGNS["vcrypto_top"]["lanes"] = 1
 for _n in (2, 4):
-    # nextpnr's router2: router1 (the default) was still far from a legal routing of the 4-lane
-    # top (88 % of the ECP5-85F's slices) after 40 minutes, and slow on 2 lanes too
+    # nextpnr's router2 with timing-driven rip-up: router1 (the default) was still far from a
+    # legal routing of the 4-lane top (88 % of the ECP5-85F's slices) after 40 minutes, and
+    # router2 without --tmg-ripup routed the 2-lane top's AES rounds 10 % slower
     DESIGNS[f"vcrypto_top_lanes{_n}"] = dict(DESIGNS["vcrypto_top"], params={"LANES": _n}, lanes=_n,
-                                             devices=["ecp5-85f"], pnr_args=["--router", "router2"])
+                                             devices=["ecp5-85f"], pnr_args=["--router", "router2", "--tmg-ripup"])
 
 # Sustained throughput of each crypto engine (bits per clock: block bits / clocks per block,
 # `make bench-rtl`), for the area efficiency in synth.json: Mbit/s at the post-route Fmax per
