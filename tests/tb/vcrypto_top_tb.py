@@ -210,8 +210,8 @@ class Host:
     def outstanding(self) -> int:
         return self.rings.outstanding()
 
-    async def run(self, reqs: list[Req], max_cycles: int) -> None:
-        self.place(reqs)
+    async def ring_and_wait(self, max_cycles: int) -> None:
+        """Ring every doorbell, then reap until nothing is outstanding (at most max_cycles)."""
         await self.doorbells()
         waited = 0
         while self.outstanding():
@@ -219,6 +219,10 @@ class Host:
             waited += 64
             await self.reap()
             assert waited < max_cycles, f"{self.outstanding()} requests never completed"
+
+    async def run(self, reqs: list[Req], max_cycles: int) -> None:
+        self.place(reqs)
+        await self.ring_and_wait(max_cycles)
         self.check(reqs)
 
     def check(self, reqs: list[Req]) -> None:
@@ -466,13 +470,7 @@ async def axi_error_responses_become_err_completions(dut):
         host.place(reqs)
         addr = bad.src_addr if victim == "src" else bad.dst_addr
         host.poison = (addr & ~15, addr + 256)
-        await host.doorbells()
-        waited = 0
-        while host.outstanding():
-            await ClockCycles(dut.clk_i, 64)
-            await host.reap()
-            waited += 1
-            assert waited < 3000
+        await host.ring_and_wait(3000 * 64)
         host.poison = None
         host.check(reqs)
     assert await host.csr_r(abi.CSR_ERR_AXI) == 2
@@ -499,13 +497,7 @@ async def axi_errors_on_every_lane_while_the_others_run(dut):
     for k, r in enumerate(victims):          # alternately the source read and the destination write
         a = r.src_addr if k % 2 else r.dst_addr
         host.poisons.append((a & ~15, (a & ~15) + 64))
-    await host.doorbells()
-    waited = 0
-    while host.outstanding():
-        await ClockCycles(dut.clk_i, 64)
-        await host.reap()
-        waited += 1
-        assert waited < 6000, f"{host.outstanding()} requests never completed"
+    await host.ring_and_wait(6000 * 64)
     host.poisons = []
     host.check(reqs)
     assert await host.csr_r(abi.CSR_ERR_AXI) == len(victims)
