@@ -480,6 +480,21 @@ static int run_vectors(void)
 }
 
 /* ------------------------------------------------------------------ random */
+/* REQ <idx> <keyhex> <ivhex> <len> <enc|dec> <sha256(input)> <sha256(output)> (random and deep
+ * mode; check_results.py parses it) */
+static void print_req(unsigned i, const req_params *r, const uint8_t *in, const uint8_t *out)
+{
+    uint8_t hin[32], hout[32];
+    char keyhex[65], ivhex[33], hinhex[65], houthex[65];
+    sha256(in, r->len, hin);
+    sha256(out, r->len, hout);
+    hex(keyhex, r->key, r->keylen);
+    hex(ivhex, r->iv, 16);
+    hex(hinhex, hin, 32);
+    hex(houthex, hout, 32);
+    printf("REQ %u %s %s %u %s %s %s\n", i, keyhex, ivhex, r->len, r->enc ? "enc" : "dec", hinhex, houthex);
+}
+
 static int run_random(void)
 {
     int tfm = open_main_tfm();
@@ -508,12 +523,6 @@ static int run_random(void)
     for (unsigned i = 0; i < count; i++) {
         req_params r;
         prng_request(&r, data, maxblocks);
-        uint8_t hin[32], hout[32];
-        char keyhex[65], ivhex[33], hinhex[65], houthex[65];
-        sha256(data, r.len, hin);
-        hex(keyhex, r.key, r.keylen);
-        hex(ivhex, r.iv, 16);
-        hex(hinhex, hin, 32);
         int method = r.inplace ? (copy_inplace ? INPLACE_COPY : INPLACE_SPLICE) : OOP;
         memcpy(buf, data, r.len);
         uint8_t *dst = method == OOP ? out : buf;
@@ -524,9 +533,7 @@ static int run_random(void)
             fflush(stdout);
             continue;
         }
-        sha256(dst, r.len, hout);
-        hex(houthex, hout, 32);
-        printf("REQ %u %s %s %u %s %s %s\n", i, keyhex, ivhex, r.len, r.enc ? "enc" : "dec", hinhex, houthex);
+        print_req(i, &r, data, dst);
         if (verify) {
             if (cipher_req(ref, r.key, r.keylen, r.iv, r.enc, data, refout, r.len, OOP, &stage) < 0) {
                 printf("REF-ERROR %u %s: %s\n", i, stage, strerror(errno));
@@ -682,15 +689,7 @@ static int run_deep(void)
                 errors++;
                 continue;
             }
-            uint8_t hin[32], hout[32];
-            char keyhex[65], ivhex[33], hinhex[65], houthex[65];
-            sha256(in[k], r->len, hin);
-            sha256(out[k], r->len, hout);
-            hex(keyhex, r->key, r->keylen);
-            hex(ivhex, r->iv, 16);
-            hex(hinhex, hin, 32);
-            hex(houthex, hout, 32);
-            printf("REQ %u %s %s %u %s %s %s\n", i, keyhex, ivhex, r->len, r->enc ? "enc" : "dec", hinhex, houthex);
+            print_req(i, r, in[k], out[k]);
             if (!verify) continue;
             const char *stage;
             if (cipher_req(ref, r->key, r->keylen, r->iv, r->enc, in[k], refout, r->len, OOP, &stage) < 0) {
