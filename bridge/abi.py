@@ -93,6 +93,11 @@ CAPS_HMAC_SHA_224 = 8
 CAPS_HMAC_SHA_256 = 9
 CAPS_CHAIN_CIPHER_THEN_HASH = 10
 CAPS_CHAIN_HASH_THEN_CIPHER = 11
+CAPS_AES_XTS = 12
+CAPS_SHA_384 = 13
+CAPS_SHA_512 = 14
+CAPS_HMAC_SHA_384 = 15
+CAPS_HMAC_SHA_512 = 16
 
 OPCODE_CIPHER = 1
 OPCODE_HASH = 2
@@ -116,10 +121,13 @@ CIPHER_ALG_NONE = 0
 CIPHER_ALG_AES_ECB = 1
 CIPHER_ALG_AES_CBC = 2
 CIPHER_ALG_AES_CTR = 3
+CIPHER_ALG_AES_XTS = 4
 
 HASH_ALG_NONE = 0
 HASH_ALG_SHA_224 = 1
 HASH_ALG_SHA_256 = 2
+HASH_ALG_SHA_384 = 3
+HASH_ALG_SHA_512 = 4
 
 CHAIN_ORDER_CIPHER_THEN_HASH = 1
 CHAIN_ORDER_HASH_THEN_CIPHER = 2
@@ -180,7 +188,7 @@ CQE_FIELDS = {  # name: (offset, bytes)
     'phase': (15, 1),
 }
 
-CTX_BYTES = 128
+CTX_BYTES = 256
 CTX_FIELDS = {  # name: (offset, bytes)
     'cipher_alg': (0, 1),
     'cipher_dir': (1, 1),
@@ -188,9 +196,9 @@ CTX_FIELDS = {  # name: (offset, bytes)
     'hash_alg': (3, 1),
     'digest_len': (4, 1),
     'chain_order': (5, 1),
-    'key': (32, 32),
-    'inner_state': (64, 32),
-    'outer_state': (96, 32),
+    'key': (32, 64),
+    'inner_state': (96, 64),
+    'outer_state': (160, 64),
 }
 
 MMIO_BYTES = 16

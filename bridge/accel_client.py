@@ -15,6 +15,7 @@ from typing import Protocol
 
 from bridge import abi
 from bridge.accel_abi import Completion, Context, encode_sqe
+from bridge.algorithms import HASH_BY_ABI
 from bridge.rings import BufferMemory, RingDriver, RingPair
 
 
@@ -36,6 +37,11 @@ class AccelTimeout(TimeoutError):
 
 class OutOfMemory(MemoryError):
     pass
+
+
+# the digest buffer of every request: the most the device writes there (a context's
+# digest_len is at most its hash's size; it once was 32 here, and SHA-512 digests overran it)
+MAX_DIGEST = max(h.digest_len for h in HASH_BY_ABI.values())
 
 
 class Heap:
@@ -260,7 +266,7 @@ class AccelClient:
             raise ValueError(f"a {len(req.iv)}-byte IV does not fit a submission entry")
         taken: list[int] = []
         try:
-            for size in (max(n, 1), max(n, 1), 32):
+            for size in (max(n, 1), max(n, 1), MAX_DIGEST):
                 taken.append(self.heap.alloc(size))
         except OutOfMemory:
             for off in taken:

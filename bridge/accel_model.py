@@ -50,8 +50,10 @@ def run_request(c: Context, opcode: int, iv: bytes, src: bytes) -> Outcome:
         return Outcome(abi.STATUS_NOTSUPP, abi.ERROR_DETAIL_BAD_ALGORITHM)
     if kind == OpKind.CHAIN and c.chain_order not in _VIRTIO_ORDER:
         return Outcome(abi.STATUS_NOTSUPP, abi.ERROR_DETAIL_BAD_ALGORITHM)
-    if ((need_cipher and len(c.key) not in (16, 24, 32))
-            or (need_cipher and CIPHER_BY_ABI[c.cipher_alg].whole_blocks and len(src) % 16)
+    cipher = CIPHER_BY_ABI.get(c.cipher_alg)
+    if ((need_cipher and len(c.key) not in cipher.key_lengths)
+            or (need_cipher and cipher.whole_blocks and len(src) % 16)
+            or (need_cipher and len(src) < cipher.min_len)
             or (need_hash and not 1 <= c.digest_len <= HASH_BY_ABI[c.hash_alg].digest_len)
             or len(src) > abi.DEV_MAX_REQUEST_BYTES):
         return Outcome(abi.STATUS_ERR, abi.ERROR_DETAIL_BAD_LENGTH)

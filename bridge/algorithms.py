@@ -49,17 +49,16 @@ class HashAlg:
     abi: int | None            # HASH_ALG_* of the accelerator; None: the accelerator does not serve it
 
 
-# The accelerator's ABI (firmware/abi.toml) has no codes yet for the SHA-512 family and XTS:
-# the RTL engines exist but no lane serves them, so the rtl datapath does not offer them
-# (it offers what has an ABI code, `ACCEL_*` below).
+# The rtl datapath offers what has an accelerator ABI code (firmware/abi.toml), `ACCEL_*` below.
 CIPHERS = {vc.CIPHER_AES_ECB: CipherAlg("ecb", abi.CIPHER_ALG_AES_ECB, 0, True),
            vc.CIPHER_AES_CBC: CipherAlg("cbc", abi.CIPHER_ALG_AES_CBC, 16, True),
            vc.CIPHER_AES_CTR: CipherAlg("ctr", abi.CIPHER_ALG_AES_CTR, 16, False),
-           vc.CIPHER_AES_XTS: CipherAlg("xts", None, 16, False, XTS_KEY_LENGTHS, min_len=16, split_key=True)}
+           vc.CIPHER_AES_XTS: CipherAlg("xts", abi.CIPHER_ALG_AES_XTS, 16, False, XTS_KEY_LENGTHS, min_len=16,
+                                                 split_key=True)}
 HASHES = {vc.HASH_SHA_224: HashAlg("sha224", 224, 28, abi.HASH_ALG_SHA_224),
           vc.HASH_SHA_256: HashAlg("sha256", 256, 32, abi.HASH_ALG_SHA_256),
-          vc.HASH_SHA_384: HashAlg("sha384", 384, 48, None),
-          vc.HASH_SHA_512: HashAlg("sha512", 512, 64, None)}
+          vc.HASH_SHA_384: HashAlg("sha384", 384, 48, abi.HASH_ALG_SHA_384),
+          vc.HASH_SHA_512: HashAlg("sha512", 512, 64, abi.HASH_ALG_SHA_512)}
 MACS = {vc.MAC_HMAC_SHA_224: HASHES[vc.HASH_SHA_224],          # HMAC over that hash
         vc.MAC_HMAC_SHA_256: HASHES[vc.HASH_SHA_256],
         vc.MAC_HMAC_SHA_384: HASHES[vc.HASH_SHA_384],

@@ -62,8 +62,8 @@ class RtlDatapath:
         self.restarts = 0
         self.faults: list[str] = []          # why each restart happened
         self._start()
-        # what has an accelerator ABI code (no XTS, no SHA-384/512 yet: those engines are not
-        # in the lanes), no AEAD; chaining with HMAC only
+        # what has an accelerator ABI code; no AEAD yet (GCM is not in the lanes); chaining
+        # with HMAC only
         self.capabilities = Capabilities(
             cipher=set(ACCEL_CIPHERS), hash=set(ACCEL_HASHES), mac=set(ACCEL_MACS), aead=set(),
             chain_hash_modes={vc.SYM_HASH_MODE_AUTH}, max_cipher_key_len=max_key_len(ACCEL_CIPHERS),

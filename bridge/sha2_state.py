@@ -1,11 +1,11 @@
-"""SHA-224/256 chaining states, for the parts of HMAC that software precomputes.
+"""SHA-2 chaining states, for the parts of HMAC that software precomputes.
 
 A hardware HMAC engine continues from the inner and outer states H(K0 ^ ipad) and
 H(K0 ^ opad) after one block (RFC 2104), so a key never has to be re-hashed per request.
 hashlib and `cryptography` expose only finished digests, never the state after a block, so
 the FIPS 180-4 compression function lives here; tests/test_sha2_state.py checks it against
 hashlib for whole messages. Sha2Words is that compression and padding at either word size:
-tests/sha512_state.py builds the SHA-384/512 family on it.
+bridge/sha512_state.py builds the SHA-384/512 family on it.
 """
 from __future__ import annotations
 
@@ -72,6 +72,10 @@ class Sha2Words:
     def state_bytes(self, state: tuple[int, ...]) -> bytes:
         return self._state_words.pack(*state)
 
+    def state_into(self, out, state: tuple[int, ...]) -> None:
+        """The state's bytes written into the start of a writable buffer (no copy in between)."""
+        self._state_words.pack_into(out, 0, *state)
+
     def state_ints(self, state: bytes) -> tuple[int, ...]:
         return self._state_words.unpack(state)
 
@@ -104,54 +108,71 @@ def pad(message: bytes, prefix_len: int = 0) -> bytes:
     return SHA256_WORDS.pad(message, prefix_len)
 
 
+def _family(bits: int) -> tuple[Sha2Words, tuple[int, ...]]:
+    """The compression (word size) and IV of SHA-224/256/384/512 by digest bits. The SHA-512
+    family's constants live in bridge/sha512_state.py, which builds on this module: imported
+    here, when first needed, not at the top (that would be circular)."""
+    if bits in IV:
+        return SHA256_WORDS, IV[bits]
+    from bridge import sha512_state
+    return sha512_state.SHA512_WORDS, sha512_state.IV[f"sha{bits}"]
+
+
 def _digest_into(data, bits: int, out) -> None:
-    """H(data) (SHA-224/256) into out[:bits // 8], with the padded tail in a bytearray that is
-    zeroed: for K0 = H(key) of a key longer than a block, which is as secret as the key."""
+    """H(data) (SHA-224/256/384/512) into out[:bits // 8], with the padded tail in a bytearray
+    that is zeroed: for K0 = H(key) of a key longer than a block, which is as secret as the key."""
+    words, st = _family(bits)
+    block, len_bytes = words.block, 2 * words.bits // 8
     n = len(data)
-    full = n - n % BLOCK
-    st = IV[bits]
-    tail = bytearray(2 * BLOCK)
+    full = n - n % block
+    tail = bytearray(2 * block)
     with memoryview(data) as m:
-        for i in range(0, full, BLOCK):
-            st = compress(st, m[i:i + BLOCK])
+        for i in range(0, full, block):
+            st = words.compress(st, m[i:i + block])
         tail[:n - full] = m[full:]
     try:
         tail[n - full] = 0x80
-        end = BLOCK if n - full < BLOCK - 8 else 2 * BLOCK
-        struct.pack_into(">Q", tail, end - 8, 8 * n)
+        end = block if n - full < block - len_bytes else 2 * block
+        tail[end - len_bytes:end] = (8 * n).to_bytes(len_bytes, "big")
         with memoryview(tail) as t:
-            for i in range(0, end, BLOCK):
-                st = compress(st, t[i:i + BLOCK])
-        struct.pack_into(f">{bits // 32}I", out, 0, *st[: bits // 32])
+            for i in range(0, end, block):
+                st = words.compress(st, t[i:i + block])
+        out[:bits // 8] = words.state_bytes(st)[:bits // 8]
     finally:
         tail[:] = bytes(len(tail))
 
 
 def hmac_states_into(key, bits: int, inner, outer) -> None:
-    """The inner and outer chaining states of HMAC-SHA-224/256 for `key` (RFC 2104), written
-    straight into two writable 32-byte buffers (e.g. the state slots of a context in shared
-    memory). `key` is any bytes-like object and is not copied into an immutable object: K0 and
-    K0 ^ ipad/opad live in one bytearray that is zeroed before returning."""
-    k0 = bytearray(2 * BLOCK)           # K0, then K0 ^ pad
+    """The inner and outer chaining states of HMAC-SHA-224/256/384/512 for `key` (RFC 2104),
+    written straight into two writable buffers (e.g. the state slots of a context in shared
+    memory): 32 bytes of 32-bit words for SHA-224/256, 64 bytes of 64-bit words for
+    SHA-384/512 (the whole state, SHA-384's truncated digest notwithstanding). `key` is any
+    bytes-like object and is not copied into an immutable object: K0 and K0 ^ ipad/opad live
+    in one bytearray that is zeroed before returning. A key longer than the block (64 or 128
+    bytes) is hashed first."""
+    words, iv = _family(bits)
+    block = words.block
+    k0 = bytearray(2 * block)           # K0, then K0 ^ pad
     try:
-        if len(key) > BLOCK:
+        if len(key) > block:
             _digest_into(key, bits, k0)
         else:
             k0[:len(key)] = key
         for out, pad_byte in ((inner, 0x36), (outer, 0x5C)):
-            for i in range(BLOCK):
-                k0[BLOCK + i] = k0[i] ^ pad_byte
-            with memoryview(k0) as m, m[BLOCK:] as block:
-                struct.pack_into(">8I", out, 0, *compress(IV[bits], block))
+            for i in range(block):
+                k0[block + i] = k0[i] ^ pad_byte
+            with memoryview(k0) as m, m[block:] as padded:
+                words.state_into(out, words.compress(iv, padded))
     finally:
         k0[:] = bytes(len(k0))
 
 
 def hmac_states(key: bytes, bits: int) -> tuple[bytes, bytes]:
-    """(inner, outer) 32-byte chaining states of HMAC-SHA-224/256 for `key` (RFC 2104), as
-    bytes: for tools and tests (`vcrypto hmac-states`). The datapath uses hmac_states_into, which
-    leaves no immutable copy behind."""
-    states = bytearray(64)
-    with memoryview(states) as m, m[:32] as inner, m[32:] as outer:
+    """(inner, outer) chaining states of HMAC-SHA-224/256/384/512 for `key` (RFC 2104), as
+    bytes (32 or 64 each): for tools and tests (`vcrypto hmac-states`). The datapath uses
+    hmac_states_into, which leaves no immutable copy behind."""
+    n = 32 if bits in IV else 64
+    states = bytearray(2 * n)
+    with memoryview(states) as m, m[:n] as inner, m[n:] as outer:
         hmac_states_into(key, bits, inner, outer)
-    return bytes(states[:32]), bytes(states[32:])
+    return bytes(states[:n]), bytes(states[n:])

@@ -18,7 +18,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--version", action="version", version=f"vcrypto {__version__}")
     sub = p.add_subparsers(dest="cmd", required=True)
     h = sub.add_parser("hmac-states", help="print the HMAC inner/outer SHA-2 chaining states for a key")
-    h.add_argument("--bits", type=int, choices=(224, 256), default=256)
+    h.add_argument("--bits", type=int, choices=(224, 256, 384, 512), default=256)
     h.add_argument("key_hex", help="the HMAC key, hex")
     r = sub.add_parser("run", help="run the device with a mixed, verified workload and print a summary")
     r.add_argument("--datapath", choices=("rtl", "soft"), default="rtl")

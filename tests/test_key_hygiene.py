@@ -36,7 +36,8 @@ from bridge.driver import VirtioCryptoDriver
 from sim.accel_process import rtl_datapath
 from bridge.sha2_state import BLOCK, IV, compress, state_bytes
 from bridge.sha2_state import pad as sha2_pad
-from tests import memscan, sha512_state
+from bridge import sha512_state
+from tests import memscan
 
 ROOT = Path(__file__).resolve().parents[1]
 

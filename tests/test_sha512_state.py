@@ -1,4 +1,4 @@
-"""tests/sha512_state.py (the SHA-512 family model the sha512_engine testbench continues HMAC
+"""bridge/sha512_state.py (the SHA-512 family model the sha512_engine testbench continues HMAC
 from) against hashlib and `cryptography`."""
 import hashlib
 import random
@@ -7,7 +7,7 @@ import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives import hmac as crypto_hmac
 
-import sha512_state as s5
+from bridge import sha512_state as s5
 
 NAMES = ["sha512", "sha384", "sha512_224", "sha512_256"]
 CRYPTO = {"sha512": hashes.SHA512, "sha384": hashes.SHA384,

@@ -57,6 +57,11 @@
 #define VCRYPTO_CAPS_HMAC_SHA_256 9u
 #define VCRYPTO_CAPS_CHAIN_CIPHER_THEN_HASH 10u
 #define VCRYPTO_CAPS_CHAIN_HASH_THEN_CIPHER 11u
+#define VCRYPTO_CAPS_AES_XTS 12u
+#define VCRYPTO_CAPS_SHA_384 13u
+#define VCRYPTO_CAPS_SHA_512 14u
+#define VCRYPTO_CAPS_HMAC_SHA_384 15u
+#define VCRYPTO_CAPS_HMAC_SHA_512 16u
 
 #define VCRYPTO_OPCODE_CIPHER 1u
 #define VCRYPTO_OPCODE_HASH 2u
@@ -80,10 +85,13 @@
 #define VCRYPTO_CIPHER_ALG_AES_ECB 1u
 #define VCRYPTO_CIPHER_ALG_AES_CBC 2u
 #define VCRYPTO_CIPHER_ALG_AES_CTR 3u
+#define VCRYPTO_CIPHER_ALG_AES_XTS 4u
 
 #define VCRYPTO_HASH_ALG_NONE 0u
 #define VCRYPTO_HASH_ALG_SHA_224 1u
 #define VCRYPTO_HASH_ALG_SHA_256 2u
+#define VCRYPTO_HASH_ALG_SHA_384 3u
+#define VCRYPTO_HASH_ALG_SHA_512 4u
 
 #define VCRYPTO_CHAIN_ORDER_CIPHER_THEN_HASH 1u
 #define VCRYPTO_CHAIN_ORDER_HASH_THEN_CIPHER 2u
@@ -93,11 +101,11 @@
 #define VCRYPTO_SQE_FLAGS_OFF 1u /* 1 B: reserved, 0 */
 #define VCRYPTO_SQE_SRC_LEN_OFF 4u /* 4 B: bytes of source data */
 #define VCRYPTO_SQE_COOKIE_OFF 8u /* 8 B: returned unchanged in the completion */
-#define VCRYPTO_SQE_CTX_ADDR_OFF 16u /* 8 B: session context (128 B, 16-byte aligned) */
+#define VCRYPTO_SQE_CTX_ADDR_OFF 16u /* 8 B: session context (256 B, 16-byte aligned) */
 #define VCRYPTO_SQE_SRC_ADDR_OFF 24u /* 8 B: source data, any alignment */
 #define VCRYPTO_SQE_DST_ADDR_OFF 32u /* 8 B: cipher output (src_len bytes), any alignment */
 #define VCRYPTO_SQE_DIGEST_ADDR_OFF 40u /* 8 B: digest output (ctx.digest_len bytes), any alignment */
-#define VCRYPTO_SQE_IV_OFF 48u /* 16 B: CBC IV or CTR initial counter block */
+#define VCRYPTO_SQE_IV_OFF 48u /* 16 B: CBC IV, CTR initial counter block or XTS tweak (the data unit number, little-endian) */
 
 #define VCRYPTO_CQE_BYTES 16u
 #define VCRYPTO_CQE_COOKIE_OFF 0u /* 8 B: from the submission (0 if the submission could not be read) */
@@ -107,16 +115,16 @@
 #define VCRYPTO_CQE_ERROR_DETAIL_OFF 14u /* 1 B: see [error_detail] (0 on success) */
 #define VCRYPTO_CQE_PHASE_OFF 15u /* 1 B: bit 0: phase, 1 on the first pass over the ring, flipped each wrap; written last */
 
-#define VCRYPTO_CTX_BYTES 128u
+#define VCRYPTO_CTX_BYTES 256u
 #define VCRYPTO_CTX_CIPHER_ALG_OFF 0u /* 1 B: see [cipher_alg] */
 #define VCRYPTO_CTX_CIPHER_DIR_OFF 1u /* 1 B: 0 encrypt, 1 decrypt */
-#define VCRYPTO_CTX_KEY_LEN_OFF 2u /* 1 B: key bytes: 16, 24 or 32 */
+#define VCRYPTO_CTX_KEY_LEN_OFF 2u /* 1 B: key bytes: 16, 24 or 32; AES_XTS: 32 or 64 (K1 then K2, each key_len / 2) */
 #define VCRYPTO_CTX_HASH_ALG_OFF 3u /* 1 B: see [hash_alg] */
-#define VCRYPTO_CTX_DIGEST_LEN_OFF 4u /* 1 B: digest bytes to write, 1..28 (SHA-224) or 1..32 (SHA-256) */
+#define VCRYPTO_CTX_DIGEST_LEN_OFF 4u /* 1 B: digest bytes to write, 1 up to the digest size (28, 32, 48, 64) */
 #define VCRYPTO_CTX_CHAIN_ORDER_OFF 5u /* 1 B: CHAIN only: see [chain_order] */
-#define VCRYPTO_CTX_KEY_OFF 32u /* 32 B: cipher key, first key_len bytes */
-#define VCRYPTO_CTX_INNER_STATE_OFF 64u /* 32 B: HMAC: SHA-2 state after (K0 ^ ipad), H0..H7 big-endian words */
-#define VCRYPTO_CTX_OUTER_STATE_OFF 96u /* 32 B: HMAC: SHA-2 state after (K0 ^ opad) */
+#define VCRYPTO_CTX_KEY_OFF 32u /* 64 B: cipher key, first key_len bytes (AES_XTS: K1 || K2) */
+#define VCRYPTO_CTX_INNER_STATE_OFF 96u /* 64 B: HMAC: SHA-2 state after (K0 ^ ipad), H0..H7 big-endian words (32-bit words in the first 32 bytes for SHA-224/256, 64-bit words for SHA-384/512) */
+#define VCRYPTO_CTX_OUTER_STATE_OFF 160u /* 64 B: HMAC: SHA-2 state after (K0 ^ opad), as inner_state */
 
 /* accelerator process shared memory (sim/) */
 #define VCRYPTO_SHM_MAGIC_VALUE 0x4d48534f54505943ull

@@ -423,6 +423,10 @@ module aes_engine (
         st_q <= round_out;          // rounds 1..Nr-1; the last round goes to the output
       end
 
+      // the output register's beat is taken; a new result below replaces it. (A result that
+      // makes no output - the tweak T[0], the stolen block - must still let the taken beat
+      // go: it once stayed valid and was sent twice when the sink took it in that clock.)
+      if (out_valid_q && out_ready_i) out_valid_q <= 1'b0;
       if (finish && blk_tw_q) begin
         chain_q <= result;          // T[0]; no output
       end else if (finish && blk_steal_q) begin
@@ -453,8 +457,6 @@ module aes_engine (
         out_valid_q <= 1'b1;
         out_err_q   <= 1'b1;
         out_data_q  <= '0;
-      end else if (out_valid_q && out_ready_i) begin
-        out_valid_q <= 1'b0;
       end
     end
   end

@@ -22,7 +22,7 @@ module vcrypto_dma_arb_fv #(
   parameter int NRC         = 2,
   parameter int NWC         = 2,
   parameter int FD          = 32,
-  parameter int FD0         = 8,
+  parameter int FD0         = 16,
   parameter int CHUNK_BEATS = 16
 ) (
   input logic               clk_i,

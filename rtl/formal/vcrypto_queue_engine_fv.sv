@@ -41,7 +41,7 @@ module vcrypto_queue_engine_fv #(
   input logic                    start,
   input logic                    abort,
   input logic [$clog2(NQ > 1 ? NQ : 2)-1:0] ld_q,
-  input logic [2:0]              ld_beat,
+  input logic [3:0]              ld_beat,
   input logic [LANES-1:0]        l_start,
   input logic [LANES-1:0]        l_idle,
   input logic [LANES:0]          src_valid,

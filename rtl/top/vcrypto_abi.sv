@@ -60,6 +60,11 @@ package vcrypto_abi;
   localparam logic [31:0] CAPS_HMAC_SHA_256 = 32'd9;
   localparam logic [31:0] CAPS_CHAIN_CIPHER_THEN_HASH = 32'd10;
   localparam logic [31:0] CAPS_CHAIN_HASH_THEN_CIPHER = 32'd11;
+  localparam logic [31:0] CAPS_AES_XTS = 32'd12;
+  localparam logic [31:0] CAPS_SHA_384 = 32'd13;
+  localparam logic [31:0] CAPS_SHA_512 = 32'd14;
+  localparam logic [31:0] CAPS_HMAC_SHA_384 = 32'd15;
+  localparam logic [31:0] CAPS_HMAC_SHA_512 = 32'd16;
 
   localparam logic [7:0] OPCODE_CIPHER = 8'd1;
   localparam logic [7:0] OPCODE_HASH = 8'd2;
@@ -83,10 +88,13 @@ package vcrypto_abi;
   localparam logic [7:0] CIPHER_ALG_AES_ECB = 8'd1;
   localparam logic [7:0] CIPHER_ALG_AES_CBC = 8'd2;
   localparam logic [7:0] CIPHER_ALG_AES_CTR = 8'd3;
+  localparam logic [7:0] CIPHER_ALG_AES_XTS = 8'd4;
 
   localparam logic [7:0] HASH_ALG_NONE = 8'd0;
   localparam logic [7:0] HASH_ALG_SHA_224 = 8'd1;
   localparam logic [7:0] HASH_ALG_SHA_256 = 8'd2;
+  localparam logic [7:0] HASH_ALG_SHA_384 = 8'd3;
+  localparam logic [7:0] HASH_ALG_SHA_512 = 8'd4;
 
   localparam logic [7:0] CHAIN_ORDER_CIPHER_THEN_HASH = 8'd1;
   localparam logic [7:0] CHAIN_ORDER_HASH_THEN_CIPHER = 8'd2;
@@ -125,7 +133,7 @@ package vcrypto_abi;
   localparam logic [31:0] CQE_PHASE_OFF = 32'd15;
   localparam logic [31:0] CQE_PHASE_LEN = 32'd1;
 
-  localparam logic [31:0] CTX_BYTES = 32'd128;
+  localparam logic [31:0] CTX_BYTES = 32'd256;
   localparam logic [31:0] CTX_CIPHER_ALG_OFF = 32'd0;
   localparam logic [31:0] CTX_CIPHER_ALG_LEN = 32'd1;
   localparam logic [31:0] CTX_CIPHER_DIR_OFF = 32'd1;
@@ -139,11 +147,11 @@ package vcrypto_abi;
   localparam logic [31:0] CTX_CHAIN_ORDER_OFF = 32'd5;
   localparam logic [31:0] CTX_CHAIN_ORDER_LEN = 32'd1;
   localparam logic [31:0] CTX_KEY_OFF = 32'd32;
-  localparam logic [31:0] CTX_KEY_LEN = 32'd32;
-  localparam logic [31:0] CTX_INNER_STATE_OFF = 32'd64;
-  localparam logic [31:0] CTX_INNER_STATE_LEN = 32'd32;
-  localparam logic [31:0] CTX_OUTER_STATE_OFF = 32'd96;
-  localparam logic [31:0] CTX_OUTER_STATE_LEN = 32'd32;
+  localparam logic [31:0] CTX_KEY_LEN = 32'd64;
+  localparam logic [31:0] CTX_INNER_STATE_OFF = 32'd96;
+  localparam logic [31:0] CTX_INNER_STATE_LEN = 32'd64;
+  localparam logic [31:0] CTX_OUTER_STATE_OFF = 32'd160;
+  localparam logic [31:0] CTX_OUTER_STATE_LEN = 32'd64;
 
   // SQE as the DMA delivers it: 16-byte beats, byte i of a beat in bits
   // [8i+7:8i] (AXI little-endian lanes). Field F sits in beat F_BEAT at bits
@@ -203,7 +211,7 @@ package vcrypto_abi;
   // CTX as the DMA delivers it: 16-byte beats, byte i of a beat in bits
   // [8i+7:8i] (AXI little-endian lanes). Field F sits in beat F_BEAT at bits
   // [F_LSB +: F_BITS]; a field wider than a beat starts a beat and fills whole beats.
-  localparam int CTX_BEATS = 8;
+  localparam int CTX_BEATS = 16;
   localparam int CTX_CIPHER_ALG_BEAT = 0;
   localparam int CTX_CIPHER_ALG_LSB = 0;
   localparam int CTX_CIPHER_ALG_BITS = 8;
@@ -224,13 +232,13 @@ package vcrypto_abi;
   localparam int CTX_CHAIN_ORDER_BITS = 8;
   localparam int CTX_KEY_BEAT = 2;
   localparam int CTX_KEY_LSB = 0;
-  localparam int CTX_KEY_BITS = 256;
-  localparam int CTX_INNER_STATE_BEAT = 4;
+  localparam int CTX_KEY_BITS = 512;
+  localparam int CTX_INNER_STATE_BEAT = 6;
   localparam int CTX_INNER_STATE_LSB = 0;
-  localparam int CTX_INNER_STATE_BITS = 256;
-  localparam int CTX_OUTER_STATE_BEAT = 6;
+  localparam int CTX_INNER_STATE_BITS = 512;
+  localparam int CTX_OUTER_STATE_BEAT = 10;
   localparam int CTX_OUTER_STATE_LSB = 0;
-  localparam int CTX_OUTER_STATE_BITS = 256;
+  localparam int CTX_OUTER_STATE_BITS = 512;
 
 endpackage
 /* verilator lint_on UNUSEDPARAM */

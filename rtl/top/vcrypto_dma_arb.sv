@@ -34,7 +34,7 @@ module vcrypto_dma_arb
   parameter int NRC         = 2,    // read clients
   parameter int NWC         = 2,    // write clients
   parameter int FD          = 32,   // FIFO depth (beats) of clients 1..N-1
-  parameter int FD0         = 8,    // FIFO depth of client 0 (both directions)
+  parameter int FD0         = 16,   // FIFO depth of client 0 (both directions); >= CHUNK_BEATS
   parameter int CHUNK_BEATS = 16    // beats per chunk (power of two, 1..16)
 ) (
   input  logic              clk_i,
@@ -99,8 +99,8 @@ module vcrypto_dma_arb
   localparam int DW   = $clog2(DMAX) + 1;          // width of a FIFO count / credit
 
   if (NRC < 1 || NRC > 16 || NWC < 1 || NWC > 16 || FD > 128 || CHUNK_BEATS < 1 || CHUNK_BEATS > 16 || (1 << $clog2(CHUNK_BEATS)) != CHUNK_BEATS
-      || FD < CHUNK_BEATS || FD0 < 2) begin : g_bad_params
-    $error("vcrypto_dma_arb: NRC, NWC 1..16; FD <= 128; CHUNK_BEATS a power of two 1..16; FD >= CHUNK_BEATS; FD0 >= 2");
+      || FD < CHUNK_BEATS || FD0 < CHUNK_BEATS) begin : g_bad_params
+    $error("vcrypto_dma_arb: NRC, NWC 1..16; FD <= 128; CHUNK_BEATS a power of two 1..16; FD, FD0 >= CHUNK_BEATS");
   end
 
   // the next chunk of a command with `left` bytes still to go: its bytes and its beats

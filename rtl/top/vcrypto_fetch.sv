@@ -1,7 +1,7 @@
 // vcrypto_fetch: the submission side of the queue engine. Picks the next queue (round robin
 // over the NQ rings) that has an entry, room in its completion ring for that entry and for
 // every entry of the queue already in flight, and a lane free to take it; fetches the 64-byte
-// submission entry and the 128-byte session context over its read client, streaming both
+// submission entry and the 256-byte session context over its read client, streaming both
 // into the reserved lane (vcrypto_dispatch routes the load beats); checks them (opcode,
 // algorithms, lengths, every address range inside the DMA window) and then starts the lane,
 // or, if a check failed, aborts the lane and hands a failure record (queue, cookie, status,
@@ -43,7 +43,7 @@ module vcrypto_fetch
   output logic            reserve_o,
   output logic            ld_sqe_o,
   output logic            ld_ctx_o,
-  output logic [2:0]      ld_beat_o,
+  output logic [3:0]      ld_beat_o,
   output logic [127:0]    ld_data_o,
   output logic [QW-1:0]   ld_q_o,
   output logic            start_o,
@@ -89,7 +89,7 @@ module vcrypto_fetch
 
   state_e      state_q;
   logic [QW-1:0] q_q, rr_q;
-  logic [2:0]  beat_q;
+  logic [3:0]  beat_q;
   logic [1:0]  settle_q;
   logic        start_q, abort_q;
   // the fields the checks need (the lane keeps its own copy of what it needs to run)
@@ -150,17 +150,24 @@ module vcrypto_fetch
   assign pick       = QW'(rr_pick(16'(eligible_q), 4'(rr_q), 5'(NQ)));
 
   // ---------------------------------------------------------------- checks
-  logic need_cipher, need_hash, c2h, h2c, sha224;
+  logic need_cipher, need_hash, c2h, h2c, xts;
   assign need_cipher = (opcode_q == vcrypto_abi::OPCODE_CIPHER) || (opcode_q == vcrypto_abi::OPCODE_CHAIN);
   assign need_hash   = (opcode_q == vcrypto_abi::OPCODE_HASH) || (opcode_q == vcrypto_abi::OPCODE_MAC)
                        || (opcode_q == vcrypto_abi::OPCODE_CHAIN);
   assign c2h         = (opcode_q == vcrypto_abi::OPCODE_CHAIN) && (chain_q == vcrypto_abi::CHAIN_ORDER_CIPHER_THEN_HASH);
   assign h2c         = (opcode_q == vcrypto_abi::OPCODE_CHAIN) && (chain_q == vcrypto_abi::CHAIN_ORDER_HASH_THEN_CIPHER);
-  assign sha224      = (hash_alg_q == vcrypto_abi::HASH_ALG_SHA_224);
+  assign xts         = (cipher_alg_q == vcrypto_abi::CIPHER_ALG_AES_XTS);
 
-  logic [7:0]  dig_max;
+  logic [7:0]  dig_max;        // the digest size of hash_alg_q (0: not a hash the lanes serve)
   logic [32:0] src_len33;
-  assign dig_max   = sha224 ? 8'd28 : 8'd32;
+  always_comb
+    case (hash_alg_q)
+      vcrypto_abi::HASH_ALG_SHA_224: dig_max = 8'd28;
+      vcrypto_abi::HASH_ALG_SHA_256: dig_max = 8'd32;
+      vcrypto_abi::HASH_ALG_SHA_384: dig_max = 8'd48;
+      vcrypto_abi::HASH_ALG_SHA_512: dig_max = 8'd64;
+      default:                       dig_max = 8'd0;
+    endcase
   assign src_len33 = {1'b0, src_len_q};
 
   // {fail, status, detail} for the submission + context just fetched
@@ -173,14 +180,16 @@ module vcrypto_fetch
     if (rd_err_i) begin
       chk_fail = 1'b1; chk_status = vcrypto_abi::STATUS_ERR; chk_detail = vcrypto_abi::ERROR_DETAIL_AXI_ERROR;
     end else if (need_cipher && !(cipher_alg_q == vcrypto_abi::CIPHER_ALG_AES_ECB || cipher_alg_q == vcrypto_abi::CIPHER_ALG_AES_CBC
-                                  || cipher_alg_q == vcrypto_abi::CIPHER_ALG_AES_CTR)) begin
+                                  || cipher_alg_q == vcrypto_abi::CIPHER_ALG_AES_CTR || xts)) begin
       chk_fail = 1'b1; chk_status = vcrypto_abi::STATUS_NOTSUPP; chk_detail = vcrypto_abi::ERROR_DETAIL_BAD_ALGORITHM;
-    end else if (need_hash && !(hash_alg_q == vcrypto_abi::HASH_ALG_SHA_224 || hash_alg_q == vcrypto_abi::HASH_ALG_SHA_256)) begin
+    end else if (need_hash && dig_max == 8'd0) begin
       chk_fail = 1'b1; chk_status = vcrypto_abi::STATUS_NOTSUPP; chk_detail = vcrypto_abi::ERROR_DETAIL_BAD_ALGORITHM;
     end else if (opcode_q == vcrypto_abi::OPCODE_CHAIN && !c2h && !h2c) begin
       chk_fail = 1'b1; chk_status = vcrypto_abi::STATUS_NOTSUPP; chk_detail = vcrypto_abi::ERROR_DETAIL_BAD_ALGORITHM;
-    end else if ((need_cipher && !(key_len_q == 8'd16 || key_len_q == 8'd24 || key_len_q == 8'd32))
-                 || (need_cipher && cipher_alg_q != vcrypto_abi::CIPHER_ALG_AES_CTR && src_len_q[3:0] != 4'd0)
+    end else if ((need_cipher && !xts && !(key_len_q == 8'd16 || key_len_q == 8'd24 || key_len_q == 8'd32))
+                 || (need_cipher && xts && !(key_len_q == 8'd32 || key_len_q == 8'd64))
+                 || (need_cipher && !xts && cipher_alg_q != vcrypto_abi::CIPHER_ALG_AES_CTR && src_len_q[3:0] != 4'd0)
+                 || (need_cipher && xts && src_len_q < 32'd16)
                  || (need_hash && (digest_len_q == 8'd0 || digest_len_q > dig_max))
                  || (src_len_q > vcrypto_abi::DEV_MAX_REQUEST_BYTES)) begin
       chk_fail = 1'b1; chk_status = vcrypto_abi::STATUS_ERR; chk_detail = vcrypto_abi::ERROR_DETAIL_BAD_LENGTH;
@@ -252,15 +261,15 @@ module vcrypto_fetch
         end
         F_SQE_CMD: if (rd_cmd_ready_i) begin beat_q <= '0; state_q <= F_SQE_DATA; end
         F_SQE_DATA: if (rd_fire) begin
-          beat_q <= beat_q + 3'd1;
-          if (beat_q == 3'(vcrypto_abi::SQE_OPCODE_BEAT))      opcode_q   <= rd_data_i[vcrypto_abi::SQE_OPCODE_LSB +: 8];
-          if (beat_q == 3'(vcrypto_abi::SQE_SRC_LEN_BEAT))     src_len_q  <= rd_data_i[vcrypto_abi::SQE_SRC_LEN_LSB +: 32];
-          if (beat_q == 3'(vcrypto_abi::SQE_COOKIE_BEAT))      cookie_q   <= rd_data_i[vcrypto_abi::SQE_COOKIE_LSB +: 64];
-          if (beat_q == 3'(vcrypto_abi::SQE_CTX_ADDR_BEAT))    ctx_addr_q <= rd_data_i[vcrypto_abi::SQE_CTX_ADDR_LSB +: 64];
-          if (beat_q == 3'(vcrypto_abi::SQE_SRC_ADDR_BEAT))    src_addr_q <= rd_data_i[vcrypto_abi::SQE_SRC_ADDR_LSB +: 64];
-          if (beat_q == 3'(vcrypto_abi::SQE_DST_ADDR_BEAT))    dst_addr_q <= rd_data_i[vcrypto_abi::SQE_DST_ADDR_LSB +: 64];
-          if (beat_q == 3'(vcrypto_abi::SQE_DIGEST_ADDR_BEAT)) dig_addr_q <= rd_data_i[vcrypto_abi::SQE_DIGEST_ADDR_LSB +: 64];
-          if (beat_q == 3'(vcrypto_abi::SQE_BEATS - 1)) state_q <= F_SQE_CHECK;
+          beat_q <= beat_q + 4'd1;
+          if (beat_q == 4'(vcrypto_abi::SQE_OPCODE_BEAT))      opcode_q   <= rd_data_i[vcrypto_abi::SQE_OPCODE_LSB +: 8];
+          if (beat_q == 4'(vcrypto_abi::SQE_SRC_LEN_BEAT))     src_len_q  <= rd_data_i[vcrypto_abi::SQE_SRC_LEN_LSB +: 32];
+          if (beat_q == 4'(vcrypto_abi::SQE_COOKIE_BEAT))      cookie_q   <= rd_data_i[vcrypto_abi::SQE_COOKIE_LSB +: 64];
+          if (beat_q == 4'(vcrypto_abi::SQE_CTX_ADDR_BEAT))    ctx_addr_q <= rd_data_i[vcrypto_abi::SQE_CTX_ADDR_LSB +: 64];
+          if (beat_q == 4'(vcrypto_abi::SQE_SRC_ADDR_BEAT))    src_addr_q <= rd_data_i[vcrypto_abi::SQE_SRC_ADDR_LSB +: 64];
+          if (beat_q == 4'(vcrypto_abi::SQE_DST_ADDR_BEAT))    dst_addr_q <= rd_data_i[vcrypto_abi::SQE_DST_ADDR_LSB +: 64];
+          if (beat_q == 4'(vcrypto_abi::SQE_DIGEST_ADDR_BEAT)) dig_addr_q <= rd_data_i[vcrypto_abi::SQE_DIGEST_ADDR_LSB +: 64];
+          if (beat_q == 4'(vcrypto_abi::SQE_BEATS - 1)) state_q <= F_SQE_CHECK;
         end
         F_SQE_CHECK: begin
           sq_pop_o[q_q] <= 1'b1;
@@ -284,13 +293,13 @@ module vcrypto_fetch
         end
         F_CTX_CMD: if (rd_cmd_ready_i) begin beat_q <= '0; state_q <= F_CTX_DATA; end
         F_CTX_DATA: if (rd_fire) begin
-          beat_q <= beat_q + 3'd1;
-          if (beat_q == 3'(vcrypto_abi::CTX_CIPHER_ALG_BEAT))  cipher_alg_q <= rd_data_i[vcrypto_abi::CTX_CIPHER_ALG_LSB +: 8];
-          if (beat_q == 3'(vcrypto_abi::CTX_KEY_LEN_BEAT))     key_len_q    <= rd_data_i[vcrypto_abi::CTX_KEY_LEN_LSB +: 8];
-          if (beat_q == 3'(vcrypto_abi::CTX_HASH_ALG_BEAT))    hash_alg_q   <= rd_data_i[vcrypto_abi::CTX_HASH_ALG_LSB +: 8];
-          if (beat_q == 3'(vcrypto_abi::CTX_DIGEST_LEN_BEAT))  digest_len_q <= rd_data_i[vcrypto_abi::CTX_DIGEST_LEN_LSB +: 8];
-          if (beat_q == 3'(vcrypto_abi::CTX_CHAIN_ORDER_BEAT)) chain_q      <= rd_data_i[vcrypto_abi::CTX_CHAIN_ORDER_LSB +: 8];
-          if (beat_q == 3'(vcrypto_abi::CTX_BEATS - 1)) state_q <= F_CTX_CHECK;
+          beat_q <= beat_q + 4'd1;
+          if (beat_q == 4'(vcrypto_abi::CTX_CIPHER_ALG_BEAT))  cipher_alg_q <= rd_data_i[vcrypto_abi::CTX_CIPHER_ALG_LSB +: 8];
+          if (beat_q == 4'(vcrypto_abi::CTX_KEY_LEN_BEAT))     key_len_q    <= rd_data_i[vcrypto_abi::CTX_KEY_LEN_LSB +: 8];
+          if (beat_q == 4'(vcrypto_abi::CTX_HASH_ALG_BEAT))    hash_alg_q   <= rd_data_i[vcrypto_abi::CTX_HASH_ALG_LSB +: 8];
+          if (beat_q == 4'(vcrypto_abi::CTX_DIGEST_LEN_BEAT))  digest_len_q <= rd_data_i[vcrypto_abi::CTX_DIGEST_LEN_LSB +: 8];
+          if (beat_q == 4'(vcrypto_abi::CTX_CHAIN_ORDER_BEAT)) chain_q      <= rd_data_i[vcrypto_abi::CTX_CHAIN_ORDER_LSB +: 8];
+          if (beat_q == 4'(vcrypto_abi::CTX_BEATS - 1)) state_q <= F_CTX_CHECK;
         end
         F_CTX_CHECK: begin
           if (chk_fail) begin

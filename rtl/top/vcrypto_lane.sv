@@ -31,7 +31,7 @@ module vcrypto_lane
   // request load (from the fetch, this lane selected by the dispatch)
   input  logic            ld_sqe_i,       // ld_data_i is beat ld_beat_i of the submission entry
   input  logic            ld_ctx_i,       // ld_data_i is beat ld_beat_i of the context
-  input  logic [2:0]      ld_beat_i,
+  input  logic [3:0]      ld_beat_i,
   input  logic [127:0]    ld_data_i,
   input  logic [QW-1:0]   ld_q_i,         // the request's queue (held during the load and at start)
   input  logic            start_i,
@@ -81,8 +81,9 @@ module vcrypto_lane
 
   // the AES engine's cfg_mode_i (rtl/README.md, aes_engine)
   localparam logic [1:0] AES_MODE_ECB = 2'd0, AES_MODE_CBC = 2'd1, AES_MODE_CTR = 2'd2;
-  // the SHA-2 engine's cfg_init_i
-  localparam logic [1:0] SHA_INIT_256 = 2'd0, SHA_INIT_224 = 2'd1, SHA_INIT_STATE = 2'd2;
+  // the SHA-2 engines' cfg_init_i (sha256_engine: 2 bits, sha512_engine: 3 bits)
+  localparam logic [2:0] SHA_INIT_256 = 3'd0, SHA_INIT_224 = 3'd1, SHA_INIT_STATE = 3'd2,
+                         SHA_INIT_512 = 3'd0, SHA_INIT_384 = 3'd1;
 
   // byte 0 <-> byte 15 etc.: AXI little-endian lanes <-> the engines' big-endian blocks
   function automatic logic [127:0] bswap128(input logic [127:0] x);
@@ -91,7 +92,7 @@ module vcrypto_lane
 
   state_e      state_q;
   logic [QW-1:0] q_q;
-  logic [1:0]  beat_q;
+  logic [2:0]  beat_q;
   // submission entry
   logic [7:0]  opcode_q;
   logic [31:0] src_len_q;
@@ -99,27 +100,32 @@ module vcrypto_lane
   logic [127:0] iv_q;          // byte 0 in [127:120], as the AES engine takes it
   // session context
   logic [7:0]  cipher_alg_q, cipher_dir_q, key_len_q, hash_alg_q, digest_len_q, chain_q;
-  logic [255:0] key_q, inner_q, outer_q;
+  logic [511:0] key_q;         // the key field, byte 0 in [511:504] (XTS: K1 then K2)
+  logic [511:0] inner_q, outer_q; // HMAC states, H0 on top (SHA-224/256: the top 256 bits)
   logic        ctx_keys_q;     // key_q/inner_q/outer_q may hold a context's secrets
   // AES key cache: the key whose schedule is in this lane's engine
-  logic        kc_valid_q;
+  logic        kc_valid_q, kc_xts_q;
   logic [7:0]  kc_len_q;
-  logic [255:0] kc_key_q;
+  logic [511:0] kc_key_q;
+  logic [1:0]  aes_step_q;     // configuration step: 0 load K2, 1 load K1 (XTS key change), 2 the request's
+  logic [27:0] blk_rem_q;      // XTS: full blocks still to enter the engine
   // progress / outcome
   logic        axi_err_q;
   logic        aes_cfg_done_q, sha_cfg_done_q, rd_cmd_done_q, wr_cmd_done_q, pad_cmd_done_q;
   logic        sha_got_q;
-  logic [255:0] digest_q;      // last SHA state, H0 in [255:224]
+  logic [511:0] digest_q;      // last SHA state, H0 on top (SHA-224/256: the top 256 bits)
 
   // ---------------------------------------------------------------- operation decode
-  logic need_cipher, need_hash, hmac, c2h, h2c, sha224;
+  logic need_cipher, need_hash, hmac, c2h, h2c, wide, xts, xts256;
   assign need_cipher = (opcode_q == vcrypto_abi::OPCODE_CIPHER) || (opcode_q == vcrypto_abi::OPCODE_CHAIN);
   assign need_hash   = (opcode_q == vcrypto_abi::OPCODE_HASH) || (opcode_q == vcrypto_abi::OPCODE_MAC)
                        || (opcode_q == vcrypto_abi::OPCODE_CHAIN);
   assign hmac        = (opcode_q == vcrypto_abi::OPCODE_MAC) || (opcode_q == vcrypto_abi::OPCODE_CHAIN);
   assign c2h         = (opcode_q == vcrypto_abi::OPCODE_CHAIN) && (chain_q == vcrypto_abi::CHAIN_ORDER_CIPHER_THEN_HASH);
   assign h2c         = (opcode_q == vcrypto_abi::OPCODE_CHAIN) && (chain_q == vcrypto_abi::CHAIN_ORDER_HASH_THEN_CIPHER);
-  assign sha224      = (hash_alg_q == vcrypto_abi::HASH_ALG_SHA_224);
+  assign wide        = (hash_alg_q == vcrypto_abi::HASH_ALG_SHA_384) || (hash_alg_q == vcrypto_abi::HASH_ALG_SHA_512);
+  assign xts         = (cipher_alg_q == vcrypto_abi::CIPHER_ALG_AES_XTS);
+  assign xts256      = xts && key_len_q == 8'd64;
 
   // ---------------------------------------------------------------- crypto engines
   logic         aes_cfg_valid, aes_cfg_ready, aes_in_valid, aes_in_ready, aes_out_valid, aes_out_ready;
@@ -131,14 +137,41 @@ module vcrypto_lane
   logic         sha_cfg_valid, sha_cfg_ready, sha_in_valid, sha_in_ready, sha_in_last;
   logic [127:0] sha_in_data;
   logic         sha_state_valid, sha_state_err, sha_cfg_err, sha_idle;
-  logic [255:0] sha_state;
+  logic [511:0] sha_state;     // from the engine of this request's hash, H0 on top
+  logic [2:0]   sha_init;
+  logic [511:0] sha_init_state;
+  // one SHA-2 engine per word size; the request's hash picks one, the other sees nothing
+  logic         s2_cfg_ready, s2_in_ready, s2_state_valid, s2_state_err, s2_cfg_err, s2_idle;
+  logic [255:0] s2_state;
+  logic         s5_cfg_ready, s5_in_ready, s5_state_valid, s5_state_err, s5_cfg_err, s5_idle;
+  logic [511:0] s5_state;
+  assign sha_init       = (state_q == L_OUTER_CFG || hmac) ? SHA_INIT_STATE
+                          : (hash_alg_q == vcrypto_abi::HASH_ALG_SHA_224) ? SHA_INIT_224
+                          : (hash_alg_q == vcrypto_abi::HASH_ALG_SHA_384) ? SHA_INIT_384
+                          : wide ? SHA_INIT_512 : SHA_INIT_256;
+  assign sha_init_state = (state_q == L_OUTER_CFG) ? outer_q : inner_q;
+  assign sha_cfg_ready   = wide ? s5_cfg_ready : s2_cfg_ready;
+  assign sha_in_ready    = wide ? s5_in_ready : s2_in_ready;
+  assign sha_state_valid = s2_state_valid || s5_state_valid;
+  assign sha_state       = s5_state_valid ? s5_state : {s2_state, 256'd0};
+  assign sha_state_err   = s2_state_err || s5_state_err;
+  assign sha_cfg_err     = s2_cfg_err || s5_cfg_err;
+  assign sha_idle        = s2_idle && s5_idle;
 
   logic         pad_cmd_valid, pad_cmd_ready, pad_in_valid, pad_in_ready;
   logic [31:0]  pad_cmd_len;
   logic [127:0] pad_in_data;
 
-  assign aes_key_load = !(kc_valid_q && kc_len_q == key_len_q && kc_key_q == key_q);
-  assign aes_key_len  = (key_len_q == 8'd32) ? 2'd2 : (key_len_q == 8'd24) ? 2'd1 : 2'd0;
+  // XTS: K1 = the first key_len/2 bytes, K2 the next; a key change loads K2, then K1, then
+  // configures the data unit (the sequence the engine's own testbench proves)
+  logic [255:0] aes_k1, aes_k2;
+  logic         aes_key_hit;
+  assign aes_k1       = xts256 ? key_q[511:256] : xts ? {key_q[511:384], 128'd0} : key_q[511:256];
+  assign aes_k2       = xts256 ? key_q[255:0] : {key_q[383:256], 128'd0};
+  assign aes_key_hit  = kc_valid_q && kc_len_q == key_len_q && kc_xts_q == xts && kc_key_q == key_q;
+  assign aes_key_load = (aes_step_q != 2'd2) || !aes_key_hit;
+  assign aes_key_len  = xts ? (xts256 ? 2'd2 : 2'd0)
+                        : (key_len_q == 8'd32) ? 2'd2 : (key_len_q == 8'd24) ? 2'd1 : 2'd0;
   assign aes_mode     = (cipher_alg_q == vcrypto_abi::CIPHER_ALG_AES_CTR) ? AES_MODE_CTR :
                         (cipher_alg_q == vcrypto_abi::CIPHER_ALG_AES_CBC) ? AES_MODE_CBC : AES_MODE_ECB;
 
@@ -147,18 +180,18 @@ module vcrypto_lane
     .cfg_valid_i    (aes_cfg_valid),
     .cfg_ready_o    (aes_cfg_ready),
     .cfg_key_load_i (aes_key_load),
-    .cfg_key_sel_i  (1'b0),           // XTS (K2, data units, stealing): not offered yet
+    .cfg_key_sel_i  (aes_step_q == 2'd0),
     .cfg_key_len_i  (aes_key_len),
-    .cfg_key_i      (key_q),
+    .cfg_key_i      (aes_step_q == 2'd0 ? aes_k2 : aes_k1),
     .cfg_mode_i     (aes_mode),
-    .cfg_xts_i      (1'b0),
-    .cfg_tail_i     (7'd0),
+    .cfg_xts_i      (xts && aes_step_q == 2'd2),
+    .cfg_tail_i     ({src_len_q[3:0], 3'b000}),
     .cfg_decrypt_i  (cipher_dir_q != 8'd0),
     .cfg_iv_i       (iv_q),
     .in_valid_i     (aes_in_valid),
     .in_ready_o     (aes_in_ready),
     .in_data_i      (bswap128(rd_data_i)),
-    .in_last_i      (1'b0),
+    .in_last_i      (xts && src_len_q[3:0] != 4'd0 && blk_rem_q == 28'd1),
     .out_valid_o    (aes_out_valid),
     .out_ready_i    (aes_out_ready),
     .out_data_o     (aes_out_data),
@@ -173,20 +206,38 @@ module vcrypto_lane
 
   sha256_engine u_sha (
     .clk_i, .rst_ni,
-    .cfg_valid_i   (sha_cfg_valid),
-    .cfg_ready_o   (sha_cfg_ready),
-    .cfg_init_i    (state_q == L_OUTER_CFG || hmac ? SHA_INIT_STATE : (sha224 ? SHA_INIT_224 : SHA_INIT_256)),
-    .cfg_state_i   (state_q == L_OUTER_CFG ? outer_q : inner_q),
-    .in_valid_i    (sha_in_valid),
-    .in_ready_o    (sha_in_ready),
+    .cfg_valid_i   (sha_cfg_valid && !wide),
+    .cfg_ready_o   (s2_cfg_ready),
+    .cfg_init_i    (sha_init[1:0]),
+    .cfg_state_i   (sha_init_state[511:256]),
+    .in_valid_i    (sha_in_valid && !wide),
+    .in_ready_o    (s2_in_ready),
     .in_data_i     (sha_in_data),
     .in_last_i     (sha_in_last),
-    .state_valid_o (sha_state_valid),
+    .state_valid_o (s2_state_valid),
     .state_ready_i (1'b1),
-    .state_o       (sha_state),
-    .state_err_o   (sha_state_err),
-    .cfg_err_o     (sha_cfg_err),
-    .idle_o        (sha_idle)
+    .state_o       (s2_state),
+    .state_err_o   (s2_state_err),
+    .cfg_err_o     (s2_cfg_err),
+    .idle_o        (s2_idle)
+  );
+
+  sha512_engine u_sha512 (
+    .clk_i, .rst_ni,
+    .cfg_valid_i   (sha_cfg_valid && wide),
+    .cfg_ready_o   (s5_cfg_ready),
+    .cfg_init_i    (sha_init),
+    .cfg_state_i   (sha_init_state),
+    .in_valid_i    (sha_in_valid && wide),
+    .in_ready_o    (s5_in_ready),
+    .in_data_i     (sha_in_data),
+    .in_last_i     (sha_in_last),
+    .state_valid_o (s5_state_valid),
+    .state_ready_i (1'b1),
+    .state_o       (s5_state),
+    .state_err_o   (s5_state_err),
+    .cfg_err_o     (s5_cfg_err),
+    .idle_o        (s5_idle)
   );
 
   vcrypto_sha_pad u_pad (
@@ -194,7 +245,8 @@ module vcrypto_lane
     .cmd_valid_i    (pad_cmd_valid),
     .cmd_ready_o    (pad_cmd_ready),
     .cmd_len_i      (pad_cmd_len),
-    .cmd_prefix64_i (hmac),
+    .cmd_prefix_i   (hmac),
+    .cmd_wide_i     (wide),
     .in_valid_i     (pad_in_valid),
     .in_ready_o     (pad_in_ready),
     .in_data_i      (pad_in_data),
@@ -205,10 +257,9 @@ module vcrypto_lane
   );
 
   // ---------------------------------------------------------------- stream routing
-  logic [127:0] aes_out_le, digest_le0, digest_le1;
+  logic [127:0] aes_out_le, digest_le;
   assign aes_out_le = bswap128(aes_out_data);
-  assign digest_le0 = bswap128(digest_q[255:128]);
-  assign digest_le1 = bswap128(digest_q[127:0]);
+  assign digest_le  = bswap128(digest_q[511 - 128*beat_q[1:0] -: 128]);   // digest beat beat_q
 
   always_comb begin
     rd_ready_o    = 1'b0;
@@ -241,21 +292,27 @@ module vcrypto_lane
           wr_valid_o    = aes_out_valid;
         end
       end
-      L_OUTER_RUN: begin
-        pad_in_valid = beat_q < 2'd2;
-        pad_in_data  = (beat_q == 2'd0) ? digest_le0 : digest_le1;
+      L_OUTER_RUN: begin           // the inner digest (dig_max bytes) into the outer hash
+        pad_in_valid = {2'b0, beat_q, 4'd0} < {1'b0, dig_max};
+        pad_in_data  = digest_le;
       end
       L_DIG_DATA: begin
         wr_valid_o = 1'b1;
-        wr_data_o  = (beat_q == 2'd0) ? digest_le0 : digest_le1;
+        wr_data_o  = digest_le;
       end
       default: ;
     endcase
   end
 
   // ---------------------------------------------------------------- commands
-  logic [7:0] dig_max;
-  assign dig_max = sha224 ? 8'd28 : 8'd32;
+  logic [7:0] dig_max;          // the digest size of the request's hash
+  always_comb
+    case (hash_alg_q)
+      vcrypto_abi::HASH_ALG_SHA_224: dig_max = 8'd28;
+      vcrypto_abi::HASH_ALG_SHA_384: dig_max = 8'd48;
+      vcrypto_abi::HASH_ALG_SHA_512: dig_max = 8'd64;
+      default:                       dig_max = 8'd32;
+    endcase
 
   always_comb begin
     rd_cmd_valid_o = 1'b0;
@@ -301,7 +358,8 @@ module vcrypto_lane
       dig_addr_q <= '0; iv_q <= '0;
       cipher_alg_q <= '0; cipher_dir_q <= '0; key_len_q <= '0; hash_alg_q <= '0;
       digest_len_q <= '0; chain_q <= '0; key_q <= '0; inner_q <= '0; outer_q <= '0; ctx_keys_q <= 1'b0;
-      kc_valid_q <= 1'b0; kc_len_q <= '0; kc_key_q <= '0;
+      kc_valid_q <= 1'b0; kc_xts_q <= 1'b0; kc_len_q <= '0; kc_key_q <= '0;
+      aes_step_q <= 2'd2; blk_rem_q <= '0;
       axi_err_q <= 1'b0;
       aes_cfg_done_q <= 1'b0; sha_cfg_done_q <= 1'b0; rd_cmd_done_q <= 1'b0;
       wr_cmd_done_q <= 1'b0; pad_cmd_done_q <= 1'b0; sha_got_q <= 1'b0; digest_q <= '0;
@@ -310,6 +368,7 @@ module vcrypto_lane
         digest_q  <= sha_state;
         sha_got_q <= 1'b1;
       end
+      if (aes_in_valid && aes_in_ready && blk_rem_q != '0) blk_rem_q <= blk_rem_q - 28'd1;
       // AXI errors of this request's own transfers (a client's err holds until its next
       // command: the write client's is only this request's once a write command went out)
       if (state_q == L_RUN) axi_err_q <= axi_err_q | rd_err_i | (need_cipher && wr_err_i);
@@ -319,50 +378,52 @@ module vcrypto_lane
         L_IDLE: begin
           // the request's submission entry and context, beat by beat
           if (ld_sqe_i) begin
-            if (ld_beat_i == 3'(vcrypto_abi::SQE_OPCODE_BEAT))
+            if (ld_beat_i == 4'(vcrypto_abi::SQE_OPCODE_BEAT))
               opcode_q <= ld_data_i[vcrypto_abi::SQE_OPCODE_LSB +: 8];
-            if (ld_beat_i == 3'(vcrypto_abi::SQE_SRC_LEN_BEAT))
+            if (ld_beat_i == 4'(vcrypto_abi::SQE_SRC_LEN_BEAT))
               src_len_q <= ld_data_i[vcrypto_abi::SQE_SRC_LEN_LSB +: 32];
-            if (ld_beat_i == 3'(vcrypto_abi::SQE_COOKIE_BEAT))
+            if (ld_beat_i == 4'(vcrypto_abi::SQE_COOKIE_BEAT))
               cookie_q <= ld_data_i[vcrypto_abi::SQE_COOKIE_LSB +: 64];
-            if (ld_beat_i == 3'(vcrypto_abi::SQE_SRC_ADDR_BEAT))
+            if (ld_beat_i == 4'(vcrypto_abi::SQE_SRC_ADDR_BEAT))
               src_addr_q <= ld_data_i[vcrypto_abi::SQE_SRC_ADDR_LSB +: 64];
-            if (ld_beat_i == 3'(vcrypto_abi::SQE_DST_ADDR_BEAT))
+            if (ld_beat_i == 4'(vcrypto_abi::SQE_DST_ADDR_BEAT))
               dst_addr_q <= ld_data_i[vcrypto_abi::SQE_DST_ADDR_LSB +: 64];
-            if (ld_beat_i == 3'(vcrypto_abi::SQE_DIGEST_ADDR_BEAT))
+            if (ld_beat_i == 4'(vcrypto_abi::SQE_DIGEST_ADDR_BEAT))
               dig_addr_q <= ld_data_i[vcrypto_abi::SQE_DIGEST_ADDR_LSB +: 64];
-            if (ld_beat_i == 3'(vcrypto_abi::SQE_IV_BEAT))
+            if (ld_beat_i == 4'(vcrypto_abi::SQE_IV_BEAT))
               iv_q <= bswap128(ld_data_i[vcrypto_abi::SQE_IV_LSB +: 128]);
           end
           if (ld_ctx_i) begin
-            if (ld_beat_i == 3'(vcrypto_abi::CTX_CIPHER_ALG_BEAT))
+            if (ld_beat_i == 4'(vcrypto_abi::CTX_CIPHER_ALG_BEAT))
               cipher_alg_q <= ld_data_i[vcrypto_abi::CTX_CIPHER_ALG_LSB +: 8];
-            if (ld_beat_i == 3'(vcrypto_abi::CTX_CIPHER_DIR_BEAT))
+            if (ld_beat_i == 4'(vcrypto_abi::CTX_CIPHER_DIR_BEAT))
               cipher_dir_q <= ld_data_i[vcrypto_abi::CTX_CIPHER_DIR_LSB +: 8];
-            if (ld_beat_i == 3'(vcrypto_abi::CTX_KEY_LEN_BEAT))
+            if (ld_beat_i == 4'(vcrypto_abi::CTX_KEY_LEN_BEAT))
               key_len_q <= ld_data_i[vcrypto_abi::CTX_KEY_LEN_LSB +: 8];
-            if (ld_beat_i == 3'(vcrypto_abi::CTX_HASH_ALG_BEAT))
+            if (ld_beat_i == 4'(vcrypto_abi::CTX_HASH_ALG_BEAT))
               hash_alg_q <= ld_data_i[vcrypto_abi::CTX_HASH_ALG_LSB +: 8];
-            if (ld_beat_i == 3'(vcrypto_abi::CTX_DIGEST_LEN_BEAT))
+            if (ld_beat_i == 4'(vcrypto_abi::CTX_DIGEST_LEN_BEAT))
               digest_len_q <= ld_data_i[vcrypto_abi::CTX_DIGEST_LEN_LSB +: 8];
-            if (ld_beat_i == 3'(vcrypto_abi::CTX_CHAIN_ORDER_BEAT))
+            if (ld_beat_i == 4'(vcrypto_abi::CTX_CHAIN_ORDER_BEAT))
               chain_q <= ld_data_i[vcrypto_abi::CTX_CHAIN_ORDER_LSB +: 8];
-            // 256-bit fields: two beats, the first one the top half (byte 0 in [255:248])
-            if (ld_beat_i == 3'(vcrypto_abi::CTX_KEY_BEAT)) begin
-              key_q[255:128] <= bswap128(ld_data_i); ctx_keys_q <= 1'b1;
+            // multi-beat fields: the first beat is the top (byte 0 in the top byte)
+            for (int k = 0; k < 4; k++)
+              if (ld_beat_i == 4'(vcrypto_abi::CTX_KEY_BEAT + k)) begin
+                key_q[511 - 128*k -: 128] <= bswap128(ld_data_i); ctx_keys_q <= 1'b1;
+              end
+            for (int k = 0; k < 4; k++) begin
+              if (ld_beat_i == 4'(vcrypto_abi::CTX_INNER_STATE_BEAT + k)) begin
+                inner_q[511 - 128*k -: 128] <= bswap128(ld_data_i); ctx_keys_q <= 1'b1;
+              end
+              if (ld_beat_i == 4'(vcrypto_abi::CTX_OUTER_STATE_BEAT + k)) begin
+                outer_q[511 - 128*k -: 128] <= bswap128(ld_data_i); ctx_keys_q <= 1'b1;
+              end
             end
-            if (ld_beat_i == 3'(vcrypto_abi::CTX_KEY_BEAT + 1))         key_q[127:0]     <= bswap128(ld_data_i);
-            if (ld_beat_i == 3'(vcrypto_abi::CTX_INNER_STATE_BEAT)) begin
-              inner_q[255:128] <= bswap128(ld_data_i); ctx_keys_q <= 1'b1;
-            end
-            if (ld_beat_i == 3'(vcrypto_abi::CTX_INNER_STATE_BEAT + 1)) inner_q[127:0]   <= bswap128(ld_data_i);
-            if (ld_beat_i == 3'(vcrypto_abi::CTX_OUTER_STATE_BEAT)) begin
-              outer_q[255:128] <= bswap128(ld_data_i); ctx_keys_q <= 1'b1;
-            end
-            if (ld_beat_i == 3'(vcrypto_abi::CTX_OUTER_STATE_BEAT + 1)) outer_q[127:0]   <= bswap128(ld_data_i);
           end
           if (start_i) begin
             q_q <= ld_q_i;
+            aes_step_q <= (xts && !aes_key_hit) ? 2'd0 : 2'd2;
+            blk_rem_q  <= src_len_q[31:4];
             axi_err_q <= 1'b0;
             aes_cfg_done_q <= 1'b0;
             sha_cfg_done_q <= 1'b0;
@@ -372,18 +433,21 @@ module vcrypto_lane
             // the request failed its checks: nothing of its context stays
             key_q <= '0; inner_q <= '0; outer_q <= '0; ctx_keys_q <= 1'b0;
           end else if (wipe_i) begin
-            kc_valid_q <= 1'b0; kc_len_q <= '0; kc_key_q <= '0;
+            kc_valid_q <= 1'b0; kc_xts_q <= 1'b0; kc_len_q <= '0; kc_key_q <= '0;
             beat_q  <= '0;
             state_q <= L_WIPE;
           end
         end
         L_CFG: begin
           if (aes_cfg_valid && aes_cfg_ready) begin
-            aes_cfg_done_q <= 1'b1;
-            kc_valid_q <= 1'b1; kc_len_q <= key_len_q; kc_key_q <= key_q;
+            if (aes_step_q != 2'd2) aes_step_q <= aes_step_q + 2'd1;
+            else begin
+              aes_cfg_done_q <= 1'b1;
+              kc_valid_q <= 1'b1; kc_xts_q <= xts; kc_len_q <= key_len_q; kc_key_q <= key_q;
+            end
           end
           if (sha_cfg_valid && sha_cfg_ready) sha_cfg_done_q <= 1'b1;
-          if ((!need_cipher || aes_cfg_done_q || (aes_cfg_valid && aes_cfg_ready)) &&
+          if ((!need_cipher || aes_cfg_done_q || (aes_cfg_valid && aes_cfg_ready && aes_step_q == 2'd2)) &&
               (!need_hash || sha_cfg_done_q || (sha_cfg_valid && sha_cfg_ready))) begin
             rd_cmd_done_q <= 1'b0; wr_cmd_done_q <= 1'b0; pad_cmd_done_q <= 1'b0;
             state_q <= L_START;
@@ -412,13 +476,13 @@ module vcrypto_lane
           end
         end
         L_OUTER_RUN: begin
-          if (pad_in_valid && pad_in_ready) beat_q <= beat_q + 2'd1;
+          if (pad_in_valid && pad_in_ready) beat_q <= beat_q + 3'd1;
           if (sha_got_q) state_q <= L_DIG_CMD;
         end
         L_DIG_CMD: if (wr_cmd_ready_i) begin beat_q <= '0; state_q <= L_DIG_DATA; end
         L_DIG_DATA: if (wr_ready_i) begin
-          beat_q <= beat_q + 2'd1;
-          if (beat_q == 2'd1 || digest_len_q <= 8'd16) state_q <= L_DIG_WAIT;
+          beat_q <= beat_q + 3'd1;
+          if ({1'b0, beat_q, 4'd0} + 8'd16 >= digest_len_q) state_q <= L_DIG_WAIT;   // its last beat
         end
         L_DIG_WAIT: if (!wr_busy_i) state_q <= L_RESULT;
         L_RESULT: if (res_ready_i) begin
@@ -427,7 +491,7 @@ module vcrypto_lane
           state_q <= L_IDLE;
         end
         L_WIPE: begin                      // beat 0: the wipe pulse goes out; then wait for it
-          beat_q <= 2'd1;
+          beat_q <= 3'd1;
           if (beat_q != '0 && !aes_wipe_busy) state_q <= L_IDLE;
         end
         default: state_q <= L_IDLE;

@@ -93,7 +93,7 @@ module vcrypto_queue_engine
 
   // ---------------------------------------------------------------- fetch
   logic          lane_avail, reserve, ld_sqe, ld_ctx, start, abort;
-  logic [2:0]    ld_beat;
+  logic [3:0]    ld_beat;
   logic [127:0]  ld_data;
   logic [QW-1:0] ld_q;
   logic          fail_valid, fail_ready;

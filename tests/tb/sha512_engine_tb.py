@@ -1,6 +1,6 @@
 """cocotb testbench for rtl/sha/sha512_engine.sv (run by tests/test_sha512_engine.py).
 
-Golden models: hashlib / `cryptography` (digests, HMAC) and tests/sha512_state.py (chaining
+Golden models: hashlib / `cryptography` (digests, HMAC) and bridge/sha512_state.py (chaining
 states, HMAC inner/outer states). Vectors: NIST CAVP SHA-384/512 (and SHA-512/224, /256)
 byte-oriented Short/Long messages and Monte Carlo checkpoints, RFC 4231 HMAC-SHA-384/512.
 """
@@ -13,7 +13,7 @@ import cocotb
 from cocotb.triggers import ReadOnly, RisingEdge
 from cryptography.hazmat.primitives import hashes, hmac
 
-from sha512_state import BLOCK, DIGEST, IV, compress, hmac_states, pad, state_bytes
+from bridge.sha512_state import BLOCK, DIGEST, IV, compress, hmac_states, pad, state_bytes
 from tb.engine_bench import (FULL_ICARUS, ShaBench, every_nth, is_icarus, random_bench,
                              subsample, write_bench_records)
 from tb.stream import run_streams

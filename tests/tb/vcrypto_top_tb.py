@@ -23,12 +23,15 @@ from bridge import abi
 from bridge.accel_abi import Completion, Context, decode_cqe, encode_sqe
 from bridge.accel_model import Outcome, run_request
 from bridge.rings import RingDriver, RingPair
+from bridge.algorithms import CIPHER_BY_ABI, HASH_BY_ABI
 from tb.host_memory import inject_failures
+from tb.lane_requests import CIPHERS, HASHES, fit_length, lane_snapshot, random_ctx
 
 MEM = 4 << 20
 SQ_BASE, CQ_BASE, CTX_BASE, ARENA = 0x0000, 0x8000, 0x10000, 0x20000
 # contexts 144 bytes apart: 16-byte aligned as the ABI asks, at every 16-byte offset in a line
 CTX_STRIDE = abi.CTX_BYTES + 16
+DIGEST_MAX = max(h.digest_len for h in HASH_BY_ABI.values())   # a digest slot
 CTX_SLOTS = (ARENA - CTX_BASE) // CTX_STRIDE
 CLK_NS = 10
 
@@ -178,7 +181,7 @@ class Host:
             r.dst_addr = cur + d_al
             cur = (r.dst_addr + len(r.src) + 63) & ~63
             r.dig_addr = cur + g_al
-            cur = (r.dig_addr + 32 + 63) & ~63
+            cur = (r.dig_addr + DIGEST_MAX + 63) & ~63
             assert cur <= hi, "batch does not fit the arena"
             self.ram.write(r.src_addr, r.src)
             self.image[r.src_addr - lo:r.src_addr - lo + len(r.src)] = r.src
@@ -186,7 +189,7 @@ class Host:
                 for addr, data in ((r.dst_addr, r.expect.dst), (r.dig_addr, r.expect.digest)):
                     self.image[addr - lo:addr - lo + len(data)] = data
             elif r.poisoned:
-                self.mutable += [(r.dst_addr, len(r.src)), (r.dig_addr, 32)]
+                self.mutable += [(r.dst_addr, len(r.src)), (r.dig_addr, DIGEST_MAX)]
             d = self.dev_base
             sqe = encode_sqe(r.opcode, r.cookie, d + ctx_addr, d + r.src_addr, len(r.src), d + r.dst_addr,
                              d + r.dig_addr, r.iv)
@@ -218,7 +221,11 @@ class Host:
             await ClockCycles(self.dut.clk_i, 64)
             waited += 64
             await self.reap()
-            assert waited < max_cycles, f"{self.outstanding()} requests never completed"
+            if waited >= max_cycles:
+                stuck = [r for p in self.queues for r in p.inflight.values()][:4]
+                raise AssertionError(f"{self.outstanding()} requests never completed, e.g. " + "; ".join(
+                    f"op {r.opcode} cipher {r.session.cipher_alg} key {len(r.session.key)} hash {r.session.hash_alg} "
+                    f"len {len(r.src)}" for r in stuck if isinstance(r, Req)) + " | lane 0: " + lane_snapshot(self.dut.u_engine.g_lane[0].u_lane))
 
     async def run(self, reqs: list[Req], max_cycles: int) -> None:
         self.place(reqs)
@@ -248,33 +255,17 @@ class Host:
 
 
 # ---------------------------------------------------------------- request generators
-CIPHERS = (abi.CIPHER_ALG_AES_ECB, abi.CIPHER_ALG_AES_CBC, abi.CIPHER_ALG_AES_CTR)
-HASHES = (abi.HASH_ALG_SHA_224, abi.HASH_ALG_SHA_256)
-
-
-def random_session(rng: random.Random, opcode: int) -> Context:
-    cipher = rng.choice(CIPHERS) if opcode in (abi.OPCODE_CIPHER, abi.OPCODE_CHAIN) else abi.CIPHER_ALG_NONE
-    hsh = rng.choice(HASHES) if opcode != abi.OPCODE_CIPHER else abi.HASH_ALG_NONE
-    dmax = 28 if hsh == abi.HASH_ALG_SHA_224 else 32
-    return Context(cipher_alg=cipher, decrypt=rng.random() < 0.5, key=rng.randbytes(rng.choice((16, 24, 32))),
-                   hash_alg=hsh, digest_len=rng.choice((dmax, dmax, rng.randint(1, dmax))) if hsh else 0,
-                   chain_order=rng.choice((abi.CHAIN_ORDER_CIPHER_THEN_HASH, abi.CHAIN_ORDER_HASH_THEN_CIPHER)),
-                   hmac_key=rng.randbytes(rng.choice((0, 20, 32, 64, 100))))
-
-
-def random_length(rng: random.Random, cipher_alg: int, big: bool) -> int:
+def random_length(rng: random.Random, s: Context, big: bool) -> int:
     n = rng.choice((rng.randint(0, 48), rng.randint(1, 300), rng.randint(1, 2000)))
     if big and rng.random() < 0.05:
         n = rng.randint(8192, 65536)
-    if cipher_alg in (abi.CIPHER_ALG_AES_ECB, abi.CIPHER_ALG_AES_CBC):
-        n = (n // 16) * 16
-    return n
+    return fit_length(s, n)
 
 
 def random_request(rng: random.Random, big: bool = False) -> Req:
     opcode = rng.choice((abi.OPCODE_CIPHER, abi.OPCODE_CIPHER, abi.OPCODE_HASH, abi.OPCODE_MAC, abi.OPCODE_CHAIN))
-    s = random_session(rng, opcode)
-    src = rng.randbytes(random_length(rng, s.cipher_alg, big))
+    s = random_ctx(rng, opcode)
+    src = rng.randbytes(random_length(rng, s, big))
     return Req(q=rng.randrange(abi.DEV_NUM_QUEUES), session=s, opcode=opcode, iv=rng.randbytes(16), src=src,
                align=(rng.randrange(16), rng.randrange(16), rng.randrange(16)))
 
@@ -313,7 +304,7 @@ async def registers_identify_the_device(dut):
     assert await host.csr_r(abi.CSR_ID) == abi.DEV_ID
     assert await host.csr_r(abi.CSR_VERSION) == (abi.DEV_VERSION_MAJOR << 16) | abi.DEV_VERSION_MINOR
     caps = await host.csr_r(abi.CSR_CAPS)
-    assert caps == (1 << (abi.CAPS_CHAIN_HASH_THEN_CIPHER + 1)) - 1
+    assert caps == (1 << (abi.CAPS_HMAC_SHA_512 + 1)) - 1        # every capability in the ABI
     geo = await host.csr_r(abi.CSR_GEOMETRY)
     assert geo & 0xFF == abi.DEV_NUM_QUEUES and (geo >> 8) & 0xFF == abi.DEV_MAX_RING_LOG2
     assert await host.csr_r(abi.qcsr(2, abi.QCSR_SQ_SIZE_LOG2)) == 6
@@ -330,20 +321,22 @@ async def every_operation_directed(dut):
     rng = random.Random(1)
     reqs = []
     for cipher in CIPHERS:
-        for klen in (16, 24, 32):
+        for klen in CIPHER_BY_ABI[cipher].key_lengths:
             for dec in (False, True):
                 s = Context(cipher_alg=cipher, decrypt=dec, key=rng.randbytes(klen))
-                reqs.append(Req(0, s, abi.OPCODE_CIPHER, rng.randbytes(16), rng.randbytes(64 if cipher != 3 else 61)))
+                n = {abi.CIPHER_ALG_AES_CTR: 61, abi.CIPHER_ALG_AES_XTS: 71}.get(cipher, 64)
+                reqs.append(Req(0, s, abi.OPCODE_CIPHER, rng.randbytes(16), rng.randbytes(n)))
     for h in HASHES:
-        d = 28 if h == abi.HASH_ALG_SHA_224 else 32
-        for n in (0, 3, 55, 56, 64, 119, 1000):
+        d = HASH_BY_ABI[h].digest_len
+        for n in (0, 3, 55, 56, 64, 112, 119, 1000):
             reqs.append(Req(1, Context(hash_alg=h, digest_len=d), abi.OPCODE_HASH, b"", rng.randbytes(n)))
             reqs.append(Req(2, Context(hash_alg=h, digest_len=d, hmac_key=rng.randbytes(32)), abi.OPCODE_MAC,
                             b"", rng.randbytes(n)))
         for order in (abi.CHAIN_ORDER_CIPHER_THEN_HASH, abi.CHAIN_ORDER_HASH_THEN_CIPHER):
-            s = Context(cipher_alg=abi.CIPHER_ALG_AES_CBC, key=rng.randbytes(16), hash_alg=h, digest_len=d,
-                        chain_order=order, hmac_key=rng.randbytes(64), decrypt=order == 2)
-            reqs.append(Req(3, s, abi.OPCODE_CHAIN, rng.randbytes(16), rng.randbytes(256)))
+            for cipher, klen, n in ((abi.CIPHER_ALG_AES_CBC, 16, 256), (abi.CIPHER_ALG_AES_XTS, 32, 250)):
+                s = Context(cipher_alg=cipher, key=rng.randbytes(klen), hash_alg=h, digest_len=d,
+                            chain_order=order, hmac_key=rng.randbytes(64), decrypt=order == 2)
+                reqs.append(Req(3, s, abi.OPCODE_CHAIN, rng.randbytes(16), rng.randbytes(n)))
     await host.run(reqs, 400_000)
     assert await host.csr_r(abi.CSR_REQ_DONE) == len(reqs)
 
@@ -574,7 +567,8 @@ async def keys_zeroed_after_requests_scrub_and_reset(dut):
     assert k["key_q"] == k["inner_q"] == k["outer_q"] == 0, "per-request key registers kept a key"
     # what SCRUB is for: the cached key and its schedule stay between requests (and the probes
     # see the real registers: the cache holds exactly the session's key)
-    assert k["kc_key_q"] == int.from_bytes(key, "big") and k["round_key_words"] > 0
+    assert k["kc_key_q"] == int.from_bytes(key.ljust(abi.CTX_FIELDS["key"][1], b"\0"), "big")
+    assert k["round_key_words"] > 0
     assert await host.csr_r(abi.CSR_STATUS) & 0b100, "KEYS_HELD should be set"
     clocks = await scrub(host)
     dut._log.info("scrub: %d clocks from the CSR write to the count moving", clocks)
@@ -662,8 +656,8 @@ TOP = 1 << 64
 def small_request(rng: random.Random, q: int, opcode: int) -> Req:
     """A short request of the given operation, any key size / algorithm / chain order, buffers
     at any byte offset within a 64-byte line."""
-    s = random_session(rng, opcode)
-    src = rng.randbytes(random_length(rng, s.cipher_alg, big=False) % 400)
+    s = random_ctx(rng, opcode)
+    src = rng.randbytes(random_length(rng, s, big=False) % 400)
     if s.cipher_alg in (abi.CIPHER_ALG_AES_ECB, abi.CIPHER_ALG_AES_CBC):
         src = src[: len(src) // 16 * 16]
     return Req(q=q, session=s, opcode=opcode, iv=rng.randbytes(16), src=src,

@@ -1,11 +1,9 @@
-"""SHA-384/512 (and SHA-512/224, SHA-512/256) chaining states, for the tests of
-rtl/sha/sha512_engine.sv: the engine continues from a supplied state and returns the raw state
-after any block, which hashlib and `cryptography` never expose.
-
-The SHA-512 family's constants and IVs on bridge/sha2_state.py's compression and padding
-at 64-bit words (FIPS 180-4 6.4: 80 rounds, 128-byte blocks, a 128-bit length field). It lives
-in tests/ until the datapaths serve SHA-384/512 (then it belongs next to bridge/sha2_state.py).
-tests/test_sha512_state.py checks it against hashlib. Names: "sha512", "sha384",
+"""SHA-384/512 (and SHA-512/224, SHA-512/256) chaining states: the SHA-512 family's constants
+and IVs on bridge/sha2_state.py's compression and padding at 64-bit words (FIPS 180-4 6.4:
+80 rounds, 128-byte blocks, a 128-bit length field). The rtl datapath precomputes the
+HMAC-SHA-384/512 inner/outer states with it (bridge/sha2_state.hmac_states_into); the
+sha512_engine testbench continues from its raw states, which hashlib and `cryptography` never
+expose. tests/test_sha512_state.py checks it against hashlib. Names: "sha512", "sha384",
 "sha512_224", "sha512_256" (hashlib's).
 """
 from __future__ import annotations
