@@ -1,5 +1,5 @@
 // Abstract AES and SHA-2 engines for the queue-engine proof (fv_queue_engine.sby): same
-// module names and ports as rtl/aes/aes_engine.sv and rtl/sha/sha256_engine.sv, every output
+// module names and ports as rtl/aes/aes_engine.sv and rtl/sha/sha{256,512}_engine.sv, every output
 // a free input of the proof (anyseq), constrained only by the stream contract the queue
 // engine relies on (documented in rtl/README.md and tested on the real engines by cocotb):
 //   AES: one result per block taken, in order, at most two blocks inside (one computing, one
@@ -75,26 +75,30 @@ module aes_engine (
                     cfg_xts_i, cfg_tail_i, cfg_decrypt_i, cfg_iv_i, in_data_i, in_last_i, wipe_i};
 endmodule
 
-module sha256_engine (
-  input  logic         clk_i,
-  input  logic         rst_ni,
-  input  logic         cfg_valid_i,
-  output logic         cfg_ready_o,
-  input  logic [1:0]   cfg_init_i,
-  input  logic [255:0] cfg_state_i,
-  input  logic         in_valid_i,
-  output logic         in_ready_o,
-  input  logic [127:0] in_data_i,
-  input  logic         in_last_i,
-  output logic         state_valid_o,
-  input  logic         state_ready_i,
-  output logic [255:0] state_o,
-  output logic         state_err_o,
-  output logic         cfg_err_o,
-  output logic         idle_o
+// The SHA stream contract, at either engine's widths (IW init bits, SW state bits).
+module fv_sha_engine_stub #(
+  parameter int IW = 2,
+  parameter int SW = 256
+) (
+  input  logic          clk_i,
+  input  logic          rst_ni,
+  input  logic          cfg_valid_i,
+  output logic          cfg_ready_o,
+  input  logic [IW-1:0] cfg_init_i,
+  input  logic [SW-1:0] cfg_state_i,
+  input  logic          in_valid_i,
+  output logic          in_ready_o,
+  input  logic [127:0]  in_data_i,
+  input  logic          in_last_i,
+  output logic          state_valid_o,
+  input  logic          state_ready_i,
+  output logic [SW-1:0] state_o,
+  output logic          state_err_o,
+  output logic          cfg_err_o,
+  output logic          idle_o
 );
-  (* anyseq *) logic         a_cfg_ready, a_in_ready, a_state_valid, a_state_err, a_cfg_err, a_idle;
-  (* anyseq *) logic [255:0] a_state;
+  (* anyseq *) logic          a_cfg_ready, a_in_ready, a_state_valid, a_state_err, a_cfg_err, a_idle;
+  (* anyseq *) logic [SW-1:0] a_state;
   assign cfg_ready_o   = a_cfg_ready;
   assign in_ready_o    = a_in_ready;
   assign state_valid_o = a_state_valid;
@@ -123,6 +127,48 @@ module sha256_engine (
 
   logic unused;
   assign unused = ^{cfg_init_i, cfg_state_i, in_data_i};
+endmodule
+
+module sha256_engine (
+  input  logic         clk_i,
+  input  logic         rst_ni,
+  input  logic         cfg_valid_i,
+  output logic         cfg_ready_o,
+  input  logic [1:0]   cfg_init_i,
+  input  logic [255:0] cfg_state_i,
+  input  logic         in_valid_i,
+  output logic         in_ready_o,
+  input  logic [127:0] in_data_i,
+  input  logic         in_last_i,
+  output logic         state_valid_o,
+  input  logic         state_ready_i,
+  output logic [255:0] state_o,
+  output logic         state_err_o,
+  output logic         cfg_err_o,
+  output logic         idle_o
+);
+  fv_sha_engine_stub #(.IW(2), .SW(256)) u_stub (.*);
+endmodule
+
+module sha512_engine (
+  input  logic         clk_i,
+  input  logic         rst_ni,
+  input  logic         cfg_valid_i,
+  output logic         cfg_ready_o,
+  input  logic [2:0]   cfg_init_i,
+  input  logic [511:0] cfg_state_i,
+  input  logic         in_valid_i,
+  output logic         in_ready_o,
+  input  logic [127:0] in_data_i,
+  input  logic         in_last_i,
+  output logic         state_valid_o,
+  input  logic         state_ready_i,
+  output logic [511:0] state_o,
+  output logic         state_err_o,
+  output logic         cfg_err_o,
+  output logic         idle_o
+);
+  fv_sha_engine_stub #(.IW(3), .SW(512)) u_stub (.*);
 endmodule
 
 `default_nettype wire

@@ -38,6 +38,7 @@ _axi_slave.AxiResp = _Resp
 
 MEM = 1 << 20
 READ_AREA = (0, MEM // 2)            # never written: what a read returns is known
+C0_MAX = 16 * 16                     # client 0's longest command: its FIFO (FD0 = 16 beats), one chunk
 NRC = int(os.environ.get("VCRYPTO_PARAM_NRC", "2"))
 NWC = int(os.environ.get("VCRYPTO_PARAM_NWC", "2"))
 CHUNK = 256                          # CHUNK_BEATS * 16 (the default)
@@ -277,18 +278,18 @@ def write_area(c: int) -> tuple[int, int]:
 @cocotb.test()
 async def random_transfers_on_every_client(dut):
     """Every client at once: commands of any alignment and length (0 to 3 KiB; client 0 at most
-    the 8 beats of its small FIFO a chunk), random stalls on every stream and every AXI
+    the 16 beats of its FIFO, FD0, a chunk), random stalls on every stream and every AXI
     channel's readiness left to AxiRam."""
     b = await start(dut, seed=1)
     rng = b.rng
     for i, c in enumerate(b.rc):
-        top = 128 if i == 0 else 3000
+        top = C0_MAX if i == 0 else 3000
         c.cmds = [(rng.randrange(READ_AREA[1] - 4096), rng.choice((0, rng.randint(1, 64), rng.randint(1, top))))
                   for _ in range(40)]
         c.stall = rng.choice((0.0, 0.3, 0.7))
     for i, c in enumerate(b.wc):
         lo, hi = write_area(i)
-        top = 128 if i == 0 else 3000
+        top = C0_MAX if i == 0 else 3000
         c.cmds = [(rng.randrange(lo, hi - 4096), rng.randbytes(rng.choice((0, rng.randint(1, 64), rng.randint(1, top)))))
                   for _ in range(40)]
         c.stall = rng.choice((0.0, 0.3, 0.7))
@@ -341,11 +342,11 @@ async def round_robin_under_full_load(dut):
     b = await start(dut, seed=3)
     rng = b.rng
     for i, c in enumerate(b.rc):
-        c.cmds = [(rng.randrange(READ_AREA[1] - 8192), 128 if i == 0 else 4096) for _ in range(6 if i else 24)]
+        c.cmds = [(rng.randrange(READ_AREA[1] - 8192), C0_MAX if i == 0 else 4096) for _ in range(6 if i else 24)]
         c.stall = 0.0
     for i, c in enumerate(b.wc):
         lo, hi = write_area(i)
-        c.cmds = [(rng.randrange(lo, hi - 8192), rng.randbytes(128 if i == 0 else 4096)) for _ in range(6 if i else 24)]
+        c.cmds = [(rng.randrange(lo, hi - 8192), rng.randbytes(C0_MAX if i == 0 else 4096)) for _ in range(6 if i else 24)]
         c.stall = 0.0
     await b.run()
     b.check_memory()
@@ -413,12 +414,12 @@ async def transfers_across_the_64_bit_space(dut):
     b = await start(dut, seed=5)
     rng = b.rng
     for i, c in enumerate(b.rc):
-        top = 128 if i == 0 else 3000
+        top = C0_MAX if i == 0 else 3000
         c.cmds = [((high(rng) << 20) | rng.randrange(READ_AREA[1] - 4096), rng.randint(1, top)) for _ in range(30)]
         c.stall = rng.choice((0.0, 0.3))
     for i, c in enumerate(b.wc):
         lo, hi = write_area(i)
-        top = 128 if i == 0 else 3000
+        top = C0_MAX if i == 0 else 3000
         c.cmds = [((high(rng) << 20) | rng.randrange(lo, hi - 4096), rng.randbytes(rng.randint(1, top)))
                   for _ in range(30)]
         c.stall = rng.choice((0.0, 0.3))
@@ -427,7 +428,7 @@ async def transfers_across_the_64_bit_space(dut):
     assert b.bursts > 300 and not any(e for c in b.rc + b.wc for *_, e in c.done)
     # ending at 2^64 - 1: the top of the space aliases onto the top of the memory, the last
     # write client's area; one client at a time there, the others elsewhere meanwhile
-    for j, n in enumerate((1, 16, 300, 100, 255, 77)):     # client 0 at most 128 bytes (FIFO of 8 beats)
+    for j, n in enumerate((1, 16, 300, 100, 255, 77)):     # client 0 at most C0_MAX bytes (its FIFO)
         for i, c in enumerate(b.wc):
             c.cmds = [(TOP - n, rng.randbytes(n))] if i == j % NWC else \
                 [((high(rng) << 20) | write_area(i)[0], rng.randbytes(64))]
@@ -512,11 +513,11 @@ async def largest_commands_then_reset(dut):
         b.image = bytearray(b.ram.read(0, MEM))
         # ordinary transfers after the reset
         for i, c in enumerate(b.rc):
-            c.cmds = [((high(rng) << 20) | rng.randrange(READ_AREA[1] - 4096), rng.randint(1, 128 if i == 0 else 2000))
+            c.cmds = [((high(rng) << 20) | rng.randrange(READ_AREA[1] - 4096), rng.randint(1, C0_MAX if i == 0 else 2000))
                       for _ in range(3)]
         for i, c in enumerate(b.wc):
             lo, hi = write_area(i)
-            c.cmds = [((high(rng) << 20) | rng.randrange(lo, hi - 4096), rng.randbytes(rng.randint(1, 128 if i == 0 else 2000)))
+            c.cmds = [((high(rng) << 20) | rng.randrange(lo, hi - 4096), rng.randbytes(rng.randint(1, C0_MAX if i == 0 else 2000)))
                       for _ in range(3)]
         await b.run()
         b.check_memory()
@@ -525,13 +526,13 @@ async def largest_commands_then_reset(dut):
 
 @cocotb.test()
 async def full_fifos(dut):
-    """Consumers that stop taking beats: each read client's FIFO fills to its depth (8 beats for
+    """Consumers that stop taking beats: each read client's FIFO fills to its depth (16 beats for
     client 0, 32 for the others), the read engine serves the other clients meanwhile and no beat
     is lost or reordered when they resume."""
     b = await start(dut, seed=8)
     rng = b.rng
     for i, c in enumerate(b.rc):
-        c.cmds = [(rng.randrange(READ_AREA[1] - 8192), 128 if i == 0 else 4096) for _ in range(2)]
+        c.cmds = [(rng.randrange(READ_AREA[1] - 8192), C0_MAX if i == 0 else 4096) for _ in range(2)]
         c.stall = 1.0
     runner = cocotb.start_soon(b.run())
     full = set()
