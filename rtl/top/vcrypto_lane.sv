@@ -1,16 +1,17 @@
-// vcrypto_lane: one crypto lane of the accelerator: an AES engine, a SHA-2 engine with its
-// padder, the HMAC finish, the chaining fork and its own AES key cache. It serves one request
+// vcrypto_lane: one crypto lane of the accelerator: an AES engine (ECB, CBC, CTR, XTS with
+// ciphertext stealing), a SHA-256 and a SHA-512 engine behind one padder, the HMAC finish, the
+// chaining fork and its own AES key cache. It serves one request
 // at a time, handed to it by the submission fetch (vcrypto_fetch, through vcrypto_dispatch):
 //
 //   load    the fetch streams the request's submission entry (ld_sqe_i, 4 beats) and session
-//           context (ld_ctx_i, 8 beats) into the lane while it is idle; the lane keeps what it
+//           context (ld_ctx_i, 16 beats) into the lane while it is idle; the lane keeps what it
 //           needs (field positions from the generated ABI package, firmware/abi.toml);
 //   start   start_i: the request passed every check (the fetch checked algorithms, lengths and
 //           every address range against the DMA window), the lane runs it; abort_i instead:
 //           it failed, the lane drops what was loaded (the key and HMAC states are zeroed) and
 //           stays idle;
-//   run     configure the engines (the AES key is expanded only when it differs from the one
-//           the key cache says is loaded), stream the source once through the engines (read
+//   run     configure the engines (the AES key - an XTS pair: K2, then K1 - is expanded only
+//           when it differs from the one the key cache says is loaded), stream the source once through the engines (read
 //           client), cipher output to the destination (write client), HMAC outer pass from the
 //           outer state, digest to its address;
 //   result  res_valid_o with the queue, cookie, virtio status, error detail (AXI_ERROR if any
