@@ -164,6 +164,7 @@ REGRESSIONS = {
     "vcrypto_top": "tests/test_vcrypto_top.py",
     "vcrypto_lane": "tests/test_vcrypto_lane.py",
     "vcrypto_dma_arb": "tests/test_vcrypto_dma_arb.py",
+    "vcrypto_fifo": "tests/test_vcrypto_fifo.py",
 }
 
 

@@ -1,8 +1,15 @@
 // vcrypto_fifo: a show-ahead FIFO (the head is on data_o whenever empty_o is low) of DEPTH
 // words of W bits, DEPTH a power of two. Push and pop in the same clock are allowed (also
 // when full: the pop frees the slot the push takes). A push while full without a pop, or a
-// pop while empty, is a caller's bug: it is ignored (the counts stay consistent). The storage
-// has no reset (distributed RAM on an FPGA); only the pointers do.
+// pop while empty, is a caller's bug: it is ignored (the counts stay consistent).
+//
+// The head word sits in a register (head_q), the words behind it in a DEPTH-entry memory
+// with no reset (distributed RAM on an FPGA; at most DEPTH-1 of its entries are in use, so
+// the FIFO holds DEPTH words in all). data_o therefore comes straight from flops: a client's
+// logic after data_o does not add to the distributed RAM's read time (on ECP5 the LUT-RAM read
+// and its routing to a lane were the accelerator's critical path). Timing is that of a plain
+// show-ahead FIFO: a word pushed into an empty FIFO is on data_o the next clock, and after a
+// pop the next word is there the next clock.
 `default_nettype none
 
 module vcrypto_fifo
@@ -26,36 +33,51 @@ module vcrypto_fifo
   end
 
   logic [W-1:0]  mem_q [DEPTH];
+  logic [W-1:0]  head_q;
+  logic          head_v_q;          // head_q holds the oldest word
   logic [AW-1:0] wptr_q, rptr_q;
-  logic [AW:0]   count_q;
-  logic          do_push, do_pop;
+  logic [AW:0]   count_q;           // words held: head plus memory
+  logic          do_push, do_pop, mem_empty, refill, to_mem;
 
-  assign empty_o = count_q == '0;
-  assign full_o  = count_q == (AW + 1)'(DEPTH);
-  assign count_o = count_q;
-  assign data_o  = mem_q[rptr_q];
-  assign do_pop  = pop_i && !empty_o;
-  assign do_push = push_i && (!full_o || do_pop);
+  assign empty_o   = !head_v_q;
+  assign full_o    = count_q == (AW + 1)'(DEPTH);
+  assign count_o   = count_q;
+  assign data_o    = head_q;
+  assign do_pop    = pop_i && head_v_q;
+  assign do_push   = push_i && (!full_o || do_pop);
+  assign mem_empty = count_q <= (AW + 1)'(1);          // nothing behind the head
+  // the head register takes a new word when it is empty or being popped: the memory's oldest,
+  // or the pushed word if the memory is empty (a pushed word goes to the memory otherwise)
+  assign refill    = !head_v_q || do_pop;
+  assign to_mem    = do_push && !(refill && (mem_empty || !head_v_q));
 
   always_ff @(posedge clk_i) begin
-    if (do_push) mem_q[wptr_q] <= data_i;
+    if (to_mem) mem_q[wptr_q] <= data_i;
+    if (refill) head_q <= (head_v_q && !mem_empty) ? mem_q[rptr_q] : data_i;
   end
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      wptr_q  <= '0;
-      rptr_q  <= '0;
-      count_q <= '0;
+      wptr_q   <= '0;
+      rptr_q   <= '0;
+      count_q  <= '0;
+      head_v_q <= 1'b0;
     end else begin
-      if (do_push) wptr_q <= wptr_q + AW'(1);
-      if (do_pop)  rptr_q <= rptr_q + AW'(1);
+      if (to_mem) wptr_q <= wptr_q + AW'(1);
+      if (refill && head_v_q && !mem_empty) rptr_q <= rptr_q + AW'(1);
+      if (refill) head_v_q <= (head_v_q && !mem_empty) || do_push;
       count_q <= count_q + (AW + 1)'(do_push) - (AW + 1)'(do_pop);
     end
   end
 
 `ifdef FORMAL
-  // the count agrees with the pointers (an invariant the proofs that contain a FIFO build on)
-  always @(*) if (rst_ni) assert (count_q <= (AW + 1)'(DEPTH) && wptr_q - rptr_q == count_q[AW-1:0]);
+  // the count agrees with the head and the pointers (an invariant the proofs that contain a
+  // FIFO build on)
+  logic [AW-1:0] fv_in_mem, fv_ptr_gap;
+  assign fv_in_mem  = AW'(count_q - (AW + 1)'(head_v_q));
+  assign fv_ptr_gap = wptr_q - rptr_q;
+  always @(*) if (rst_ni) assert (count_q <= (AW + 1)'(DEPTH) && head_v_q == (count_q != '0)
+                                  && fv_ptr_gap == fv_in_mem);
 `endif
 
 endmodule
