@@ -22,6 +22,22 @@
 //   * a cfg while a message is open (before its last block): accepted only between blocks; the
 //     unfinished message is closed with one error state beat and the new message opens.
 // So every in_last_i beat and every abandoned message produce exactly one state beat.
+//
+// Micro-architecture (area first; rtl/README.md has the measurements behind it):
+//   * no multiplexer in front of the round: the working variables a..h (v_q) are loaded with
+//     the chaining state in the clock that adds a block into H (v_q <= H + v_q, which is also
+//     the new H), and a block that starts from idle gets the same load one clock before its
+//     first round (v_q is zero while idle, so H + v_q = H);
+//   * h + K[t] + W[t] is computed one round ahead (hkw_q; h of round t+1 is g of round t), so
+//     T1 = hkw + S1(e) + Ch(e,f,g); K comes from a register (k_q) loaded a clock earlier;
+//   * the message schedule window is a plain shift register holding W[t-14..t+1] in round t;
+//     the block's words enter at its top one per clock (W[0] in the last round of the
+//     previous block, W[1] in its add clock, W[2..15] in rounds 0..13), so W[t+1] is always
+//     at hand for hkw, and no 512-bit load multiplexer is needed;
+//   * the beats of the next block go into a chain of four 128-bit registers (written at one
+//     end, read at the other: no multiplexer but the 4:1 word select); words 0 and 1 of the
+//     first beat are also kept apart (p_q), so the two clocks that prepare a block (W[0],
+//     W[1] and hkw) can run as soon as its first beat is in, while the other three arrive.
 `default_nettype none
 
 module sha256_engine (
@@ -94,51 +110,110 @@ module sha256_engine (
 
   // ---------------------------------------------------------------- state
   logic [31:0]  h_q [8];       // chaining state H0..H7
-  logic [31:0]  v_q [8];       // working variables a..h
-  logic [31:0]  w_q [16];      // message schedule window W[t..t+15]
-  logic [31:0]  buf_q [16];    // next block, filled beat by beat while compressing
-  logic [1:0]   beat_q;
+  logic [31:0]  v_q [8];       // working variables a..h (zero while idle)
+  logic [31:0]  w_q [16];      // message schedule window: W[t-14..t+1] in round t
+  logic [31:0]  hkw_q;         // h + K[t] + W[t] of the round executed next
+  logic [31:0]  k_q;           // K[t+1] in round t, K[0] in the add / prepare clock
+  logic [127:0] bq_q [4];      // next block's beats: written at [3], read at [0]
+  logic [63:0]  p_q;           // words 0 and 1 of the next block (from its first beat)
+  logic [1:0]   beat_q;        // beats of the next block taken (0..3)
   logic         buf_full_q, buf_last_q;
+  logic [1:0]   prep_q;        // next block: 0 not prepared, 1 W[0] in, 2 ready to start
   logic         busy_q, blk_last_q, open_q;
-  logic [6:0]   t_q;           // 1..63: round; 64: add into H
+  logic [6:0]   t_q;           // 0..63: round; 64: add into H
   logic         out_valid_q, out_err_q, cfg_err_q;
 
   // ---------------------------------------------------------------- control
-  logic cfg_fire, in_fire, start, drop, add, malformed;
+  logic cfg_fire, in_fire, malformed, drop, rnd, add, load, idle_clr, pend0, prep_a, full_nxt;
+  logic start, drain, adv, win_en;
   assign cfg_ready_o = !busy_q && !buf_full_q && beat_q == 2'd0 && !out_valid_q;
   assign cfg_fire    = cfg_valid_i && cfg_ready_o;
   // No beats while the final block compresses: its state beat owns the output slot next.
   assign in_ready_o  = !buf_full_q && !out_valid_q && !cfg_valid_i && !(busy_q && blk_last_q);
   assign in_fire     = in_valid_i && in_ready_o;
   assign malformed   = in_fire && in_last_i && beat_q != 2'd3;
-  assign start       = buf_full_q && !busy_q && open_q;
   // a block with no open message is dropped (waiting for the output slot if it must report)
   assign drop        = buf_full_q && !open_q && !(buf_last_q && out_valid_q);
-  assign add         = busy_q && t_q == 7'd64;
+  assign rnd         = busy_q && !t_q[6];
+  assign add         = busy_q && t_q[6];
+  // the first beat of the next block is in (the block is still being filled, or full)
+  assign pend0       = (beat_q != 2'd0 || buf_full_q) && open_q;
+  // prepare step 1 (W[0] into the window): in the last round of a block or while idle
+  assign prep_a      = pend0 && prep_q == 2'd0 && (busy_q ? (rnd && t_q[5:0] == 6'd63) : 1'b1);
+  // prepare step 2 (W[1] in, v_q <= H + v_q, hkw of round 0): the add clock, or while idle
+  assign load        = prep_q == 2'd1 || add;
+  // while idle and unprepared the working variables are held at zero
+  assign idle_clr    = !busy_q && prep_q == 2'd0;
+  assign full_nxt    = buf_full_q || (in_fire && beat_q == 2'd3);
+  // round 0 runs in the next clock
+  assign start       = full_nxt && !malformed &&
+                       (prep_q == 2'd1 || (prep_q == 2'd2 && !busy_q));
+  // rounds 0..13 take W[2..15] from the chain; the chain advances after a beat's 4th word
+  assign drain       = rnd && t_q[5:0] < 6'd14;
+  assign adv         = drain && t_q[1:0] == 2'd1;
+  // the window and hkw hold while a prepared block waits for its last beats
+  assign win_en      = prep_q != 2'd2;
 
   // ---------------------------------------------------------------- round datapath
-  logic [31:0] cur [8];
-  logic [31:0] win [16];
-  logic [31:0] wt, t1, t2, w_new;
-  logic [5:0]  t_idx;
+  logic [31:0] t1, t2, w_new, w_ld, w_in, hx, hy, hkw_d, k_d, chain_w;
+  logic [31:0] hsum [8];
+  logic [255:0] hsum_f, h_nxt;
+  logic         h_s1;
+  logic [3:0]   h_s0;
+  logic [5:0]  k_idx;
+  logic [1:0]  wsel;
 
   always_comb begin
-    for (int k = 0; k < 8; k++)  cur[k] = start ? h_q[k] : v_q[k];
-    for (int k = 0; k < 16; k++) win[k] = start ? buf_q[k] : w_q[k];
-    t_idx = start ? 6'd0 : t_q[5:0];
-    wt    = win[0];
-    t1    = cur[7] + big_sigma1(cur[4]) + ((cur[4] & cur[5]) ^ (~cur[4] & cur[6])) + k_of(t_idx) + wt;
-    t2    = big_sigma0(cur[0]) + ((cur[0] & cur[1]) ^ (cur[0] & cur[2]) ^ (cur[1] & cur[2]));
-    w_new = small_sigma1(win[14]) + win[9] + small_sigma0(win[1]) + win[0];
+    for (int k = 0; k < 8; k++) hsum[k] = h_q[k] + v_q[k];
+    t1    = hkw_q + big_sigma1(v_q[4]) + ((v_q[4] & v_q[5]) ^ (~v_q[4] & v_q[6]));
+    t2    = big_sigma0(v_q[0]) + ((v_q[0] & v_q[1]) ^ (v_q[0] & v_q[2]) ^ (v_q[1] & v_q[2]));
+    // W[t+2] = s1(W[t]) + W[t-5] + s0(W[t-13]) + W[t-14]
+    w_new = small_sigma1(w_q[14]) + w_q[9] + small_sigma0(w_q[1]) + w_q[0];
+    // h + K + W of the next round: g + K[t+1] + W[t+1]; in the load clock H7 + K[0] + W[0]
+    hx    = load ? h_q[7] : v_q[6];
+    hy    = load ? v_q[7] : 32'h0;
+    hkw_d = hx + hy + k_q + w_q[15];
+    // next word into the window
+    wsel    = t_q[1:0] + 2'd2;           // word (t+2) mod 4 of the beat at the chain's head
+    chain_w = bq_q[0][127 - 32*wsel -: 32];
+    // (w_new, the late one, through the last multiplexer only)
+    if (prep_a)              w_ld = p_q[63:32];
+    else if (prep_q == 2'd1) w_ld = p_q[31:0];
+    else                     w_ld = chain_w;
+    w_in = (prep_a || prep_q == 2'd1 || drain) ? w_ld : w_new;
+    // K of the next clock's hkw: K[0] for the load clock, K[1] for round 0, K[t+2] in round t
+    k_idx = prep_a ? 6'd0 : (prep_q != 2'd0) ? 6'd1 : t_q[5:0] + 6'd2;
+    k_d   = k_of(k_idx);
+  end
+
+  // Next chaining state, one LUT4 per bit: in the add clock H + v; at a cfg the IV or the
+  // supplied state (cfg_init_i = 3: zero). A bit's IV bits (SHA-256, SHA-224) pick which of
+  // the four h_s0 selects it uses, so the IV choice costs no per-bit logic.
+  always_comb begin
+    for (int k = 0; k < 8; k++) hsum_f[255 - 32*k -: 32] = hsum[k];
+    h_s1 = !add && cfg_init_i != 2'd2;
+    for (int c = 0; c < 4; c++)   // c = {IV_SHA256 bit, IV_SHA224 bit}
+      h_s0[c] = !add && (cfg_init_i == 2'd2 || (cfg_init_i == 2'd0 && c[1]) ||
+                         (cfg_init_i == 2'd1 && c[0]));
+    for (int b = 0; b < 256; b++) begin
+      logic s0;
+      s0       = h_s0[{IV_SHA256[b], IV_SHA224[b]}];
+      h_nxt[b] = h_s1 ? s0 : (s0 ? cfg_state_i[b] : hsum_f[b]);
+    end
   end
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       for (int k = 0; k < 8; k++)  begin h_q[k] <= '0; v_q[k] <= '0; end
-      for (int k = 0; k < 16; k++) begin w_q[k] <= '0; buf_q[k] <= '0; end
+      for (int k = 0; k < 16; k++) w_q[k] <= '0;
+      for (int k = 0; k < 4; k++)  bq_q[k] <= '0;
+      hkw_q       <= '0;
+      k_q         <= '0;
+      p_q         <= '0;
       beat_q      <= '0;
       buf_full_q  <= 1'b0;
       buf_last_q  <= 1'b0;
+      prep_q      <= '0;
       busy_q      <= 1'b0;
       blk_last_q  <= 1'b0;
       open_q      <= 1'b0;
@@ -156,14 +231,17 @@ module sha256_engine (
         end
         cfg_err_q <= (cfg_init_i == 2'd3);
         open_q    <= (cfg_init_i != 2'd3);
-        for (int k = 0; k < 8; k++)
-          h_q[k] <= (cfg_init_i == 2'd0) ? IV_SHA256[255 - 32*k -: 32] :
-                    (cfg_init_i == 2'd1) ? IV_SHA224[255 - 32*k -: 32] :
-                    (cfg_init_i == 2'd2) ? cfg_state_i[255 - 32*k -: 32] : 32'h0;
       end
+      if (cfg_fire || add)
+        for (int k = 0; k < 8; k++) h_q[k] <= h_nxt[255 - 32*k -: 32];
 
+      // ------------------------------------------------ beats into the chain
+      if (in_fire || adv) begin
+        bq_q[3] <= in_data_i;
+        for (int k = 0; k < 3; k++) bq_q[k] <= bq_q[k + 1];
+      end
+      if (in_fire && beat_q == 2'd0) p_q <= in_data_i[127:64];
       if (in_fire) begin
-        for (int k = 0; k < 4; k++) buf_q[4*beat_q + k] <= in_data_i[127 - 32*k -: 32];
         if (malformed) begin
           beat_q      <= '0;
           open_q      <= 1'b0;
@@ -185,32 +263,50 @@ module sha256_engine (
           out_err_q   <= 1'b1;
         end
       end
+      // the chain is empty once round 13 has taken W[15]
+      if (rnd && t_q[5:0] == 6'd13) buf_full_q <= 1'b0;
+
+      // ------------------------------------------------ block sequencing
+      if (malformed)              prep_q <= 2'd0;
+      else if (start)             prep_q <= 2'd0;
+      else if (prep_a)            prep_q <= 2'd1;
+      else if (prep_q == 2'd1)    prep_q <= 2'd2;
 
       if (start) begin
-        buf_full_q <= 1'b0;
-        blk_last_q <= buf_last_q;
         busy_q     <= 1'b1;
-        t_q        <= 7'd1;
-      end else if (busy_q && !add) begin
+        blk_last_q <= buf_full_q ? buf_last_q : in_last_i;
+        t_q        <= 7'd0;
+      end else if (rnd) begin
         t_q <= t_q + 7'd1;
+      end else if (add) begin
+        busy_q <= 1'b0;
       end
 
-      if (start || (busy_q && !add)) begin
-        v_q[0] <= t1 + t2;
-        v_q[1] <= cur[0];
-        v_q[2] <= cur[1];
-        v_q[3] <= cur[2];
-        v_q[4] <= cur[3] + t1;
-        v_q[5] <= cur[4];
-        v_q[6] <= cur[5];
-        v_q[7] <= cur[6];
-        for (int k = 0; k < 15; k++) w_q[k] <= win[k + 1];
-        w_q[15] <= w_new;
+      // ------------------------------------------------ datapath
+      if (rnd || load || idle_clr) begin
+        if (idle_clr) begin
+          for (int k = 0; k < 8; k++) v_q[k] <= '0;
+        end else if (load) begin
+          for (int k = 0; k < 8; k++) v_q[k] <= hsum[k];
+        end else begin
+          v_q[0] <= t1 + t2;
+          v_q[1] <= v_q[0];
+          v_q[2] <= v_q[1];
+          v_q[3] <= v_q[2];
+          v_q[4] <= v_q[3] + t1;
+          v_q[5] <= v_q[4];
+          v_q[6] <= v_q[5];
+          v_q[7] <= v_q[6];
+        end
+      end
+      if (win_en) begin
+        for (int k = 0; k < 15; k++) w_q[k] <= w_q[k + 1];
+        w_q[15] <= w_in;
+        hkw_q   <= hkw_d;
+        k_q     <= k_d;
       end
 
       if (add) begin
-        for (int k = 0; k < 8; k++) h_q[k] <= h_q[k] + v_q[k];
-        busy_q <= 1'b0;
         if (blk_last_q) begin
           open_q      <= 1'b0;
           out_valid_q <= 1'b1;
