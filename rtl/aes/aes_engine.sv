@@ -252,7 +252,7 @@ module aes_engine (
 
   // ---------------------------------------------------------------- control
   logic cfg_fire, cfg_ok, blk_ok, in_fire, load, tload, err_blk, finish, out_free, busy_d, wipe_busy, wipe_start;
-  logic abandon, emit, k2_d, dec_d, wipe_last;
+  logic abandon, emit, wipe_last;
   logic [3:0] rnd_d;
 
   assign wipe_busy   = wipe_req_q || wipe_run_q;
@@ -281,14 +281,19 @@ module aes_engine (
 
   assign busy_d = load || tload || (busy_q && !finish);
   assign rnd_d  = (load || tload) ? 4'd1 : ((busy_q && !last_round) ? rnd_q + 4'd1 : rnd_q);
-  // Round key for the round executed next cycle (read latency 1); idle: the next LOAD key
-  // (K2's first round key while the tweak is pending).
-  assign k2_d  = busy_d ? (tload || (!load && blk_tw_q)) : tw_pend_q;
-  assign dec_d = busy_d ? (load ? dec_data : (!tload && dec_eff)) : (dec_data && !tw_pend_q);
-  always_comb begin
-    if (busy_d) rk_rd_row = {k2_d, dec_d ? (nr_q - rnd_d) : rnd_d};
-    else        rk_rd_row = {k2_d, dec_d ? nr_q : 4'd0};
-  end
+  // Round key for the round executed next cycle (read latency 1): the row is {K2's schedule,
+  // round} (decryption reads round nr - r); idle: the next LOAD key (K2's first round key
+  // while the tweak is pending). The late handshakes (load and tload from the lane's data
+  // valid, finish from the output ready) only pick among rows computed from registers rather
+  // than feed the subtractor: in the lane, this path set the top's Fmax.
+  logic [3:0] rnd_nx, row_load, row_next, row_idle;   // round part of the row
+  assign rnd_nx    = last_round ? rnd_q : rnd_q + 4'd1;
+  assign row_load  = dec_data ? nr_q - 4'd1 : 4'd1;          // a data block's round 1
+  assign row_next  = dec_eff ? nr_q - rnd_nx : rnd_nx;
+  assign row_idle  = (dec_data && !tw_pend_q) ? nr_q : 4'd0;
+  assign rk_rd_row = load ? {1'b0, row_load} :
+                     tload ? {1'b1, 4'd1} :                  // the tweak block's round 1 (it encrypts)
+                     (busy_q && !finish) ? {blk_tw_q, row_next} : {tw_pend_q, row_idle};
   assign wipe_last = wipe_row_q == {k2_dirty_q, 4'hf};
 
   // block entering the rounds: A ^ X (then AddRoundKey at LOAD): A is the counter (CTR, and the XTS
