@@ -16,6 +16,10 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 OUT=${VCRYPTO_GUEST_OUT:-$ROOT/build/guest}
 mkdir -p "$OUT/debs"
+# One build at a time per output directory: a second one (another test worker, a user's
+# `make guest`) waits here instead of deleting the tree the first is extracting into.
+exec 9>"$OUT/.build.lock"
+flock 9
 T0=$(date +%s.%N)
 
 log() { echo "guest-build: $*"; }
