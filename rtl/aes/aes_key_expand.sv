@@ -45,11 +45,14 @@ module aes_key_expand (
 
   assign first_words = ({2'b00, i_q} < {4'b0, nk_q});
   assign prev        = buf_q[7];                                                     // w[i-1]
-  assign sub_in_o    = (j_q == 3'd0) ? {prev[23:0], prev[31:24]} : prev;          // RotWord
+  // SubWord(RotWord(x)) = RotWord(SubWord(x)) (SubWord works bytewise): the S-boxes take w[i-1]
+  // as it is and the rotation is wiring on their output, so no multiplexer sits in front of the
+  // shared S-boxes (that path set the engine's Fmax on ECP5 and in the 1-lane top)
+  assign sub_in_o    = prev;
 
   always_comb begin
     temp = prev;
-    if (j_q == 3'd0)                          temp = sub_out_i ^ {rcon_q, 24'h0};
+    if (j_q == 3'd0)                          temp = {sub_out_i[23:0], sub_out_i[31:24]} ^ {rcon_q, 24'h0};
     else if (nk_q == 4'd8 && j_q == 3'd4)     temp = sub_out_i;
     case (nk_q)                                                                     // w[i-Nk]
       4'd6:    back = buf_q[2];
