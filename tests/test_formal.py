@@ -8,7 +8,9 @@ import pytest
 
 from sim.cocotb_run import ROOT
 
-pytestmark = pytest.mark.xdist_group("accel")   # ~10 min of solver time: one heavy job at a time
+# ~10 min of solver time, one job at a time, in a group of its own: the "accel" group (the
+# accelerator process and guest tests, one at a time) runs on the other worker meanwhile.
+pytestmark = pytest.mark.xdist_group("formal")
 
 
 def test_formal_jobs_end_as_expected():
