@@ -8,9 +8,7 @@ import pytest
 
 from sim.cocotb_run import ROOT
 
-# ~10 min of solver time, one job at a time, in a group of its own: the "accel" group (the
-# accelerator process and guest tests, one at a time) runs on the other worker meanwhile.
-pytestmark = pytest.mark.xdist_group("formal")
+pytestmark = pytest.mark.xdist_group("accel")   # ~10 min of solver time: one heavy job at a time
 
 
 def test_formal_jobs_end_as_expected():
