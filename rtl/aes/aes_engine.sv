@@ -285,7 +285,7 @@ module aes_engine (
   // round} (decryption reads round nr - r); idle: the next LOAD key (K2's first round key
   // while the tweak is pending). The late handshakes (load and tload from the lane's data
   // valid, finish from the output ready) only pick among rows computed from registers rather
-  // than feed the subtractor: in the lane, this path set the top's Fmax.
+  // than feed the subtractor (the 1-lane top's critical path once ended at this read).
   logic [3:0] rnd_nx, row_load, row_next, row_idle;   // round part of the row
   assign rnd_nx    = last_round ? rnd_q : rnd_q + 4'd1;
   assign row_load  = dec_data ? nr_q - 4'd1 : 4'd1;          // a data block's round 1

@@ -6,10 +6,9 @@
 // The head word sits in a register (head_q), the words behind it in a DEPTH-entry memory
 // with no reset (distributed RAM on an FPGA; at most DEPTH-1 of its entries are in use, so
 // the FIFO holds DEPTH words in all). data_o therefore comes straight from flops: a client's
-// logic after data_o does not add to the distributed RAM's read time (on ECP5 the LUT-RAM read
-// and its routing to a lane were the accelerator's critical path). Timing is that of a plain
-// show-ahead FIFO: a word pushed into an empty FIFO is on data_o the next clock, and after a
-// pop the next word is there the next clock.
+// logic after data_o does not add to the distributed RAM's read time and routing. Timing is
+// that of a plain show-ahead FIFO: a word pushed into an empty FIFO is on data_o the next
+// clock, and after a pop the next word is there the next clock.
 `default_nettype none
 
 module vcrypto_fifo
