@@ -136,6 +136,16 @@ module aes_engine (
       head_mask[127 - p] = (p[6:4] < n[6:4]) || (p[6:4] == n[6:4] && p[3:0] < n[3:0]);
   endfunction
 
+  // x + 1 over 128 bits as four 32-bit carry chains, each carrying in from an AND of the words
+  // below it: one 128-bit chain set the engine's Fmax on iCE40 (~17 ns of SB_CARRY alone).
+  function automatic logic [127:0] inc128(input logic [127:0] x);
+    logic c1, c2, c3;
+    c1 = &x[31:0];
+    c2 = &x[63:0];
+    c3 = &x[95:0];
+    inc128 = {x[127:96] + {31'd0, c3}, x[95:64] + {31'd0, c2}, x[63:32] + {31'd0, c1}, x[31:0] + 32'd1};
+  endfunction
+
   // ---------------------------------------------------------------- state
   logic         busy_q, settle_q, key_valid_q, cfg_ok_q, cfg_err_q;
   logic [3:0]   rnd_q, nr_q;
@@ -166,7 +176,8 @@ module aes_engine (
   logic         kx_start, kx_busy, kx_done, kx_wr_en;
   logic [3:0]   kx_wr_row;
   logic [1:0]   kx_wr_col;
-  logic [31:0]  kx_wr_word, kx_sub_in, kx_sub_out;
+  logic [31:0]  kx_wr_word, kx_sub_word, kx_sub_out;
+  logic         kx_sub_load;
   logic [4:0]   rk_rd_row;      // {K2's schedule, round}
   logic [127:0] rk;
 
@@ -181,8 +192,9 @@ module aes_engine (
     .wr_row_o  (kx_wr_row),
     .wr_col_o  (kx_wr_col),
     .wr_word_o (kx_wr_word),
-    .sub_in_o  (kx_sub_in),
-    .sub_out_i (kx_sub_out)
+    .sub_load_o (kx_sub_load),
+    .sub_word_o (kx_sub_word),
+    .sub_out_i  (kx_sub_out)
   );
 
   // the wipe and the expander never run together: they share the memory's write port.
@@ -201,7 +213,7 @@ module aes_engine (
   // ---------------------------------------------------------------- round datapath
   logic         dec_eff, dec_data, last_round;
   logic [127:0] sb_in, sb_out, shifted, pre_mix, mixed, round_out, result, load_val;
-  logic [127:0] tw_alpha, tw_op, xts_src, tail_mask;
+  logic [127:0] tw_alpha, tw_op, tw_run, xts_src, tail_mask;
   logic         sb_inv, steal_in, alpha_sel;
 
   // dec_data: the direction of data blocks; the block in flight runs in dec_eff (the XTS
@@ -210,8 +222,9 @@ module aes_engine (
   assign dec_eff    = dec_run_q;
   assign last_round = (rnd_q == (blk_tw_q ? nr2_q : nr_q));
 
-  // 16 shared S-box lanes; lanes 0..3 serve SubWord while the key is being expanded.
-  assign sb_in  = kx_busy ? {kx_sub_in, st_q[95:0]} : st_q;
+  // 16 shared S-box lanes; lanes 0..3 serve SubWord while the key is being expanded, from
+  // st_q[127:96], where the expander keeps w[i-1] (no multiplexer in front of the S-boxes).
+  assign sb_in  = st_q;
   assign sb_inv = dec_eff;                 // 0 during key expansion (no block runs then)
   for (genvar k = 0; k < 16; k++) begin : g_sbox
     aes_sbox u_sbox (.in_i(sb_in[127 - 8*k -: 8]), .inv_i(sb_inv), .out_o(sb_out[127 - 8*k -: 8]));
@@ -232,12 +245,15 @@ module aes_engine (
   // XTS tweaks. chain_q holds T[j] of the next block (the raw tweak i until T[0] is made).
   // Decrypting with stealing, the last full block uses T[m] = T[m-1] * alpha and the partial
   // block T[m-1], so chain_q stays T[m-1] through that block.
-  // tw_op: the tweak of the block being loaded (idle) or in flight (busy), one operand for the
-  // XOR before (load_val, below) and the XOR after the rounds (x_last).
+  // tw_op: the tweak of the block being loaded, for the XOR before the rounds (load_val,
+  // below); tw_run: the tweak of the block in flight, for the XOR after them (x_last). Two
+  // operands, so the late in_last_i handshake never reaches the result (it did through a
+  // shared one, on iCE40's critical path).
   assign tw_alpha  = mul_alpha(chain_q);
   assign steal_in  = in_last_i && tail_q != 7'd0 && !wait_tail_q;
-  assign alpha_sel = xts_q && dec_q && (busy_q ? blk_steal_q : steal_in);
+  assign alpha_sel = xts_q && dec_q && steal_in;
   assign tw_op     = alpha_sel ? tw_alpha : chain_q;
+  assign tw_run    = (xts_q && dec_q && blk_steal_q) ? tw_alpha : chain_q;
   assign tail_mask = head_mask(tail_q);
   // the partial block: its own first bits, then the tail of the last full block's result
   assign xts_src   = (xts_q && wait_tail_q) ? ((in_data_i & tail_mask) | (saved_in_q & ~tail_mask)) : in_data_i;
@@ -246,7 +262,7 @@ module aes_engine (
     case (mode_q)
       MODE_CBC: x_last = dec_q ? chain_q : 128'd0;
       MODE_CTR: x_last = saved_in_q;
-      default:  x_last = (xts_q && !blk_tw_q) ? tw_op : 128'd0;
+      default:  x_last = (xts_q && !blk_tw_q) ? tw_run : 128'd0;
     endcase
   end
 
@@ -346,7 +362,7 @@ module aes_engine (
       settle_q <= 1'b0;
       busy_q   <= busy_d;
       rnd_q    <= rnd_d;
-      ctr_inc_q <= chain_q + 128'd1;
+      ctr_inc_q <= inc128(chain_q);
 
       if (wipe_i) wipe_req_q <= 1'b1;
       if (wipe_start) begin
@@ -426,6 +442,8 @@ module aes_engine (
         if (mode_q == MODE_CTR) chain_q <= ctr_inc_q;
       end else if (busy_q && !last_round) begin
         st_q <= round_out;          // rounds 1..Nr-1; the last round goes to the output
+      end else if (kx_sub_load) begin
+        st_q[127:96] <= kx_sub_word;   // the key expander's w[i-1] (zero after its last word)
       end
 
       // the output register's beat is taken; a new result below replaces it. (A result that

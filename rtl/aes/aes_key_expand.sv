@@ -8,7 +8,9 @@
 // w[i-Nk] is buf_q[8-Nk] (a 3-way choice instead of an 8-way read of a circular buffer, and no
 // write decoder: 389 iCE40 LUTs less). SubWord uses four S-box lanes borrowed from the round
 // datapath (expansion and encryption never run at the same time), so expansion costs no
-// S-boxes of its own. After the last word the register is cleared so no key material stays.
+// S-boxes of its own; those lanes read the engine's state register, so the expander keeps a
+// copy of w[i-1] there (sub_load_o / sub_word_o) instead of a multiplexer sitting in front of
+// the S-boxes on the round's critical path. After the last word the register is cleared so no key material stays.
 // Each word reaches the memory one clock after it is made (registered write port).
 `default_nettype none
 
@@ -25,8 +27,11 @@ module aes_key_expand (
   output logic [3:0]   wr_row_o,
   output logic [1:0]   wr_col_o,
   output logic [31:0]  wr_word_o,
-  // borrowed S-box lanes: sub_out_i = SubWord(sub_in_o), combinationally
-  output logic [31:0]  sub_in_o,
+  // borrowed S-box lanes: the engine loads sub_word_o into the register its S-box lanes 0..3
+  // read when sub_load_o is 1; sub_out_i = SubWord(that register), combinationally. The copy
+  // is w[i-1] whenever SubWord is needed, and zero after the last word.
+  output logic         sub_load_o,
+  output logic [31:0]  sub_word_o,
   input  logic [31:0]  sub_out_i
 );
 
@@ -46,9 +51,10 @@ module aes_key_expand (
   assign first_words = ({2'b00, i_q} < {4'b0, nk_q});
   assign prev        = buf_q[7];                                                     // w[i-1]
   // SubWord(RotWord(x)) = RotWord(SubWord(x)) (SubWord works bytewise): the S-boxes take w[i-1]
-  // as it is and the rotation is wiring on their output, so no multiplexer sits in front of the
-  // shared S-boxes (that path set the engine's Fmax on ECP5 and in the 1-lane top)
-  assign sub_in_o    = prev;
+  // as it is and the rotation is wiring on their output (that path set the engine's Fmax on
+  // ECP5 and in the 1-lane top)
+  assign sub_load_o  = run_q;
+  assign sub_word_o  = (i_q == last_q) ? 32'h0 : w;
 
   always_comb begin
     temp = prev;
