@@ -50,7 +50,7 @@ def _file_list(top: str) -> list[str]:
 
 
 DESIGNS: dict[str, dict] = {}
-for _top in ("aes_engine", "sha256_engine", "sha512_engine", "ghash", "vcrypto_csr", "vcrypto_top"):
+for _top in ("aes_engine", "sha256_engine", "sha512_engine", "ghash", "aes_gcm", "vcrypto_csr", "vcrypto_top"):
     DESIGNS[_top] = dict(top=_top, sources=_file_list(_top), clock="clk_i", reset="rst_ni")
     if _top == "ghash":
         # the GHASH unit at other digit widths (its DIGIT parameter: operand bits a clock), for
@@ -78,6 +78,7 @@ BITS_PER_CLOCK: dict[str, tuple[float, str]] = {
     "ghash_d8": (128 / 16, "GHASH, 16 clocks per 16-byte block (DIGIT 8)"),
     "ghash": (128 / 8, "GHASH, 8 clocks per 16-byte block (DIGIT 16)"),
     "ghash_d32": (128 / 4, "GHASH, 4 clocks per 16-byte block (DIGIT 32)"),
+    "aes_gcm": (128 / 11, "AES-128-GCM, 11 clocks per 16-byte block"),
 }
 
 # ------------------------------------------------------------------------------ devices

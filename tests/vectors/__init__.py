@@ -125,3 +125,43 @@ def hmac_rfc4231_records(bits: int):
     for _, rec in parse_rsp(path):
         if {"KEY", "MSG", "MD"} <= rec.keys():
             yield bytes.fromhex(rec["KEY"]), bytes.fromhex(rec["MSG"]), bytes.fromhex(rec["MD"])
+
+
+
+def gcm_cavp_records(decrypt: bool, every: int = 1):
+    """Yield dicts (name, key, iv, aad, pt, ct, tag, fail) from the CAVP AES-GCM files
+    (`gcmEncryptExtIV{128,192,256}.rsp` or `gcmDecrypt*.rsp`), every `every`-th record of each
+    [Keylen/IVlen/PTlen/AADlen/Taglen] group (the first of each always, so every IV, AAD, text
+    and tag length of the files is kept). `fail`: a decrypt record marked FAIL (its tag or data
+    was altered: the tag must not verify). parse_rsp drops the bare FAIL line, so this reads
+    the files itself."""
+    base = cryptography_vectors() / "ciphers" / "AES" / "GCM"
+    for bits in (128, 192, 256):
+        path = base / (f"gcmDecrypt{bits}.rsp" if decrypt else f"gcmEncryptExtIV{bits}.rsp")
+        headers: list[str] = []
+        in_group = False              # a record was read since the last header
+        cur: dict[str, str] = {}
+        idx = 0
+        for raw in path.read_text().splitlines() + [""]:
+            line = raw.strip()
+            if line.startswith("#"):
+                continue
+            if line.startswith("["):
+                if in_group:
+                    headers, in_group, idx = [], False, 0
+                headers.append(line)
+            elif "=" in line:
+                name, _, value = line.partition("=")
+                cur[name.strip().upper()] = value.strip()
+            elif line == "FAIL":
+                cur["FAIL"] = "1"
+            elif not line and "KEY" in cur:
+                in_group = True
+                if idx % every == 0:
+                    yield {"name": f"{path.name}#{cur['COUNT']} {''.join(headers)}",
+                           "key": bytes.fromhex(cur["KEY"]), "iv": bytes.fromhex(cur["IV"]),
+                           "aad": bytes.fromhex(cur.get("AAD", "")), "pt": bytes.fromhex(cur.get("PT", "")),
+                           "ct": bytes.fromhex(cur.get("CT", "")), "tag": bytes.fromhex(cur["TAG"]),
+                           "fail": "FAIL" in cur}
+                idx += 1
+                cur = {}
