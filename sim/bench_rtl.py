@@ -19,7 +19,7 @@ BLOCK_BYTES = {"aes": 16, "sha": 64}
 TARGET = {("aes", 128): 11, ("aes", 192): 13, ("aes", 256): 15, ("sha", 0): 65}
 # SHA-512 family: 80 rounds + 1 clock adding into H per 128-byte block
 TARGET_MODE = {"sha384": 81, "sha512": 81, "sha512_224": 81, "sha512_256": 81}
-RUNS = (("aes_engine", "tb.aes_engine_tb"), ("aes_engine", "tb.aes_xts_tb"),
+RUNS = (("aes_engine", "tb.aes_engine_tb"), ("aes_engine", "tb.aes_xts_tb"), ("aes_gcm", "tb.aes_gcm_tb"),
         ("sha256_engine", "tb.sha256_engine_tb"), ("sha512_engine", "tb.sha512_engine_tb"))
 
 
