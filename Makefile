@@ -35,7 +35,7 @@ fuzz: setup ## hostile-input fuzzing: the properties of tests/test_hostile_input
 lint: setup ## Verilator -Wall lint of every RTL top level
 	$(PY) rtl/lint/lint.py
 
-formal: setup ## SymbiYosys proofs (yowasp-sby, Yices) of the DMA, CSR and queue-engine properties + mutation checks; table
+formal: setup ## SymbiYosys proofs (yowasp-sby, Yices) of the DMA, CSR, queue-engine and AES-GCM-unit properties + mutation checks; table
 	$(PY) rtl/formal/run_formal.py
 
 synth: setup ## yosys + nextpnr: LUT/FF/BRAM and Fmax of AES, SHA-2 and the top on iCE40 HX8K / ECP5-85F (SYNTH_ARGS=)

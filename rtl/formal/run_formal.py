@@ -61,6 +61,8 @@ JOBS = [
         "(source, destination, digest) inside the DMA window"),
     Job("qe_cqe", "queue_engine_cqe.sby", "queue engine (NQ 4, 2 lanes): every completion entry inside the DMA "
         "window (the completion ring of every queue with entries in flight is)"),
+    Job("gcm", "gcm.sby", "AES-GCM unit (engine and GHASH by contract): each request takes exactly its data "
+        "beats and gets one last beat after one beat per text block; answer held until taken"),
     # ---- mutation checks: each must FAIL
     Job("mut_dma_rd_4k", "dma_rd.sby", "bug: read bursts ignore the 4 KiB boundary", expect="FAIL",
         mutate=("rtl/top/vcrypto_dma_rd.sv", "    if (to_4k < burst_d) burst_d = to_4k;\n", "\n"),
@@ -111,6 +113,10 @@ JOBS = [
                 "        r_rr_q  <= (r_pick == RCW'(NRC - 1)) ? '0 : r_pick + RCW'(1);",
                 "        r_rr_q  <= r_rr_q;"),
         mode="bmc", depth=10, fails=("vcrypto_dma_arb_fv.sv:",)),
+    Job("mut_gcm_tag_beat", "gcm.sby", "bug: a decryption does not take its tag beat", expect="FAIL",
+        mutate=("rtl/gcm/aes_gcm.sv", "      S_TAG: in_ready_o = dec_q && !g_busy && out_free;",
+                "      S_TAG: in_ready_o = 1'b0;"),
+        mode="bmc", depth=30, fails=("a_in_exact",)),
 ]
 
 
