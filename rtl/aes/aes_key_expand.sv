@@ -10,7 +10,8 @@
 // datapath (expansion and encryption never run at the same time), so expansion costs no
 // S-boxes of its own; those lanes read the engine's state register, so the expander keeps a
 // copy of w[i-1] there (sub_load_o / sub_word_o) instead of a multiplexer sitting in front of
-// the S-boxes on the round's critical path. After the last word the register is cleared so no key material stays.
+// the S-boxes on the round's critical path. After the last word the register (and that copy)
+// is cleared so no key material stays.
 // Each word reaches the memory one clock after it is made (registered write port).
 `default_nettype none
 
