@@ -9,11 +9,14 @@ from __future__ import annotations
 import random
 
 import cocotb
+from cocotb.triggers import ClockCycles, RisingEdge
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from tb.engine_bench import (AES_KEY_LEN_CODE as KEY_LEN_CODE, AES_ROUNDS as ROUNDS, EngineBench, beats,
                              cycles_per_block, is_icarus, write_bench_records)
-from tb.stream import Sink, Source
+from tb.ghash_tb import blocks_of, gf_mult, ghash
+from tb.stream import Sink, Source, run_streams
 from vectors import gcm_cavp_records
 
 
@@ -62,7 +65,6 @@ class GcmTb(EngineBench):
                 "text_fires": list(self.out.fire_cycles[:-1])}
 
     async def collect_until_last(self, max_cycles: int) -> list[dict]:
-        from tb.stream import run_streams
         start = len(self.out.items)
         await run_streams(self.dut.clk_i, self.channels,
                           lambda: any(i["last"] for i in self.out.items[start:]), max_cycles)
@@ -165,8 +167,6 @@ async def counter_wraps_in_its_last_32_bits(dut):
     bits to 0 and leaves the upper 96 alone (a 128-bit increment would carry and differ from
     AESGCM). A 96-bit IV cannot give such a J0 (it ends in 1), so the 16-byte IV is solved for
     it: J0 = ((IV * H) ^ L) * H for L = [0]64 || [128]64, GHASH being linear."""
-    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
-    from tb.ghash_tb import blocks_of, ghash, gf_mult
     tb = await GcmTb.start(dut)
     key = bytes(range(16))
     h = int.from_bytes(Cipher(algorithms.AES(key), modes.ECB()).encryptor().update(bytes(16)), "big")
@@ -242,7 +242,6 @@ async def wipe_forgets_key_and_h(dut):
     check_encrypt(r, key, bytes(12), b"x", b"y" * 33, 16, "before the wipe")
     assert dut.keys_held_o.value == 1
     dut.wipe_i.value = 1
-    from cocotb.triggers import ClockCycles, RisingEdge
     await RisingEdge(dut.clk_i)
     dut.wipe_i.value = 0
     for _ in range(200):
