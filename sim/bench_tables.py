@@ -64,8 +64,9 @@ def table(header: list[str], rows: list[list[str]]) -> str:
 
 
 # ------------------------------------------------------------------ rtl.json (make bench-rtl)
-MODE_NAMES = {"ecb": "ECB", "cbc": "CBC", "ctr": "CTR", "xts": "XTS", "gcm": "GCM", "sha224": "SHA-224", "sha256": "SHA-256",
-              "sha384": "SHA-384", "sha512": "SHA-512", "sha512_224": "SHA-512/224", "sha512_256": "SHA-512/256"}
+MODE_NAMES = {"ecb": "ECB", "cbc": "CBC", "ctr": "CTR", "xts": "XTS", "gcm": "GCM", "sha224": "SHA-224",
+              "sha256": "SHA-256", "sha384": "SHA-384", "sha512": "SHA-512", "sha512_224": "SHA-512/224",
+              "sha512_256": "SHA-512/256"}
 ENGINE_NAMES = {"aes_engine": "AES", "aes_gcm": "AES-GCM unit", "sha256_engine": "SHA-256", "sha512_engine": "SHA-512"}
 
 

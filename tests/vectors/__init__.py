@@ -24,7 +24,8 @@ def parse_rsp(path: Path) -> list[tuple[str, dict[str, str]]]:
     """Parse a CAVP .rsp file into (section, {FIELD: value}) records, in file order.
 
     Sections are the bracketed headers ([ENCRYPT], [DECRYPT], [L = 32], ...); a record is a
-    blank-line separated group of `NAME = value` lines.
+    blank-line separated group of `NAME = value` lines (and a bare `FAIL` line, kept as the
+    field FAIL).
     """
     records: list[tuple[str, dict[str, str]]] = []
     section = ""
@@ -41,6 +42,8 @@ def parse_rsp(path: Path) -> list[tuple[str, dict[str, str]]]:
         elif "=" in line:
             name, _, value = line.partition("=")
             cur[name.strip().upper()] = value.strip()
+        elif line == "FAIL" and cur:      # a decrypt record whose tag must not verify (GCM)
+            cur["FAIL"] = ""
         elif not line and cur:
             records.append((section, cur))
             cur = {}
@@ -128,40 +131,25 @@ def hmac_rfc4231_records(bits: int):
 
 
 
+
 def gcm_cavp_records(decrypt: bool, every: int = 1):
     """Yield dicts (name, key, iv, aad, pt, ct, tag, fail) from the CAVP AES-GCM files
     (`gcmEncryptExtIV{128,192,256}.rsp` or `gcmDecrypt*.rsp`), every `every`-th record of each
-    [Keylen/IVlen/PTlen/AADlen/Taglen] group (the first of each always, so every IV, AAD, text
-    and tag length of the files is kept). `fail`: a decrypt record marked FAIL (its tag or data
-    was altered: the tag must not verify). parse_rsp drops the bare FAIL line, so this reads
-    the files itself."""
+    key/IV/text/AAD/tag-length group (its first always, so every length the files hold is
+    kept; the groups have 15 records). `fail`: a decrypt record marked FAIL (its tag or data
+    was altered: the tag must not verify)."""
     base = cryptography_vectors() / "ciphers" / "AES" / "GCM"
     for bits in (128, 192, 256):
         path = base / (f"gcmDecrypt{bits}.rsp" if decrypt else f"gcmEncryptExtIV{bits}.rsp")
-        headers: list[str] = []
-        in_group = False              # a record was read since the last header
-        cur: dict[str, str] = {}
-        idx = 0
-        for raw in path.read_text().splitlines() + [""]:
-            line = raw.strip()
-            if line.startswith("#"):
+        group, idx = None, 0
+        for _, rec in parse_rsp(path):
+            if "KEY" not in rec:
                 continue
-            if line.startswith("["):
-                if in_group:
-                    headers, in_group, idx = [], False, 0
-                headers.append(line)
-            elif "=" in line:
-                name, _, value = line.partition("=")
-                cur[name.strip().upper()] = value.strip()
-            elif line == "FAIL":
-                cur["FAIL"] = "1"
-            elif not line and "KEY" in cur:
-                in_group = True
-                if idx % every == 0:
-                    yield {"name": f"{path.name}#{cur['COUNT']} {''.join(headers)}",
-                           "key": bytes.fromhex(cur["KEY"]), "iv": bytes.fromhex(cur["IV"]),
-                           "aad": bytes.fromhex(cur.get("AAD", "")), "pt": bytes.fromhex(cur.get("PT", "")),
-                           "ct": bytes.fromhex(cur.get("CT", "")), "tag": bytes.fromhex(cur["TAG"]),
-                           "fail": "FAIL" in cur}
-                idx += 1
-                cur = {}
+            r = {"key": bytes.fromhex(rec["KEY"]), "iv": bytes.fromhex(rec["IV"]),
+                 "aad": bytes.fromhex(rec.get("AAD", "")), "pt": bytes.fromhex(rec.get("PT", "")),
+                 "ct": bytes.fromhex(rec.get("CT", "")), "tag": bytes.fromhex(rec["TAG"]), "fail": "FAIL" in rec}
+            lengths = tuple(len(r[k]) for k in ("key", "iv", "aad", "ct", "tag"))
+            idx = idx + 1 if lengths == group else 0
+            group = lengths
+            if idx % every == 0:
+                yield dict(r, name=f"{path.name}#{rec['COUNT']} (key, IV, AAD, text, tag bytes) {lengths}")
