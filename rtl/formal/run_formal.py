@@ -114,7 +114,7 @@ JOBS = [
                 "        r_rr_q  <= r_rr_q;"),
         mode="bmc", depth=10, fails=("vcrypto_dma_arb_fv.sv:",)),
     Job("mut_gcm_tag_beat", "gcm.sby", "bug: a decryption does not take its tag beat", expect="FAIL",
-        mutate=("rtl/gcm/aes_gcm.sv", "      S_TAG: in_ready_o = dec_q && !g_busy && out_free;",
+        mutate=("rtl/gcm/aes_gcm.sv", "      S_TAG: in_ready_o = dec_q && tag_ready;",
                 "      S_TAG: in_ready_o = 1'b0;"),
         mode="bmc", depth=30, fails=("a_in_exact",)),
 ]

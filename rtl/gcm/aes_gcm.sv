@@ -139,9 +139,9 @@ module aes_gcm (
   );
 
   // ---------------------------------------------------------------- control
-  logic        cfg_fire, cfg_ok, in_fire, last_in, txt_take;
+  logic        cfg_fire, cfg_ok, in_fire, last_in, txt_take, tag_ready, tag_fire;
   logic [3:0]  tail_n;          // bytes in the region's last block (0: 16)
-  logic [127:0] in_masked, text_out, tag_full, tag_diff;
+  logic [127:0] last_mask, in_masked, text_out, tag_full, tag_diff;
 
   assign cfg_ready_o = state_q == S_IDLE && !wipe_req_q;
   assign cfg_fire    = cfg_valid_i && cfg_ready_o;
@@ -156,10 +156,14 @@ module aes_gcm (
     endcase
   end
   assign last_in   = left_q == 28'd1;
-  assign in_masked = in_data_i & (last_in ? head_bytes(tail_n) : {128{1'b1}});
-  assign text_out  = (in_data_i ^ e_out_data) & (last_in ? head_bytes(tail_n) : {128{1'b1}});
+  assign last_mask = last_in ? head_bytes(tail_n) : {128{1'b1}};   // the region's bytes in this beat
+  assign in_masked = in_data_i & last_mask;
+  assign text_out  = (in_data_i ^ e_out_data) & last_mask;
   // a text block: its keystream, its data, GHASH free and room for the answer
   assign txt_take  = state_q == S_TEXT && e_out_valid && in_valid_i && !g_busy && out_free;
+  // the tag: S final and room for the answer; decrypting, the expected tag's beat too
+  assign tag_ready = !g_busy && out_free;
+  assign tag_fire  = state_q == S_TAG && tag_ready && (!dec_q || in_valid_i);
   assign tag_full  = g_y ^ ekj0_q;
   assign tag_diff  = (tag_full ^ in_data_i) & head_bytes(tag_len_q[3:0]);
 
@@ -201,7 +205,7 @@ module aes_gcm (
         g_start = !g_busy;
         g_blk   = {29'd0, aad_len_q, 3'b000, 29'd0, text_len_q, 3'b000};
       end
-      S_TAG: in_ready_o = dec_q && !g_busy && out_free;
+      S_TAG: in_ready_o = dec_q && tag_ready;
       S_DRAIN: in_ready_o = drain_q != 28'd0;
       default: ;
     endcase
@@ -321,7 +325,7 @@ module aes_gcm (
           end
         end
         S_LEN: if (!g_busy) state_q <= S_TAG;
-        S_TAG: if (!g_busy && out_free && (!dec_q || in_valid_i)) begin
+        S_TAG: if (tag_fire) begin
           out_valid_q <= 1'b1;
           out_last_q  <= 1'b1;
           out_err_q   <= 1'b0;
@@ -355,8 +359,7 @@ module aes_gcm (
 
   // GHASH's Y goes back to zero after the tag (and before each message): clear on entering
   // the message's first GHASH block, and when the request ends
-  assign g_clear = (state_q == S_EKJ0 && e_out_valid) || (state_q == S_TAG && !g_busy && out_free &&
-                   (!dec_q || in_valid_i)) || (state_q == S_ECFG && e_cfg_ready);
+  assign g_clear = (state_q == S_EKJ0 && e_out_valid) || tag_fire || (state_q == S_ECFG && e_cfg_ready);
 
   assign out_valid_o  = out_valid_q;
   assign out_data_o   = out_data_q;
