@@ -98,11 +98,13 @@ CAPS_SHA_384 = 13
 CAPS_SHA_512 = 14
 CAPS_HMAC_SHA_384 = 15
 CAPS_HMAC_SHA_512 = 16
+CAPS_AES_GCM = 17
 
 OPCODE_CIPHER = 1
 OPCODE_HASH = 2
 OPCODE_MAC = 3
 OPCODE_CHAIN = 4
+OPCODE_AEAD = 5
 
 STATUS_OK = 0
 STATUS_ERR = 1
@@ -122,6 +124,7 @@ CIPHER_ALG_AES_ECB = 1
 CIPHER_ALG_AES_CBC = 2
 CIPHER_ALG_AES_CTR = 3
 CIPHER_ALG_AES_XTS = 4
+CIPHER_ALG_AES_GCM = 5
 
 HASH_ALG_NONE = 0
 HASH_ALG_SHA_224 = 1
@@ -168,7 +171,7 @@ SHM_FIELDS = {  # name: (offset, bytes)
 SQE_BYTES = 64
 SQE_FIELDS = {  # name: (offset, bytes)
     'opcode': (0, 1),
-    'flags': (1, 1),
+    'aad_len': (1, 3),
     'src_len': (4, 4),
     'cookie': (8, 8),
     'ctx_addr': (16, 8),

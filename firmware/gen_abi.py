@@ -222,6 +222,8 @@ def gen_md(a: dict) -> str:
             out.append(f"| {f['offset']} | {f['bytes']} | {name} | {f['doc']} |")
     out += ["", "## Ordering", ""]
     out += [f"- {rule}" for rule in a["ordering"]["rules"]]
+    out += ["", "## AEAD", ""]
+    out += [f"- {rule}" for rule in a["aead"]["rules"]]
     out += ["", "## Accelerator process shared memory", "",
             "| constant | value |", "|---|---|"]
     for k, v in scalars(a["shm"]):

@@ -62,11 +62,13 @@
 #define VCRYPTO_CAPS_SHA_512 14u
 #define VCRYPTO_CAPS_HMAC_SHA_384 15u
 #define VCRYPTO_CAPS_HMAC_SHA_512 16u
+#define VCRYPTO_CAPS_AES_GCM 17u
 
 #define VCRYPTO_OPCODE_CIPHER 1u
 #define VCRYPTO_OPCODE_HASH 2u
 #define VCRYPTO_OPCODE_MAC 3u
 #define VCRYPTO_OPCODE_CHAIN 4u
+#define VCRYPTO_OPCODE_AEAD 5u
 
 #define VCRYPTO_STATUS_OK 0u
 #define VCRYPTO_STATUS_ERR 1u
@@ -86,6 +88,7 @@
 #define VCRYPTO_CIPHER_ALG_AES_CBC 2u
 #define VCRYPTO_CIPHER_ALG_AES_CTR 3u
 #define VCRYPTO_CIPHER_ALG_AES_XTS 4u
+#define VCRYPTO_CIPHER_ALG_AES_GCM 5u
 
 #define VCRYPTO_HASH_ALG_NONE 0u
 #define VCRYPTO_HASH_ALG_SHA_224 1u
@@ -98,14 +101,14 @@
 
 #define VCRYPTO_SQE_BYTES 64u
 #define VCRYPTO_SQE_OPCODE_OFF 0u /* 1 B: see [opcode] */
-#define VCRYPTO_SQE_FLAGS_OFF 1u /* 1 B: reserved, 0 */
-#define VCRYPTO_SQE_SRC_LEN_OFF 4u /* 4 B: bytes of source data */
+#define VCRYPTO_SQE_AAD_LEN_OFF 1u /* 3 B: AEAD: bytes of AAD at the head of the source stream (at most max_request_bytes); 0 for every other opcode */
+#define VCRYPTO_SQE_SRC_LEN_OFF 4u /* 4 B: bytes of source data (AEAD: of the text, plaintext or ciphertext without its tag) */
 #define VCRYPTO_SQE_COOKIE_OFF 8u /* 8 B: returned unchanged in the completion */
 #define VCRYPTO_SQE_CTX_ADDR_OFF 16u /* 8 B: session context (256 B, 16-byte aligned) */
-#define VCRYPTO_SQE_SRC_ADDR_OFF 24u /* 8 B: source data, any alignment */
+#define VCRYPTO_SQE_SRC_ADDR_OFF 24u /* 8 B: source data, any alignment (AEAD: the source stream, see [opcode] AEAD) */
 #define VCRYPTO_SQE_DST_ADDR_OFF 32u /* 8 B: cipher output (src_len bytes), any alignment */
-#define VCRYPTO_SQE_DIGEST_ADDR_OFF 40u /* 8 B: digest output (ctx.digest_len bytes), any alignment */
-#define VCRYPTO_SQE_IV_OFF 48u /* 16 B: CBC IV, CTR initial counter block or XTS tweak (the data unit number, little-endian) */
+#define VCRYPTO_SQE_DIGEST_ADDR_OFF 40u /* 8 B: digest output (ctx.digest_len bytes), any alignment (AEAD encryption: the tag) */
+#define VCRYPTO_SQE_IV_OFF 48u /* 16 B: CBC IV, CTR initial counter block or XTS tweak (the data unit number, little-endian); AEAD: the 96-bit GCM IV in bytes 0-11, bytes 12-15 ignored */
 
 #define VCRYPTO_CQE_BYTES 16u
 #define VCRYPTO_CQE_COOKIE_OFF 0u /* 8 B: from the submission (0 if the submission could not be read) */
@@ -120,7 +123,7 @@
 #define VCRYPTO_CTX_CIPHER_DIR_OFF 1u /* 1 B: 0 encrypt, 1 decrypt */
 #define VCRYPTO_CTX_KEY_LEN_OFF 2u /* 1 B: key bytes: 16, 24 or 32; AES_XTS: 32 or 64 (K1 then K2, each key_len / 2) */
 #define VCRYPTO_CTX_HASH_ALG_OFF 3u /* 1 B: see [hash_alg] */
-#define VCRYPTO_CTX_DIGEST_LEN_OFF 4u /* 1 B: digest bytes to write, 1 up to the digest size (28, 32, 48, 64) */
+#define VCRYPTO_CTX_DIGEST_LEN_OFF 4u /* 1 B: digest bytes to write, 1 up to the digest size (28, 32, 48, 64); AEAD: the tag length, 4, 8 or 12-16 */
 #define VCRYPTO_CTX_CHAIN_ORDER_OFF 5u /* 1 B: CHAIN only: see [chain_order] */
 #define VCRYPTO_CTX_KEY_OFF 32u /* 64 B: cipher key, first key_len bytes (AES_XTS: K1 || K2) */
 #define VCRYPTO_CTX_INNER_STATE_OFF 96u /* 64 B: HMAC: SHA-2 state after (K0 ^ ipad), H0..H7 big-endian words (32-bit words in the first 32 bytes for SHA-224/256, 64-bit words for SHA-384/512) */
