@@ -35,10 +35,25 @@ def _field(raw: bytes, layout: dict[str, tuple[int, int]], name: str) -> int:
 
 
 def encode_sqe(opcode: int, cookie: int, ctx_addr: int, src_addr: int, src_len: int,
-               dst_addr: int = 0, digest_addr: int = 0, iv: bytes = b"") -> bytes:
+               dst_addr: int = 0, digest_addr: int = 0, iv: bytes = b"", aad_len: int = 0) -> bytes:
     return _pack(abi.SQE_BYTES, abi.SQE_FIELDS, opcode=opcode, cookie=cookie, ctx_addr=ctx_addr,
                  src_addr=src_addr, src_len=src_len, dst_addr=dst_addr, digest_addr=digest_addr,
-                 iv=iv.ljust(16, b"\0"))
+                 iv=iv.ljust(16, b"\0"), aad_len=aad_len)
+
+
+def _pad16(b: bytes) -> bytes:
+    return bytes(b) + bytes(-len(b) % 16)
+
+
+def aead_stream(aad: bytes, text: bytes, tag: bytes = b"") -> bytes:
+    """The source stream of an AEAD request (firmware/ABI.md "AEAD"): the AAD, the text and,
+    decrypting, the expected tag, each zero-padded to whole 16-byte blocks."""
+    return _pad16(aad) + _pad16(text) + _pad16(tag)
+
+
+def aead_stream_len(aad_len: int, text_len: int, decrypt: bool) -> int:
+    """The bytes the device reads for an AEAD request: len(aead_stream(...))."""
+    return 16 * (-(-aad_len // 16) + -(-text_len // 16) + int(decrypt))
 
 
 @dataclass(frozen=True)

@@ -78,11 +78,13 @@ def max_key_len(ciphers: set[int]) -> int:
 
 GCM_IV_LEN = 12
 GCM_TAG_LENGTHS = (4, 8, 12, 13, 14, 15, 16)      # SP 800-38D 5.2.1.2 (Linux: crypto_gcm_check_authsize)
+AEADS = {vc.AEAD_GCM: abi.CIPHER_ALG_AES_GCM}      # virtio AEAD algorithm -> the accelerator's cipher_alg
+ACCEL_AEADS = set(AEADS)
 
 CHAIN_ORDERS = {vc.ALG_CHAIN_HASH_THEN_CIPHER: abi.CHAIN_ORDER_HASH_THEN_CIPHER,
                 vc.ALG_CHAIN_CIPHER_THEN_HASH: abi.CHAIN_ORDER_CIPHER_THEN_HASH}
 ABI_OPCODES = {OpKind.CIPHER: abi.OPCODE_CIPHER, OpKind.CHAIN: abi.OPCODE_CHAIN, OpKind.HASH: abi.OPCODE_HASH,
-               OpKind.MAC: abi.OPCODE_MAC}
+               OpKind.MAC: abi.OPCODE_MAC, OpKind.AEAD: abi.OPCODE_AEAD}
 
 # A completion's status is a virtio status: the ABI uses the same numbers (checked at import).
 for _name in ("OK", "ERR", "BADMSG", "NOTSUPP", "INVSESS"):
