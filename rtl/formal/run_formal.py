@@ -96,6 +96,12 @@ JOBS = [
                 "        eligible_q[q] <= pending_q[q] && cq_ok_q[q] && in_win(sqe_addr_q[q], 33'd64, win_base_i, win_end_q);",
                 "        eligible_q[q] <= pending_q[q] && cq_ok_q[q];"),
         mode="bmc", depth=8, fails=("vcrypto_queue_engine_fv.sv:", "vcrypto_fetch_fv.sv:", "l_sqe_win")),
+    Job("mut_qe_aead_stream", "queue_engine_lanes.sby", "bug: the fetch checks an AEAD request's text, not its "
+        "source stream (AAD, text, tag)", expect="FAIL",
+        mutate=("rtl/top/vcrypto_fetch.sv",
+                "    end else if ((rd_len33 != '0 && !in_win(src_addr_q, rd_len33, win_base_i, win_end_q))",
+                "    end else if ((src_len33 != '0 && !in_win(src_addr_q, src_len33, win_base_i, win_end_q))"),
+        mode="bmc", depth=14, fails=("vcrypto_queue_engine_fv.sv:",)),
     Job("mut_qe_drop", "queue_engine.sby", "bug: a bad opcode drops the entry without a completion", expect="FAIL",
         mutate=("rtl/top/vcrypto_fetch.sv",
                 "status_q <= vcrypto_abi::STATUS_NOTSUPP; detail_q <= vcrypto_abi::ERROR_DETAIL_BAD_OPCODE;\n"
@@ -114,7 +120,7 @@ JOBS = [
                 "        r_rr_q  <= r_rr_q;"),
         mode="bmc", depth=10, fails=("vcrypto_dma_arb_fv.sv:",)),
     Job("mut_gcm_tag_beat", "gcm.sby", "bug: a decryption does not take its tag beat", expect="FAIL",
-        mutate=("rtl/gcm/aes_gcm.sv", "      S_TAG: in_ready_o = dec_q && tag_ready;",
+        mutate=("rtl/gcm/aes_gcm_ctl.sv", "      S_TAG: in_ready_o = dec_q && tag_ready;",
                 "      S_TAG: in_ready_o = 1'b0;"),
         mode="bmc", depth=30, fails=("a_in_exact",)),
 ]

@@ -50,9 +50,9 @@ module vcrypto_queue_engine_fv #(
   // FORMAL-only views of the units' state (vcrypto_fetch/lane/completion/dispatch fv_* outputs)
   input logic [2:0]              fv_f_state,
   input logic [NQ*4-1:0]         fv_f_infl,
-  input logic [271:0]            fv_f_fields,
+  input logic [296:0]            fv_f_fields,
   input logic [LANES*4-1:0]      fv_l_state,
-  input logic [LANES*272-1:0]    fv_l_fields,
+  input logic [LANES*297-1:0]    fv_l_fields,
   input logic [2:0]              fv_c_state,
   input logic [$clog2(NQ > 1 ? NQ : 2)-1:0] fv_c_q,
   input logic                    fv_d_resv,
@@ -76,19 +76,34 @@ module vcrypto_queue_engine_fv #(
   function automatic [15:0] rmask(input [3:0] l2);
     rmask = 16'((17'd1 << l2) - 17'd1);
   endfunction
-  // the 272-bit field view (vcrypto_fetch / vcrypto_lane fv_fields_o)
-  function automatic [7:0]  fl_opcode(input [271:0] f);  fl_opcode  = f[271:264]; endfunction
-  function automatic [31:0] fl_src_len(input [271:0] f); fl_src_len = f[263:232]; endfunction
-  function automatic [63:0] fl_src(input [271:0] f);     fl_src     = f[231:168]; endfunction
-  function automatic [63:0] fl_dst(input [271:0] f);     fl_dst     = f[167:104]; endfunction
-  function automatic [63:0] fl_dig(input [271:0] f);     fl_dig     = f[103:40];  endfunction
-  function automatic [7:0]  fl_dlen(input [271:0] f);    fl_dlen    = f[15:8];    endfunction
-  function automatic need_c(input [271:0] f);
+  // the 297-bit field view (vcrypto_fetch / vcrypto_lane fv_fields_o): the submission entry's
+  // fields in [296:41], the context's in [40:0]
+  function automatic [23:0] fl_aad(input [296:0] f);     fl_aad     = f[296:273]; endfunction
+  function automatic [7:0]  fl_opcode(input [296:0] f);  fl_opcode  = f[272:265]; endfunction
+  function automatic [31:0] fl_src_len(input [296:0] f); fl_src_len = f[264:233]; endfunction
+  function automatic [63:0] fl_src(input [296:0] f);     fl_src     = f[232:169]; endfunction
+  function automatic [63:0] fl_dst(input [296:0] f);     fl_dst     = f[168:105]; endfunction
+  function automatic [63:0] fl_dig(input [296:0] f);     fl_dig     = f[104:41];  endfunction
+  function automatic        fl_dec(input [296:0] f);     fl_dec     = f[40];      endfunction
+  function automatic [7:0]  fl_dlen(input [296:0] f);    fl_dlen    = f[15:8];    endfunction
+  function automatic need_c(input [296:0] f);
     need_c = fl_opcode(f) == vcrypto_abi::OPCODE_CIPHER || fl_opcode(f) == vcrypto_abi::OPCODE_CHAIN;
   endfunction
-  function automatic need_h(input [271:0] f);
+  function automatic need_h(input [296:0] f);
     need_h = fl_opcode(f) == vcrypto_abi::OPCODE_HASH || fl_opcode(f) == vcrypto_abi::OPCODE_MAC
              || fl_opcode(f) == vcrypto_abi::OPCODE_CHAIN;
+  endfunction
+  function automatic aead(input [296:0] f);
+    aead = fl_opcode(f) == vcrypto_abi::OPCODE_AEAD;
+  endfunction
+  // AEAD: the source stream's bytes (firmware/ABI.md "AEAD")
+  function automatic [32:0] fl_stream(input [296:0] f);
+    logic [31:0] n;
+    logic [23:0] a;
+    n = fl_src_len(f);
+    a = fl_aad(f);
+    fl_stream = {1'b0, n[31:4] + {27'd0, n[3:0] != 4'd0} + {8'd0, a[23:4]} + {27'd0, a[3:0] != 4'd0}
+                       + {27'd0, fl_dec(f)}, 4'd0};
   endfunction
 
   // ------------------------------------------------------------------ DMA clients: their contract
@@ -189,10 +204,11 @@ module vcrypto_queue_engine_fv #(
     in_w = ({1'b0, a} >= lo) && ({1'b0, a} + {32'd0, n} <= hi);
   endfunction
   // the ranges a request may touch, from the fields the fetch checked
-  function automatic checked(input [271:0] f, input [64:0] lo, input [64:0] hi);
-    checked = (fl_src_len(f) == '0 || in_w(fl_src(f), {1'b0, fl_src_len(f)}, lo, hi))
-              && (!need_c(f) || fl_src_len(f) == '0 || in_w(fl_dst(f), {1'b0, fl_src_len(f)}, lo, hi))
-              && (!need_h(f) || in_w(fl_dig(f), {25'd0, fl_dlen(f)}, lo, hi));
+  function automatic checked(input [296:0] f, input [64:0] lo, input [64:0] hi);
+    checked = (aead(f) ? (fl_stream(f) == '0 || in_w(fl_src(f), fl_stream(f), lo, hi))
+                       : (fl_src_len(f) == '0 || in_w(fl_src(f), {1'b0, fl_src_len(f)}, lo, hi)))
+              && (!(need_c(f) || aead(f)) || fl_src_len(f) == '0 || in_w(fl_dst(f), {1'b0, fl_src_len(f)}, lo, hi))
+              && (!(need_h(f) || (aead(f) && !fl_dec(f))) || in_w(fl_dig(f), {25'd0, fl_dlen(f)}, lo, hi));
   endfunction
 
   // Two jobs share the window properties (one large induction was too slow): FV_QE_WIN_A the
@@ -212,25 +228,26 @@ module vcrypto_queue_engine_fv #(
   end
   for (genvar l = 0; l < LANES; l++) begin : g_lane_win
     wire [3:0]   st = fv_l_state[l*4 +: 4];
-    wire [271:0] lf = fv_l_fields[l*272 +: 272];
+    wire [296:0] lf = fv_l_fields[l*297 +: 297];
     always @(*) if (rst_ni && f_past) begin
       // a lane runs only a request whose ranges the fetch checked
       if (st != L_IDLE && st != L_WIPE) assert (checked(lf, w_lo, w_hi));   // l_checked
       // what the reserved lane has loaded is what the fetch checks
       if (fv_d_resv && fv_d_idx == l && (fv_f_state >= F_SQE_CHECK || start || abort))
-        assert (lf[271:40] == fv_f_fields[271:40]);   // l_same_sqe
+        assert (lf[296:41] == fv_f_fields[296:41]);   // l_same_sqe
       if (fv_d_resv && fv_d_idx == l && (fv_f_state == F_CTX_CHECK || start))
-        assert (lf[39:0] == fv_f_fields[39:0]);   // l_same_ctx
+        assert (lf[40:0] == fv_f_fields[40:0]);   // l_same_ctx
       // ... beat by beat while they stream in (positions from the generated ABI package)
       if (fv_d_resv && fv_d_idx == l && fv_f_state == F_SQE_DATA) begin
         if (32'(ld_beat) > vcrypto_abi::SQE_OPCODE_BEAT)  assert (fl_opcode(lf) == fl_opcode(fv_f_fields));
+        if (32'(ld_beat) > vcrypto_abi::SQE_AAD_LEN_BEAT) assert (fl_aad(lf) == fl_aad(fv_f_fields));
         if (32'(ld_beat) > vcrypto_abi::SQE_SRC_LEN_BEAT) assert (fl_src_len(lf) == fl_src_len(fv_f_fields));
         if (32'(ld_beat) > vcrypto_abi::SQE_SRC_ADDR_BEAT) assert (fl_src(lf) == fl_src(fv_f_fields));
         if (32'(ld_beat) > vcrypto_abi::SQE_DST_ADDR_BEAT) assert (fl_dst(lf) == fl_dst(fv_f_fields));
         if (32'(ld_beat) > vcrypto_abi::SQE_DIGEST_ADDR_BEAT) assert (fl_dig(lf) == fl_dig(fv_f_fields));
       end
       if (fv_d_resv && fv_d_idx == l && fv_f_state == F_CTX_DATA && 32'(ld_beat) > vcrypto_abi::CTX_CIPHER_ALG_BEAT)
-        assert (lf[39:0] == fv_f_fields[39:0]);   // the context header: one beat
+        assert (lf[40:0] == fv_f_fields[40:0]);   // the context header: one beat
     end
   end
   always @(*) if (rst_ni && f_past)

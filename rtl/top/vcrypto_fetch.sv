@@ -70,7 +70,7 @@ module vcrypto_fetch
   ,                                       // the queue-engine proof's view (rtl/formal)
   output logic [2:0]      fv_state_o,
   output logic [NQ*4-1:0] fv_infl_o,
-  output logic [271:0]    fv_fields_o
+  output logic [296:0]    fv_fields_o
 `endif
 );
 
@@ -97,6 +97,8 @@ module vcrypto_fetch
   logic [31:0] src_len_q;
   logic [63:0] cookie_q, ctx_addr_q, src_addr_q, dst_addr_q, dig_addr_q;
   logic [7:0]  cipher_alg_q, key_len_q, hash_alg_q, digest_len_q, chain_q;
+  logic [23:0] aad_len_q;      // AEAD
+  logic        dec_q;          // ctx.cipher_dir: decrypt (AEAD: an expected tag in the stream)
   // the failure record
   logic [7:0]  status_q, detail_q;
 
@@ -150,13 +152,16 @@ module vcrypto_fetch
   assign pick       = QW'(rr_pick(16'(eligible_q), 4'(rr_q), 5'(NQ)));
 
   // ---------------------------------------------------------------- checks
-  logic need_cipher, need_hash, c2h, h2c, xts;
+  logic need_cipher, need_hash, c2h, h2c, xts, aead, need_out, tag_out;
   assign need_cipher = (opcode_q == vcrypto_abi::OPCODE_CIPHER) || (opcode_q == vcrypto_abi::OPCODE_CHAIN);
   assign need_hash   = (opcode_q == vcrypto_abi::OPCODE_HASH) || (opcode_q == vcrypto_abi::OPCODE_MAC)
                        || (opcode_q == vcrypto_abi::OPCODE_CHAIN);
   assign c2h         = (opcode_q == vcrypto_abi::OPCODE_CHAIN) && (chain_q == vcrypto_abi::CHAIN_ORDER_CIPHER_THEN_HASH);
   assign h2c         = (opcode_q == vcrypto_abi::OPCODE_CHAIN) && (chain_q == vcrypto_abi::CHAIN_ORDER_HASH_THEN_CIPHER);
   assign xts         = (cipher_alg_q == vcrypto_abi::CIPHER_ALG_AES_XTS);
+  assign aead        = (opcode_q == vcrypto_abi::OPCODE_AEAD);
+  assign need_out    = need_cipher || aead;                  // text to dst_addr
+  assign tag_out     = need_hash || (aead && !dec_q);        // digest (or tag) to digest_addr
 
   logic [7:0]  dig_max;        // the digest size of hash_alg_q (0: not a hash the lanes serve)
   logic [32:0] src_len33;
@@ -170,6 +175,15 @@ module vcrypto_fetch
     endcase
   assign src_len33 = {1'b0, src_len_q};
 
+  // the bytes read from src_addr: the source, or AEAD's stream (AAD, text, tag; each padded)
+  logic [32:0] rd_len33;
+  logic        tag_len_ok;     // GCM's tag lengths: 4, 8, 12..16 (SP 800-38D 5.2.1.2)
+  assign rd_len33   = aead ? {1'b0, src_len_q[31:4] + {27'd0, src_len_q[3:0] != 4'd0}
+                                          + {8'd0, aad_len_q[23:4]} + {27'd0, aad_len_q[3:0] != 4'd0}
+                                          + {27'd0, dec_q}, 4'd0}
+                           : src_len33;
+  assign tag_len_ok = digest_len_q == 8'd4 || digest_len_q == 8'd8 || (digest_len_q >= 8'd12 && digest_len_q <= 8'd16);
+
   // {fail, status, detail} for the submission + context just fetched
   logic        chk_fail;
   logic [7:0]  chk_status, chk_detail;
@@ -182,6 +196,8 @@ module vcrypto_fetch
     end else if (need_cipher && !(cipher_alg_q == vcrypto_abi::CIPHER_ALG_AES_ECB || cipher_alg_q == vcrypto_abi::CIPHER_ALG_AES_CBC
                                   || cipher_alg_q == vcrypto_abi::CIPHER_ALG_AES_CTR || xts)) begin
       chk_fail = 1'b1; chk_status = vcrypto_abi::STATUS_NOTSUPP; chk_detail = vcrypto_abi::ERROR_DETAIL_BAD_ALGORITHM;
+    end else if (aead && cipher_alg_q != vcrypto_abi::CIPHER_ALG_AES_GCM) begin
+      chk_fail = 1'b1; chk_status = vcrypto_abi::STATUS_NOTSUPP; chk_detail = vcrypto_abi::ERROR_DETAIL_BAD_ALGORITHM;
     end else if (need_hash && dig_max == 8'd0) begin
       chk_fail = 1'b1; chk_status = vcrypto_abi::STATUS_NOTSUPP; chk_detail = vcrypto_abi::ERROR_DETAIL_BAD_ALGORITHM;
     end else if (opcode_q == vcrypto_abi::OPCODE_CHAIN && !c2h && !h2c) begin
@@ -191,11 +207,13 @@ module vcrypto_fetch
                  || (need_cipher && !xts && cipher_alg_q != vcrypto_abi::CIPHER_ALG_AES_CTR && src_len_q[3:0] != 4'd0)
                  || (need_cipher && xts && src_len_q < 32'd16)
                  || (need_hash && (digest_len_q == 8'd0 || digest_len_q > dig_max))
+                 || (aead && !(key_len_q == 8'd16 || key_len_q == 8'd24 || key_len_q == 8'd32))
+                 || (aead && (!tag_len_ok || {8'd0, aad_len_q} > vcrypto_abi::DEV_MAX_REQUEST_BYTES))
                  || (src_len_q > vcrypto_abi::DEV_MAX_REQUEST_BYTES)) begin
       chk_fail = 1'b1; chk_status = vcrypto_abi::STATUS_ERR; chk_detail = vcrypto_abi::ERROR_DETAIL_BAD_LENGTH;
-    end else if ((src_len_q != '0 && !in_win(src_addr_q, src_len33, win_base_i, win_end_q))
-                 || (need_cipher && src_len_q != '0 && !in_win(dst_addr_q, src_len33, win_base_i, win_end_q))
-                 || (need_hash && !in_win(dig_addr_q, {25'd0, digest_len_q}, win_base_i, win_end_q))) begin
+    end else if ((rd_len33 != '0 && !in_win(src_addr_q, rd_len33, win_base_i, win_end_q))
+                 || (need_out && src_len_q != '0 && !in_win(dst_addr_q, src_len33, win_base_i, win_end_q))
+                 || (tag_out && !in_win(dig_addr_q, {25'd0, digest_len_q}, win_base_i, win_end_q))) begin
       chk_fail = 1'b1; chk_status = vcrypto_abi::STATUS_ERR; chk_detail = vcrypto_abi::ERROR_DETAIL_OUT_OF_WINDOW;
     end
   end
@@ -241,6 +259,7 @@ module vcrypto_fetch
       opcode_q <= '0; src_len_q <= '0; cookie_q <= '0; ctx_addr_q <= '0; src_addr_q <= '0;
       dst_addr_q <= '0; dig_addr_q <= '0;
       cipher_alg_q <= '0; key_len_q <= '0; hash_alg_q <= '0; digest_len_q <= '0; chain_q <= '0;
+      aad_len_q <= '0; dec_q <= 1'b0;
       status_q <= '0; detail_q <= '0;
       sq_pop_o <= '0;
       for (int q = 0; q < NQ; q++) infl_q[q] <= '0;
@@ -263,6 +282,7 @@ module vcrypto_fetch
         F_SQE_DATA: if (rd_fire) begin
           beat_q <= beat_q + 4'd1;
           if (beat_q == 4'(vcrypto_abi::SQE_OPCODE_BEAT))      opcode_q   <= rd_data_i[vcrypto_abi::SQE_OPCODE_LSB +: 8];
+          if (beat_q == 4'(vcrypto_abi::SQE_AAD_LEN_BEAT))     aad_len_q  <= rd_data_i[vcrypto_abi::SQE_AAD_LEN_LSB +: 24];
           if (beat_q == 4'(vcrypto_abi::SQE_SRC_LEN_BEAT))     src_len_q  <= rd_data_i[vcrypto_abi::SQE_SRC_LEN_LSB +: 32];
           if (beat_q == 4'(vcrypto_abi::SQE_COOKIE_BEAT))      cookie_q   <= rd_data_i[vcrypto_abi::SQE_COOKIE_LSB +: 64];
           if (beat_q == 4'(vcrypto_abi::SQE_CTX_ADDR_BEAT))    ctx_addr_q <= rd_data_i[vcrypto_abi::SQE_CTX_ADDR_LSB +: 64];
@@ -279,7 +299,8 @@ module vcrypto_fetch
             abort_q <= 1'b1;
             state_q <= F_FAIL;
           end else if (!(opcode_q == vcrypto_abi::OPCODE_CIPHER || opcode_q == vcrypto_abi::OPCODE_HASH
-                         || opcode_q == vcrypto_abi::OPCODE_MAC || opcode_q == vcrypto_abi::OPCODE_CHAIN)) begin
+                         || opcode_q == vcrypto_abi::OPCODE_MAC || opcode_q == vcrypto_abi::OPCODE_CHAIN
+                         || opcode_q == vcrypto_abi::OPCODE_AEAD)) begin
             status_q <= vcrypto_abi::STATUS_NOTSUPP; detail_q <= vcrypto_abi::ERROR_DETAIL_BAD_OPCODE;
             abort_q <= 1'b1;
             state_q <= F_FAIL;
@@ -295,6 +316,7 @@ module vcrypto_fetch
         F_CTX_DATA: if (rd_fire) begin
           beat_q <= beat_q + 4'd1;
           if (beat_q == 4'(vcrypto_abi::CTX_CIPHER_ALG_BEAT))  cipher_alg_q <= rd_data_i[vcrypto_abi::CTX_CIPHER_ALG_LSB +: 8];
+          if (beat_q == 4'(vcrypto_abi::CTX_CIPHER_DIR_BEAT))  dec_q        <= rd_data_i[vcrypto_abi::CTX_CIPHER_DIR_LSB +: 8] != 8'd0;
           if (beat_q == 4'(vcrypto_abi::CTX_KEY_LEN_BEAT))     key_len_q    <= rd_data_i[vcrypto_abi::CTX_KEY_LEN_LSB +: 8];
           if (beat_q == 4'(vcrypto_abi::CTX_HASH_ALG_BEAT))    hash_alg_q   <= rd_data_i[vcrypto_abi::CTX_HASH_ALG_LSB +: 8];
           if (beat_q == 4'(vcrypto_abi::CTX_DIGEST_LEN_BEAT))  digest_len_q <= rd_data_i[vcrypto_abi::CTX_DIGEST_LEN_LSB +: 8];
@@ -328,7 +350,8 @@ module vcrypto_fetch
     assign fv_infl_o[q*4 +: 4]     = infl_q[q];
   end
   assign fv_state_o  = state_q;
-  assign fv_fields_o = {opcode_q, src_len_q, src_addr_q, dst_addr_q, dig_addr_q, cipher_alg_q, key_len_q, hash_alg_q, digest_len_q, chain_q};
+  assign fv_fields_o = {aad_len_q, opcode_q, src_len_q, src_addr_q, dst_addr_q, dig_addr_q,
+                        dec_q, cipher_alg_q, key_len_q, hash_alg_q, digest_len_q, chain_q};
   vcrypto_fetch_fv #(.NQ(NQ), .QW(QW)) u_fv (.*);
 `endif
 

@@ -1,6 +1,7 @@
 // vcrypto_lane: one crypto lane of the accelerator: an AES engine (ECB, CBC, CTR, XTS with
-// ciphertext stealing), a SHA-256 and a SHA-512 engine behind one padder, the HMAC finish, the
-// chaining fork and its own AES key cache. It serves one request
+// ciphertext stealing; lent to the GCM sequencer aes_gcm_ctl for AEAD requests), a SHA-256 and
+// a SHA-512 engine behind one padder, the HMAC finish, the chaining fork and its own AES key
+// cache. It serves one request
 // at a time, handed to it by the submission fetch (vcrypto_fetch, through vcrypto_dispatch):
 //
 //   load    the fetch streams the request's submission entry (ld_sqe_i, 4 beats) and session
@@ -11,9 +12,11 @@
 //           it failed, the lane drops what was loaded (the key and HMAC states are zeroed) and
 //           stays idle;
 //   run     configure the engines (the AES key - an XTS pair: K2, then K1 - is expanded only
-//           when it differs from the one the key cache says is loaded), stream the source once through the engines (read
-//           client), cipher output to the destination (write client), HMAC outer pass from the
-//           outer state, digest to its address;
+//           when it differs from the one the key cache says is loaded; GCM's H with it), stream
+//           the source once through the engines (read client), cipher output to the destination
+//           (write client), HMAC outer pass from the outer state, digest (or GCM tag) to its
+//           address; AEAD: the source stream is AAD, text and expected tag (firmware/ABI.md),
+//           a tag mismatch answers BADMSG;
 //   result  res_valid_o with the queue, cookie, virtio status, error detail (AXI_ERROR if any
 //           of its transfers got an AXI error response) and bytes written, held until the
 //           completion unit takes it (res_ready_i); then the per-request key and HMAC states
@@ -71,7 +74,7 @@ module vcrypto_lane
 `ifdef FORMAL
   ,                                       // the queue-engine proof's view (rtl/formal)
   output logic [3:0]      fv_state_o,
-  output logic [271:0]    fv_fields_o
+  output logic [296:0]    fv_fields_o
 `endif
 );
 
@@ -82,6 +85,7 @@ module vcrypto_lane
 
   // the AES engine's cfg_mode_i (rtl/README.md, aes_engine)
   localparam logic [1:0] AES_MODE_ECB = 2'd0, AES_MODE_CBC = 2'd1, AES_MODE_CTR = 2'd2;
+  localparam logic [31:0] GCM_IV_BYTES = 32'd12;   // the one IV length of the ABI
   // the SHA-2 engines' cfg_init_i (sha256_engine: 2 bits, sha512_engine: 3 bits)
   localparam logic [2:0] SHA_INIT_256 = 3'd0, SHA_INIT_224 = 3'd1, SHA_INIT_STATE = 3'd2,
                          SHA_INIT_512 = 3'd0, SHA_INIT_384 = 3'd1;
@@ -89,6 +93,11 @@ module vcrypto_lane
   // byte 0 <-> byte 15 etc.: AXI little-endian lanes <-> the engines' big-endian blocks
   function automatic logic [127:0] bswap128(input logic [127:0] x);
     for (int i = 0; i < 16; i++) bswap128[8*i +: 8] = x[120 - 8*i +: 8];
+  endfunction
+
+  // 16-byte blocks of n bytes
+  function automatic logic [27:0] blocks(input logic [31:0] n);
+    blocks = n[31:4] + {27'd0, n[3:0] != 4'd0};
   endfunction
 
   state_e      state_q;
@@ -99,6 +108,8 @@ module vcrypto_lane
   logic [31:0] src_len_q;
   logic [63:0] cookie_q, src_addr_q, dst_addr_q, dig_addr_q;
   logic [127:0] iv_q;          // byte 0 in [127:120], as the AES engine takes it
+  logic [23:0] aad_len_q;      // AEAD
+  logic [31:0] aead_len_q;     // AEAD: bytes of the source stream (AAD, text, tag; each padded)
   // session context
   logic [7:0]  cipher_alg_q, cipher_dir_q, key_len_q, hash_alg_q, digest_len_q, chain_q;
   logic [511:0] key_q;         // the key field, byte 0 in [511:504] (XTS: K1 then K2)
@@ -106,6 +117,7 @@ module vcrypto_lane
   logic        ctx_keys_q;     // key_q/inner_q/outer_q may hold a context's secrets
   // AES key cache: the key whose schedule is in this lane's engine
   logic        kc_valid_q, kc_xts_q;
+  logic        kc_h_q;         // the GCM sequencer's H belongs to the cached key
   logic [7:0]  kc_len_q;
   logic [511:0] kc_key_q;
   logic [1:0]  aes_step_q;     // configuration step: 0 load K2, 1 load K1 (XTS key change), 2 the request's
@@ -114,10 +126,11 @@ module vcrypto_lane
   logic        axi_err_q;
   logic        aes_cfg_done_q, sha_cfg_done_q, rd_cmd_done_q, wr_cmd_done_q, pad_cmd_done_q;
   logic        sha_got_q;
+  logic        gcm_done_q, tag_ok_q;   // AEAD: the GCM answer's last beat, and its tag check
   logic [511:0] digest_q;      // last SHA state, H0 on top (SHA-224/256: the top 256 bits)
 
   // ---------------------------------------------------------------- operation decode
-  logic need_cipher, need_hash, hmac, c2h, h2c, wide, xts, xts256;
+  logic need_cipher, need_hash, hmac, c2h, h2c, wide, xts, xts256, aead, need_out, dec;
   assign need_cipher = (opcode_q == vcrypto_abi::OPCODE_CIPHER) || (opcode_q == vcrypto_abi::OPCODE_CHAIN);
   assign need_hash   = (opcode_q == vcrypto_abi::OPCODE_HASH) || (opcode_q == vcrypto_abi::OPCODE_MAC)
                        || (opcode_q == vcrypto_abi::OPCODE_CHAIN);
@@ -127,6 +140,11 @@ module vcrypto_lane
   assign wide        = (hash_alg_q == vcrypto_abi::HASH_ALG_SHA_384) || (hash_alg_q == vcrypto_abi::HASH_ALG_SHA_512);
   assign xts         = (cipher_alg_q == vcrypto_abi::CIPHER_ALG_AES_XTS);
   assign xts256      = xts && key_len_q == 8'd64;
+  assign aead        = (opcode_q == vcrypto_abi::OPCODE_AEAD);
+  assign need_out    = need_cipher || aead;          // text to the destination
+  assign dec         = cipher_dir_q != 8'd0;
+  logic digest_out;                                  // a digest, or GCM's tag, to digest_addr
+  assign digest_out  = need_hash || (aead && !dec);
 
   // ---------------------------------------------------------------- crypto engines
   logic         aes_cfg_valid, aes_cfg_ready, aes_in_valid, aes_in_ready, aes_out_valid, aes_out_ready;
@@ -176,31 +194,83 @@ module vcrypto_lane
   assign aes_mode     = (cipher_alg_q == vcrypto_abi::CIPHER_ALG_AES_CTR) ? AES_MODE_CTR :
                         (cipher_alg_q == vcrypto_abi::CIPHER_ALG_AES_CBC) ? AES_MODE_CBC : AES_MODE_ECB;
 
+  // AEAD: the GCM sequencer drives the engine (ECB) for the whole request; aead is a request
+  // register, so the multiplexers below switch only between requests
+  logic         g_cfg_valid, g_cfg_ready, g_in_valid, g_in_ready, g_out_valid, g_out_ready;
+  logic         g_out_last, g_out_tag_ok, g_out_err, g_h_held, g_idle;
+  logic [127:0] g_out_data;
+  logic         ge_cfg_valid, ge_key_load, ge_in_valid, ge_out_ready, ge_wipe;
+  logic [1:0]   ge_key_len;
+  logic [255:0] ge_key;
+  logic [127:0] ge_in_data;
+
+  aes_gcm_ctl u_gcm (
+    .clk_i, .rst_ni,
+    .cfg_valid_i    (g_cfg_valid),
+    .cfg_ready_o    (g_cfg_ready),
+    .cfg_key_load_i (!aes_key_hit || !kc_h_q),
+    .cfg_key_len_i  (aes_key_len),
+    .cfg_key_i      (aes_k1),
+    .cfg_decrypt_i  (dec),
+    .cfg_iv_i       (iv_q[127:32]),
+    .cfg_iv_len_i   (GCM_IV_BYTES),
+    .cfg_aad_len_i  ({8'd0, aad_len_q}),
+    .cfg_text_len_i (src_len_q),
+    .cfg_tag_len_i  (digest_len_q[4:0]),
+    .in_valid_i     (g_in_valid),
+    .in_ready_o     (g_in_ready),
+    .in_data_i      (bswap128(rd_data_i)),
+    .out_valid_o    (g_out_valid),
+    .out_ready_i    (g_out_ready),
+    .out_data_o     (g_out_data),
+    .out_last_o     (g_out_last),
+    .out_tag_ok_o   (g_out_tag_ok),
+    .out_err_o      (g_out_err),
+    .wipe_i         (aes_wipe),          // the lane's wipe: H, and through e_wipe_o the round keys
+    .keys_held_o    (g_h_held),
+    .idle_o         (g_idle),
+    .e_cfg_valid_o  (ge_cfg_valid),
+    .e_cfg_ready_i  (aes_cfg_ready),
+    .e_key_load_o   (ge_key_load),
+    .e_key_len_o    (ge_key_len),
+    .e_key_o        (ge_key),
+    .e_in_valid_o   (ge_in_valid),
+    .e_in_ready_i   (aes_in_ready),
+    .e_in_data_o    (ge_in_data),
+    .e_out_valid_i  (aes_out_valid),
+    .e_out_ready_o  (ge_out_ready),
+    .e_out_data_i   (aes_out_data),
+    .e_out_err_i    (aes_out_err),
+    .e_wipe_o       (ge_wipe),
+    .e_wipe_busy_i  (aes_wipe_busy),
+    .e_idle_i       (aes_idle)
+  );
+
   aes_engine u_aes (
     .clk_i, .rst_ni,
-    .cfg_valid_i    (aes_cfg_valid),
+    .cfg_valid_i    (aead ? ge_cfg_valid : aes_cfg_valid),
     .cfg_ready_o    (aes_cfg_ready),
-    .cfg_key_load_i (aes_key_load),
-    .cfg_key_sel_i  (aes_step_q == 2'd0),
-    .cfg_key_len_i  (aes_key_len),
-    .cfg_key_i      (aes_step_q == 2'd0 ? aes_k2 : aes_k1),
-    .cfg_mode_i     (aes_mode),
+    .cfg_key_load_i (aead ? ge_key_load : aes_key_load),
+    .cfg_key_sel_i  (!aead && aes_step_q == 2'd0),
+    .cfg_key_len_i  (aead ? ge_key_len : aes_key_len),
+    .cfg_key_i      (aead ? ge_key : aes_step_q == 2'd0 ? aes_k2 : aes_k1),
+    .cfg_mode_i     (aead ? AES_MODE_ECB : aes_mode),
     .cfg_xts_i      (xts && aes_step_q == 2'd2),
     .cfg_tail_i     ({src_len_q[3:0], 3'b000}),
-    .cfg_decrypt_i  (cipher_dir_q != 8'd0),
+    .cfg_decrypt_i  (!aead && dec),
     .cfg_iv_i       (iv_q),
-    .in_valid_i     (aes_in_valid),
+    .in_valid_i     (aead ? ge_in_valid : aes_in_valid),
     .in_ready_o     (aes_in_ready),
-    .in_data_i      (bswap128(rd_data_i)),
+    .in_data_i      (aead ? ge_in_data : bswap128(rd_data_i)),
     .in_last_i      (xts && src_len_q[3:0] != 4'd0 && blk_rem_q == 28'd1),
     .out_valid_o    (aes_out_valid),
-    .out_ready_i    (aes_out_ready),
+    .out_ready_i    (aead ? ge_out_ready : aes_out_ready),
     .out_data_o     (aes_out_data),
     .out_err_o      (aes_out_err),
     .key_valid_o    (aes_key_valid),
     .cfg_err_o      (aes_cfg_err),
     .idle_o         (aes_idle),
-    .wipe_i         (aes_wipe),
+    .wipe_i         (ge_wipe),
     .wipe_busy_o    (aes_wipe_busy),
     .keys_held_o    (aes_keys_held)
   );
@@ -270,8 +340,16 @@ module vcrypto_lane
     pad_in_data   = rd_data_i;
     wr_valid_o    = 1'b0;
     wr_data_o     = aes_out_le;
+    g_in_valid    = 1'b0;
+    g_out_ready   = 1'b0;
     case (state_q)
-      L_RUN: begin
+      L_RUN: if (aead) begin             // the stream through GCM; its last beat (tag) stays here
+        rd_ready_o  = g_in_ready;
+        g_in_valid  = rd_valid_i;
+        wr_valid_o  = g_out_valid && !g_out_last;
+        wr_data_o   = bswap128(g_out_data);
+        g_out_ready = g_out_last || wr_ready_i;
+      end else begin
         if (h2c) begin                 // source forks to the cipher and the hash
           rd_ready_o   = aes_in_ready && pad_in_ready;
           aes_in_valid = rd_valid_i && pad_in_ready;
@@ -318,22 +396,24 @@ module vcrypto_lane
   always_comb begin
     rd_cmd_valid_o = 1'b0;
     rd_cmd_addr_o  = src_addr_q;
-    rd_cmd_len_o   = src_len_q;
+    rd_cmd_len_o   = aead ? aead_len_q : src_len_q;
     wr_cmd_valid_o = 1'b0;
     wr_cmd_addr_o  = dst_addr_q;
     wr_cmd_len_o   = src_len_q;
     pad_cmd_valid  = 1'b0;
     pad_cmd_len    = src_len_q;
     aes_cfg_valid  = 1'b0;
+    g_cfg_valid    = 1'b0;
     sha_cfg_valid  = 1'b0;
     case (state_q)
       L_CFG: begin
         aes_cfg_valid = need_cipher && !aes_cfg_done_q;
+        g_cfg_valid   = aead && !aes_cfg_done_q;
         sha_cfg_valid = need_hash && !sha_cfg_done_q;
       end
       L_START: begin
         rd_cmd_valid_o = !rd_cmd_done_q;
-        wr_cmd_valid_o = need_cipher && !wr_cmd_done_q;
+        wr_cmd_valid_o = need_out && !wr_cmd_done_q;
         pad_cmd_valid  = need_hash && !pad_cmd_done_q;
       end
       L_OUTER_CFG: begin
@@ -356,11 +436,11 @@ module vcrypto_lane
       state_q <= L_IDLE;
       q_q <= '0; beat_q <= '0;
       opcode_q <= '0; src_len_q <= '0; cookie_q <= '0; src_addr_q <= '0; dst_addr_q <= '0;
-      dig_addr_q <= '0; iv_q <= '0;
+      dig_addr_q <= '0; iv_q <= '0; aad_len_q <= '0; aead_len_q <= '0;
       cipher_alg_q <= '0; cipher_dir_q <= '0; key_len_q <= '0; hash_alg_q <= '0;
       digest_len_q <= '0; chain_q <= '0; key_q <= '0; inner_q <= '0; outer_q <= '0; ctx_keys_q <= 1'b0;
-      kc_valid_q <= 1'b0; kc_xts_q <= 1'b0; kc_len_q <= '0; kc_key_q <= '0;
-      aes_step_q <= 2'd2; blk_rem_q <= '0;
+      kc_valid_q <= 1'b0; kc_xts_q <= 1'b0; kc_h_q <= 1'b0; kc_len_q <= '0; kc_key_q <= '0;
+      aes_step_q <= 2'd2; blk_rem_q <= '0; gcm_done_q <= 1'b0; tag_ok_q <= 1'b0;
       axi_err_q <= 1'b0;
       aes_cfg_done_q <= 1'b0; sha_cfg_done_q <= 1'b0; rd_cmd_done_q <= 1'b0;
       wr_cmd_done_q <= 1'b0; pad_cmd_done_q <= 1'b0; sha_got_q <= 1'b0; digest_q <= '0;
@@ -372,7 +452,14 @@ module vcrypto_lane
       if (aes_in_valid && aes_in_ready && blk_rem_q != '0) blk_rem_q <= blk_rem_q - 28'd1;
       // AXI errors of this request's own transfers (a client's err holds until its next
       // command: the write client's is only this request's once a write command went out)
-      if (state_q == L_RUN) axi_err_q <= axi_err_q | rd_err_i | (need_cipher && wr_err_i);
+      if (state_q == L_RUN) axi_err_q <= axi_err_q | rd_err_i | (need_out && wr_err_i);
+      // an AES key loaded for a cipher request is not the one GCM's H was computed from
+      if (aes_cfg_valid && aes_cfg_ready && aes_key_load) kc_h_q <= 1'b0;
+      if (g_out_valid && g_out_ready && g_out_last) begin
+        gcm_done_q <= 1'b1;
+        tag_ok_q   <= g_out_tag_ok;
+        digest_q   <= {g_out_data, 384'd0};          // encrypting: the tag, written as a digest
+      end
       if (state_q == L_DIG_DATA || state_q == L_DIG_WAIT) axi_err_q <= axi_err_q | wr_err_i;
 
       case (state_q)
@@ -381,6 +468,8 @@ module vcrypto_lane
           if (ld_sqe_i) begin
             if (ld_beat_i == 4'(vcrypto_abi::SQE_OPCODE_BEAT))
               opcode_q <= ld_data_i[vcrypto_abi::SQE_OPCODE_LSB +: 8];
+            if (ld_beat_i == 4'(vcrypto_abi::SQE_AAD_LEN_BEAT))
+              aad_len_q <= ld_data_i[vcrypto_abi::SQE_AAD_LEN_LSB +: 24];
             if (ld_beat_i == 4'(vcrypto_abi::SQE_SRC_LEN_BEAT))
               src_len_q <= ld_data_i[vcrypto_abi::SQE_SRC_LEN_LSB +: 32];
             if (ld_beat_i == 4'(vcrypto_abi::SQE_COOKIE_BEAT))
@@ -425,6 +514,8 @@ module vcrypto_lane
             q_q <= ld_q_i;
             aes_step_q <= (xts && !aes_key_hit) ? 2'd0 : 2'd2;
             blk_rem_q  <= src_len_q[31:4];
+            aead_len_q <= {blocks(src_len_q) + blocks({8'd0, aad_len_q}) + {27'd0, dec}, 4'd0};
+            gcm_done_q <= 1'b0;
             axi_err_q <= 1'b0;
             aes_cfg_done_q <= 1'b0;
             sha_cfg_done_q <= 1'b0;
@@ -434,7 +525,7 @@ module vcrypto_lane
             // the request failed its checks: nothing of its context stays
             key_q <= '0; inner_q <= '0; outer_q <= '0; ctx_keys_q <= 1'b0;
           end else if (wipe_i) begin
-            kc_valid_q <= 1'b0; kc_xts_q <= 1'b0; kc_len_q <= '0; kc_key_q <= '0;
+            kc_valid_q <= 1'b0; kc_xts_q <= 1'b0; kc_h_q <= 1'b0; kc_len_q <= '0; kc_key_q <= '0;
             beat_q  <= '0;
             state_q <= L_WIPE;
           end
@@ -447,8 +538,13 @@ module vcrypto_lane
               kc_valid_q <= 1'b1; kc_xts_q <= xts; kc_len_q <= key_len_q; kc_key_q <= key_q;
             end
           end
+          if (g_cfg_valid && g_cfg_ready) begin
+            aes_cfg_done_q <= 1'b1;
+            kc_valid_q <= 1'b1; kc_xts_q <= 1'b0; kc_h_q <= 1'b1; kc_len_q <= key_len_q; kc_key_q <= key_q;
+          end
           if (sha_cfg_valid && sha_cfg_ready) sha_cfg_done_q <= 1'b1;
-          if ((!need_cipher || aes_cfg_done_q || (aes_cfg_valid && aes_cfg_ready && aes_step_q == 2'd2)) &&
+          if ((!need_out || aes_cfg_done_q || (aes_cfg_valid && aes_cfg_ready && aes_step_q == 2'd2)
+               || (g_cfg_valid && g_cfg_ready)) &&
               (!need_hash || sha_cfg_done_q || (sha_cfg_valid && sha_cfg_ready))) begin
             rd_cmd_done_q <= 1'b0; wr_cmd_done_q <= 1'b0; pad_cmd_done_q <= 1'b0;
             state_q <= L_START;
@@ -458,14 +554,15 @@ module vcrypto_lane
           if (rd_cmd_valid_o && rd_cmd_ready_i) rd_cmd_done_q <= 1'b1;
           if (wr_cmd_valid_o && wr_cmd_ready_i) wr_cmd_done_q <= 1'b1;
           if (pad_cmd_valid && pad_cmd_ready)   pad_cmd_done_q <= 1'b1;
-          if ((rd_cmd_done_q || rd_cmd_ready_i) && (!need_cipher || wr_cmd_done_q || wr_cmd_ready_i)
+          if ((rd_cmd_done_q || rd_cmd_ready_i) && (!need_out || wr_cmd_done_q || wr_cmd_ready_i)
               && (!need_hash || pad_cmd_done_q || pad_cmd_ready))
             state_q <= L_RUN;
         end
         L_RUN: begin
-          if (!rd_busy_i && !(need_cipher && (wr_busy_i || aes_out_valid)) && (!need_hash || sha_got_q)) begin
+          if (!rd_busy_i && !(need_out && wr_busy_i) && !(need_cipher && aes_out_valid) && (!need_hash || sha_got_q)
+              && (!aead || gcm_done_q)) begin
             sha_cfg_done_q <= 1'b0; pad_cmd_done_q <= 1'b0; sha_got_q <= 1'b0;
-            state_q <= hmac ? L_OUTER_CFG : (need_hash ? L_DIG_CMD : L_RESULT);
+            state_q <= hmac ? L_OUTER_CFG : (digest_out ? L_DIG_CMD : L_RESULT);
           end
         end
         L_OUTER_CFG: begin
@@ -493,7 +590,7 @@ module vcrypto_lane
         end
         L_WIPE: begin                      // beat 0: the wipe pulse goes out; then wait for it
           beat_q <= 3'd1;
-          if (beat_q != '0 && !aes_wipe_busy) state_q <= L_IDLE;
+          if (beat_q != '0 && g_idle && !aes_wipe_busy) state_q <= L_IDLE;
         end
         default: state_q <= L_IDLE;
       endcase
@@ -502,25 +599,29 @@ module vcrypto_lane
 
   assign idle_o       = state_q == L_IDLE;
   assign aes_wipe     = (state_q == L_WIPE) && (beat_q == '0);
-  assign keys_held_o  = kc_valid_q || aes_keys_held || ctx_keys_q;
+  assign keys_held_o  = kc_valid_q || aes_keys_held || ctx_keys_q || g_h_held;
   assign res_valid_o  = state_q == L_RESULT;
   assign res_q_o      = q_q;
   assign res_cookie_o = cookie_q;
-  assign res_status_o = axi_err_q ? vcrypto_abi::STATUS_ERR : vcrypto_abi::STATUS_OK;
+  logic badmsg;                              // AEAD decryption: the tag did not match
+  assign badmsg       = aead && dec && !tag_ok_q;
+  assign res_status_o = axi_err_q ? vcrypto_abi::STATUS_ERR : badmsg ? vcrypto_abi::STATUS_BADMSG : vcrypto_abi::STATUS_OK;
   assign res_detail_o = axi_err_q ? vcrypto_abi::ERROR_DETAIL_AXI_ERROR : vcrypto_abi::ERROR_DETAIL_NONE;
-  assign res_bytes_o  = axi_err_q ? 32'd0
-                        : (need_cipher ? src_len_q : 32'd0) + (need_hash ? {24'd0, digest_len_q} : 32'd0);
+  assign res_bytes_o  = (axi_err_q || badmsg) ? 32'd0
+                        : (need_out ? src_len_q : 32'd0)
+                          + (digest_out ? {24'd0, digest_len_q} : 32'd0);
 
   // Engine status outputs the sequencing does not need: an engine is always configured
-  // before data reaches it (the fetch checked the request), so its error flags cannot rise here.
+  // before data reaches it (the fetch checked the request, GCM's fields included), so its
+  // error flags cannot rise here.
   logic unused_status;
-  assign unused_status = ^{aes_out_err, aes_key_valid, aes_cfg_err, aes_idle, sha_state_err,
-                           sha_cfg_err, sha_idle};
+  assign unused_status = ^{aes_key_valid, aes_cfg_err, sha_state_err, sha_cfg_err, sha_idle, g_out_err};
 
 `ifdef FORMAL
   // formal properties (rtl/formal/vcrypto_lane_fv.sv); never synthesised or simulated
   assign fv_state_o  = state_q;
-  assign fv_fields_o = {opcode_q, src_len_q, src_addr_q, dst_addr_q, dig_addr_q, cipher_alg_q, key_len_q, hash_alg_q, digest_len_q, chain_q};
+  assign fv_fields_o = {aad_len_q, opcode_q, src_len_q, src_addr_q, dst_addr_q, dig_addr_q,
+                        dec, cipher_alg_q, key_len_q, hash_alg_q, digest_len_q, chain_q};
   vcrypto_lane_fv #(.QW(QW)) u_fv (.*);
 `endif
 

@@ -83,9 +83,9 @@ module vcrypto_queue_engine
   // the units' state, for the queue-engine proof (rtl/formal/vcrypto_queue_engine_fv.sv)
   logic [2:0]             fv_f_state, fv_c_state;
   logic [NQ*4-1:0]        fv_f_infl;
-  logic [271:0]           fv_f_fields;
+  logic [296:0]           fv_f_fields;
   logic [LANES*4-1:0]     fv_l_state;
-  logic [LANES*272-1:0]   fv_l_fields;
+  logic [LANES*297-1:0]   fv_l_fields;
   logic [QW-1:0]          fv_c_q;
   logic                   fv_d_resv;
   logic [LW-1:0]          fv_d_idx;
@@ -172,7 +172,7 @@ module vcrypto_queue_engine
       .res_cookie_o (src_cookie[C*64 +: 64]), .res_status_o (src_status[C*8 +: 8]),
       .res_detail_o (src_detail[C*8 +: 8]), .res_bytes_o (src_bytes[C*32 +: 32])
 `ifdef FORMAL
-      , .fv_state_o (fv_l_state[l*4 +: 4]), .fv_fields_o (fv_l_fields[l*272 +: 272])
+      , .fv_state_o (fv_l_state[l*4 +: 4]), .fv_fields_o (fv_l_fields[l*297 +: 297])
 `endif
     );
   end

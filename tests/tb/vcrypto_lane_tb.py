@@ -21,7 +21,7 @@ from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, FallingEdge, ReadOnly, RisingEdge
 
 from bridge import abi
-from bridge.accel_abi import Context, encode_sqe
+from bridge.accel_abi import Context, aead_stream, aead_stream_len, encode_sqe
 from bridge.accel_model import Outcome, run_request
 from bridge.algorithms import CIPHER_BY_ABI, HASH_BY_ABI
 from tb.host_memory import aliased_get, aliased_put
@@ -175,21 +175,25 @@ class LaneBench:
     async def request(self, ctx: Context, opcode: int, src: bytes, iv: bytes = b"", q: int = 0,
                       align: tuple[int, int, int] = (0, 0, 0), base: int = 0x1000,
                       expect: Outcome | None = None,
-                      addrs: tuple[int, int, int] | None = None) -> tuple[Result, int]:
+                      addrs: tuple[int, int, int] | None = None,
+                      aad: bytes = b"", tag: bytes = b"") -> tuple[Result, int]:
         """Run one request; returns its result and the clocks from start to result. addrs:
         (source, destination, digest) anywhere in the 64-bit space instead of base + align
-        (the caller keeps them apart modulo MEM)."""
+        (the caller keeps them apart modulo MEM). AEAD: src is the text, aad and (decrypting)
+        the expected tag go into the source stream (firmware/ABI.md "AEAD")."""
+        aead = opcode == abi.OPCODE_AEAD
+        stream = aead_stream(aad, src, tag if ctx.decrypt else b"") if aead else src
         cookie = self.rng.getrandbits(64)
         if addrs is None:
             src_addr = base + align[0]
-            dst_addr = (src_addr + len(src) + 63) // 64 * 64 + align[1]
+            dst_addr = (src_addr + len(stream) + 63) // 64 * 64 + align[1]
             dig_addr = (dst_addr + len(src) + 63) // 64 * 64 + align[2]
         else:
             src_addr, dst_addr, dig_addr = addrs
-        aliased_put(self.mem, src_addr, src)
+        aliased_put(self.mem, src_addr, stream)
         before = bytearray(self.mem)
-        e = run_request(ctx, opcode, iv, src) if expect is None else expect
-        sqe = encode_sqe(opcode, cookie, 0x40, src_addr, len(src), dst_addr, dig_addr, iv)
+        e = run_request(ctx, opcode, iv, src, aad, tag) if expect is None else expect
+        sqe = encode_sqe(opcode, cookie, 0x40, src_addr, len(src), dst_addr, dig_addr, iv, len(aad))
         await self.load(sqe, bytes(ctx.context()), q)
         t0 = self.cycles
         n = len(self.results)
@@ -205,10 +209,12 @@ class LaneBench:
         if e.status == abi.STATUS_OK:
             assert r.bytes_written == e.bytes_written
             # the commands, at their full 64-bit addresses (the memory model aliases them)
-            cipher = opcode in (abi.OPCODE_CIPHER, abi.OPCODE_CHAIN)
-            assert self.rd_cmds == [(src_addr, len(src))], self.rd_cmds
-            assert self.wr_cmds == ([(dst_addr, len(src))] if cipher else []) + \
-                ([(dig_addr, ctx.digest_len)] if opcode != abi.OPCODE_CIPHER else []), self.wr_cmds
+            text_out = opcode in (abi.OPCODE_CIPHER, abi.OPCODE_CHAIN, abi.OPCODE_AEAD)
+            digest_out = opcode != abi.OPCODE_CIPHER and not (aead and ctx.decrypt)
+            rd_len = aead_stream_len(len(aad), len(src), ctx.decrypt) if aead else len(src)
+            assert self.rd_cmds == [(src_addr, rd_len)], self.rd_cmds
+            assert self.wr_cmds == ([(dst_addr, len(src))] if text_out else []) + \
+                ([(dig_addr, ctx.digest_len)] if digest_out else []), self.wr_cmds
             if e.dst:
                 aliased_put(before, dst_addr, e.dst)
             if e.digest:
@@ -220,6 +226,7 @@ class LaneBench:
 
 def key_regs(dut) -> dict[str, int]:
     out = {n: int(getattr(dut, n).value) for n in ("key_q", "inner_q", "outer_q", "kc_key_q")}
+    out["gcm_h"] = int(dut.u_gcm.u_ghash.h_q.value)
     mem = dut.u_aes.u_key_mem
     out["round_key_words"] = sum(int(getattr(mem, f"bank{c}")[r].value) != 0 for c in range(4) for r in range(16))
     return out
@@ -511,3 +518,67 @@ async def xts_stealing_in_every_chain_order_and_direction(dut):
                         align=(rng.randrange(16), rng.randrange(16), rng.randrange(16)))
         await b.request(Context(cipher_alg=abi.CIPHER_ALG_AES_ECB, key=rng.randbytes(16)), abi.OPCODE_CIPHER,
                         rng.randbytes(32), bytes(16))
+
+
+GCM_TAG_LENGTHS = (4, 8, 12, 13, 14, 15, 16)
+
+
+@cocotb.test()
+async def aead_gcm_both_directions_and_forged_tags(dut):
+    """AES-GCM through the lane: every key size and tag length, AAD and text of 0 to 100 bytes,
+    encryption, then decryption of its output (plaintext back), then a forged tag or AAD
+    (BADMSG, nothing counted as written); cipher requests in between change the cached key, so
+    H is recomputed exactly when the key in the engine is not GCM's."""
+    b = await start(dut, seed=11)
+    rng = random.Random(11)
+    keys = {n: rng.randbytes(n) for n in (16, 24, 32)}
+    for i in range(24):
+        key = keys[rng.choice((16, 24, 32))]
+        tag_len = GCM_TAG_LENGTHS[i % len(GCM_TAG_LENGTHS)]
+        aad = rng.randbytes(rng.choice((0, 1, 15, 16, 17, 40)))
+        text = rng.randbytes(rng.choice((0, 1, 15, 16, 33, 100)))
+        iv = rng.randbytes(12)
+        enc = Context(cipher_alg=abi.CIPHER_ALG_AES_GCM, key=key, digest_len=tag_len)
+        dec = Context(cipher_alg=abi.CIPHER_ALG_AES_GCM, key=key, digest_len=tag_len, decrypt=True)
+        align = (rng.randrange(16), rng.randrange(16), rng.randrange(16))
+        await b.request(enc, abi.OPCODE_AEAD, text, iv + bytes(4), q=i % 16, align=align, aad=aad)
+        sealed = run_request(enc, abi.OPCODE_AEAD, iv, text, aad)
+        r, _ = await b.request(dec, abi.OPCODE_AEAD, sealed.dst, iv, align=align, aad=aad, tag=sealed.digest)
+        assert r.status == abi.STATUS_OK
+        forged = bytearray(sealed.digest)
+        forged[rng.randrange(tag_len)] ^= 1 << rng.randrange(8)
+        r, _ = await b.request(dec, abi.OPCODE_AEAD, sealed.dst, iv, aad=aad, tag=bytes(forged))
+        assert (r.status, r.bytes_written) == (abi.STATUS_BADMSG, 0)
+        if aad:
+            r, _ = await b.request(dec, abi.OPCODE_AEAD, sealed.dst, iv, aad=bytes([aad[0] ^ 0x80]) + aad[1:],
+                                   tag=sealed.digest)
+            assert r.status == abi.STATUS_BADMSG
+        if i % 3 == 0:          # a cipher request: the same key (H stays valid) or another
+            k = key if rng.random() < 0.5 else rng.randbytes(len(key))
+            await b.request(Context(cipher_alg=abi.CIPHER_ALG_AES_CTR, key=k), abi.OPCODE_CIPHER,
+                            rng.randbytes(40), rng.randbytes(16))
+
+
+@cocotb.test()
+async def aead_gcm_throughput_and_wipe(dut):
+    """A 4 KiB AES-128-GCM request without stalls: clocks per 16-byte block against the same
+    request in CTR (GHASH must hide behind the rounds); a wipe clears H with the round keys."""
+    b = await start(dut, seed=12, stall=0.0)
+    rng = random.Random(12)
+    key, iv, text = rng.randbytes(16), rng.randbytes(12), rng.randbytes(4096)
+    gcm = Context(cipher_alg=abi.CIPHER_ALG_AES_GCM, key=key, digest_len=16)
+    await b.request(gcm, abi.OPCODE_AEAD, text, iv, aad=rng.randbytes(16))     # key and H loaded
+    _, t_gcm = await b.request(gcm, abi.OPCODE_AEAD, text, iv, aad=rng.randbytes(16))
+    ctr = Context(cipher_alg=abi.CIPHER_ALG_AES_CTR, key=key)
+    _, t_ctr = await b.request(ctr, abi.OPCODE_CIPHER, text, rng.randbytes(16))
+    _, t_ctr = await b.request(ctr, abi.OPCODE_CIPHER, text, rng.randbytes(16))
+    dut._log.info("4 KiB: GCM %d clocks (%.2f per block), CTR %d clocks (%.2f per block), ratio %.3f",
+                  t_gcm, t_gcm / 256, t_ctr, t_ctr / 256, t_gcm / t_ctr)
+    assert t_gcm / 256 < 12, t_gcm
+    await b.request(gcm, abi.OPCODE_AEAD, text, iv, aad=b"")        # H for this key again
+    assert key_regs(dut)["gcm_h"] and dut.keys_held_o.value
+    await b.pulse(dut.wipe_i)
+    await b.idle()
+    k = key_regs(dut)
+    assert not any(k.values()) and not dut.keys_held_o.value, k
+    await b.request(gcm, abi.OPCODE_AEAD, rng.randbytes(100), iv, aad=rng.randbytes(20))

@@ -20,12 +20,12 @@ from cocotb.utils import get_sim_time
 from cocotbext.axi import AxiBus, AxiLiteBus, AxiLiteMaster, AxiRam
 
 from bridge import abi
-from bridge.accel_abi import Completion, Context, decode_cqe, encode_sqe
+from bridge.accel_abi import Completion, Context, aead_stream, decode_cqe, encode_sqe
 from bridge.accel_model import Outcome, run_request
 from bridge.rings import RingDriver, RingPair
 from bridge.algorithms import CIPHER_BY_ABI, HASH_BY_ABI
 from tb.host_memory import inject_failures
-from tb.lane_requests import CIPHERS, HASHES, fit_length, lane_snapshot, random_ctx
+from tb.lane_requests import CIPHERS, HASHES, fit_length, lane_snapshot, random_aead, random_ctx
 
 MEM = 4 << 20
 SQ_BASE, CQ_BASE, CTX_BASE, ARENA = 0x0000, 0x8000, 0x10000, 0x20000
@@ -44,6 +44,8 @@ class Req:
     iv: bytes
     src: bytes
     align: tuple[int, int, int] = (0, 0, 0)       # src, dst, digest byte offsets
+    aad: bytes = b""                             # AEAD: the AAD and (decrypting) the expected tag
+    tag: bytes = b""
     cookie: int = 0
     expect_override: Outcome | None = None       # when the SQE will be corrupted on purpose
     ctx_patch: dict[str, int] = field(default_factory=dict)   # context fields overwritten as placed
@@ -172,27 +174,31 @@ class Host:
         for r in reqs:
             s_al, d_al, g_al = r.align
             r.cookie = next(self.cookies)
-            r.expect = r.expect_override or run_request(r.session, r.opcode, r.iv, r.src)
+            r.expect = r.expect_override or run_request(r.session, r.opcode, r.iv, r.src, r.aad, r.tag)
+            stream = (aead_stream(r.aad, r.src, r.tag if r.session.decrypt else b"")
+                      if r.opcode == abi.OPCODE_AEAD else r.src)
             ctx_addr = r.ctx_addr = CTX_BASE + (self.ctx_next % CTX_SLOTS) * CTX_STRIDE
             self.ctx_next += 1
             self.ram.write(ctx_addr, _patch(r.session.context(), abi.CTX_FIELDS, r.ctx_patch))
             r.src_addr = cur + s_al
-            cur = (r.src_addr + len(r.src) + 63) & ~63
+            cur = (r.src_addr + len(stream) + 63) & ~63
             r.dst_addr = cur + d_al
             cur = (r.dst_addr + len(r.src) + 63) & ~63
             r.dig_addr = cur + g_al
             cur = (r.dig_addr + DIGEST_MAX + 63) & ~63
             assert cur <= hi, "batch does not fit the arena"
-            self.ram.write(r.src_addr, r.src)
-            self.image[r.src_addr - lo:r.src_addr - lo + len(r.src)] = r.src
+            self.ram.write(r.src_addr, stream)
+            self.image[r.src_addr - lo:r.src_addr - lo + len(stream)] = stream
             if r.expect.status == abi.STATUS_OK and not r.poisoned:
                 for addr, data in ((r.dst_addr, r.expect.dst), (r.dig_addr, r.expect.digest)):
                     self.image[addr - lo:addr - lo + len(data)] = data
             elif r.poisoned:
                 self.mutable += [(r.dst_addr, len(r.src)), (r.dig_addr, DIGEST_MAX)]
+            elif r.expect.status == abi.STATUS_BADMSG:     # the plaintext streamed out before the check
+                self.mutable.append((r.dst_addr, len(r.src)))
             d = self.dev_base
             sqe = encode_sqe(r.opcode, r.cookie, d + ctx_addr, d + r.src_addr, len(r.src), d + r.dst_addr,
-                             d + r.dig_addr, r.iv)
+                             d + r.dig_addr, r.iv, len(r.aad))
             self.rings.post(r.q, _patch(sqe, abi.SQE_FIELDS, r.sqe_patch), r.cookie, r)
 
     async def doorbells(self) -> None:
@@ -263,7 +269,12 @@ def random_length(rng: random.Random, s: Context, big: bool) -> int:
 
 
 def random_request(rng: random.Random, big: bool = False) -> Req:
-    opcode = rng.choice((abi.OPCODE_CIPHER, abi.OPCODE_CIPHER, abi.OPCODE_HASH, abi.OPCODE_MAC, abi.OPCODE_CHAIN))
+    opcode = rng.choice((abi.OPCODE_CIPHER, abi.OPCODE_CIPHER, abi.OPCODE_HASH, abi.OPCODE_MAC, abi.OPCODE_CHAIN,
+                         abi.OPCODE_AEAD))
+    if opcode == abi.OPCODE_AEAD:
+        s, iv, text, aad, tag = random_aead(rng, random_length(rng, Context(), big))
+        return Req(q=rng.randrange(abi.DEV_NUM_QUEUES), session=s, opcode=opcode, iv=iv, src=text, aad=aad, tag=tag,
+                   align=(rng.randrange(16), rng.randrange(16), rng.randrange(16)))
     s = random_ctx(rng, opcode)
     src = rng.randbytes(random_length(rng, s, big))
     return Req(q=rng.randrange(abi.DEV_NUM_QUEUES), session=s, opcode=opcode, iv=rng.randbytes(16), src=src,
@@ -447,6 +458,52 @@ async def malformed_requests_get_statuses(dut):
     # host.check() compared the whole arena (window and beyond) and found no write outside
     assert not host.writes_outside
     assert await host.csr_r(abi.CSR_ERR_WINDOW) == 4
+
+
+@cocotb.test()
+async def aead_fields_are_checked(dut):
+    """Every AEAD field the fetch checks (firmware/ABI.md "AEAD"): the algorithm both ways, the
+    tag and key lengths, an AAD over the limit, a source stream (not just its text) or an
+    encryption's tag leaving the window; a decryption writes no tag, so its digest address is
+    not checked. Then AEAD among every other operation on all queues."""
+    end = MEM - 0x10000
+    host = await start(dut, seed=13, win=(0, end))
+    rng = random.Random(13)
+    key, iv = rng.randbytes(16), rng.randbytes(12)
+    gcm = Context(cipher_alg=abi.CIPHER_ALG_AES_GCM, key=key, digest_len=16)
+    text, aad = rng.randbytes(50), rng.randbytes(20)
+    sealed = run_request(gcm, abi.OPCODE_AEAD, iv, text, aad)
+    gdec = Context(cipher_alg=abi.CIPHER_ALG_AES_GCM, key=key, digest_len=16, decrypt=True)
+    err_len = Outcome(abi.STATUS_ERR, abi.ERROR_DETAIL_BAD_LENGTH)
+    refused = Outcome(abi.STATUS_ERR, abi.ERROR_DETAIL_OUT_OF_WINDOW)
+    reqs = [
+        Req(0, Context(cipher_alg=abi.CIPHER_ALG_AES_CTR, key=key, digest_len=16), abi.OPCODE_AEAD, iv, bytes(16)),
+        Req(0, gcm, abi.OPCODE_CIPHER, bytes(16), bytes(16)),                        # GCM is AEAD only
+        Req(1, Context(cipher_alg=abi.CIPHER_ALG_AES_GCM, key=key, digest_len=5), abi.OPCODE_AEAD, iv, bytes(16)),
+        Req(1, Context(cipher_alg=abi.CIPHER_ALG_AES_GCM, key=bytes(20), digest_len=16), abi.OPCODE_AEAD, iv, b""),
+        Req(1, gcm, abi.OPCODE_AEAD, iv, bytes(16), sqe_patch={"aad_len": abi.DEV_MAX_REQUEST_BYTES + 1},
+            expect_override=err_len),
+        Req(2, gcm, abi.OPCODE_AEAD, iv, b"", aad=bytes(32), sqe_patch={"src_addr": end - 16},
+            expect_override=refused),
+        Req(2, gcm, abi.OPCODE_AEAD, iv, rng.randbytes(40), sqe_patch={"digest_addr": end - 8},
+            expect_override=refused),
+        Req(3, gdec, abi.OPCODE_AEAD, iv, sealed.dst, aad=aad, tag=sealed.digest, sqe_patch={"digest_addr": end + 0x100}),
+        Req(3, gdec, abi.OPCODE_AEAD, iv, sealed.dst, aad=aad[1:], tag=sealed.digest),   # BADMSG
+        Req(3, gcm, abi.OPCODE_AEAD, iv, rng.randbytes(100), aad=rng.randbytes(20)),
+    ]
+    await host.run(reqs, 200_000)
+    assert [r.done.status for r in reqs[-3:]] == [abi.STATUS_OK, abi.STATUS_BADMSG, abi.STATUS_OK]
+    assert await host.csr_r(abi.CSR_ERR_NOTSUPP) == 2
+    assert await host.csr_r(abi.CSR_ERR_LENGTH) == 3
+    assert await host.csr_r(abi.CSR_ERR_WINDOW) == 2
+    host.set_pauses(0.2)
+    reqs = []
+    while len(reqs) < 24:
+        r = random_request(rng)
+        if r.opcode == abi.OPCODE_AEAD or len(reqs) % 3 == 0:
+            r.q = len(reqs) % abi.DEV_NUM_QUEUES
+            reqs.append(r)
+    await host.run(reqs, 400_000)
 
 
 @cocotb.test()
