@@ -72,7 +72,8 @@ module vcrypto_csr
                                    | (32'd1 << vcrypto_abi::CAPS_HMAC_SHA_224) | (32'd1 << vcrypto_abi::CAPS_HMAC_SHA_256)
                                    | (32'd1 << vcrypto_abi::CAPS_CHAIN_CIPHER_THEN_HASH) | (32'd1 << vcrypto_abi::CAPS_CHAIN_HASH_THEN_CIPHER)
                                    | (32'd1 << vcrypto_abi::CAPS_AES_XTS) | (32'd1 << vcrypto_abi::CAPS_SHA_384) | (32'd1 << vcrypto_abi::CAPS_SHA_512)
-                                   | (32'd1 << vcrypto_abi::CAPS_HMAC_SHA_384) | (32'd1 << vcrypto_abi::CAPS_HMAC_SHA_512);
+                                   | (32'd1 << vcrypto_abi::CAPS_HMAC_SHA_384) | (32'd1 << vcrypto_abi::CAPS_HMAC_SHA_512)
+                                   | (32'd1 << vcrypto_abi::CAPS_AES_GCM);
   localparam logic [31:0] GEOMETRY = {4'd0, 4'd7, 4'd4, 4'd6, vcrypto_abi::DEV_MAX_RING_LOG2[7:0], 8'(NQ)};
 
   vcrypto_csr_regs_pkg::vcrypto_csr_regs__in_t  hwif_in;
