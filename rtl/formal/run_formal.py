@@ -58,7 +58,7 @@ JOBS = [
     Job("qe_window", "queue_engine_window.sby", "queue engine (NQ 4, 2 lanes): every DMA command of the fetch "
         "(SQE, context) inside the DMA window"),
     Job("qe_lanes", "queue_engine_lanes.sby", "queue engine (NQ 4, 2 lanes): every DMA command of the lanes "
-        "(source, destination, digest) inside the DMA window"),
+        "(source or AEAD stream, destination, digest or tag) inside the DMA window"),
     Job("qe_cqe", "queue_engine_cqe.sby", "queue engine (NQ 4, 2 lanes): every completion entry inside the DMA "
         "window (the completion ring of every queue with entries in flight is)"),
     Job("gcm", "gcm.sby", "AES-GCM unit (engine and GHASH by contract): each request takes exactly its data "
