@@ -96,12 +96,12 @@ JOBS = [
                 "        eligible_q[q] <= pending_q[q] && cq_ok_q[q] && in_win(sqe_addr_q[q], 33'd64, win_base_i, win_end_q);",
                 "        eligible_q[q] <= pending_q[q] && cq_ok_q[q];"),
         mode="bmc", depth=8, fails=("vcrypto_queue_engine_fv.sv:", "vcrypto_fetch_fv.sv:", "l_sqe_win")),
-    Job("mut_qe_aead_stream", "queue_engine_lanes.sby", "bug: the fetch checks an AEAD request's text, not its "
-        "source stream (AAD, text, tag)", expect="FAIL",
-        mutate=("rtl/top/vcrypto_fetch.sv",
-                "    end else if ((rd_len33 != '0 && !in_win(src_addr_q, rd_len33, win_base_i, win_end_q))",
-                "    end else if ((src_len33 != '0 && !in_win(src_addr_q, src_len33, win_base_i, win_end_q))"),
-        mode="bmc", depth=14, fails=("vcrypto_queue_engine_fv.sv:",)),
+    Job("mut_qe_aead_len", "queue_engine_lanes.sby", "bug: the lane does not load an AEAD request's AAD length "
+        "(it would read another source stream than the fetch checked)", expect="FAIL",
+        mutate=("rtl/top/vcrypto_lane.sv",
+                "              aad_len_q <= ld_data_i[vcrypto_abi::SQE_AAD_LEN_LSB +: 24];",
+                "              aad_len_q <= aad_len_q;"),
+        mode="bmc", depth=8, fails=("vcrypto_queue_engine_fv.sv:",)),
     Job("mut_qe_drop", "queue_engine.sby", "bug: a bad opcode drops the entry without a completion", expect="FAIL",
         mutate=("rtl/top/vcrypto_fetch.sv",
                 "status_q <= vcrypto_abi::STATUS_NOTSUPP; detail_q <= vcrypto_abi::ERROR_DETAIL_BAD_OPCODE;\n"
