@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from bridge import abi
-from bridge.accel_abi import Completion, Context, encode_sqe
+from bridge.accel_abi import Completion, Context, aead_stream, aead_stream_len, encode_sqe
 from bridge.algorithms import HASH_BY_ABI
 from bridge.rings import BufferMemory, RingDriver, RingPair
 
@@ -84,14 +84,18 @@ class Heap:
 class Request:
     opcode: int
     ctx: int                     # context offset (from create_context)
-    src: bytes
+    src: bytes                   # AEAD: the text (plaintext, or ciphertext without its tag)
     iv: bytes = b""
-    digest_len: int = 0
+    digest_len: int = 0          # AEAD: taken from the context (its tag length)
+    aad: bytes = b""             # AEAD: the additional authenticated data
+    tag: bytes = b""             # AEAD decryption: the expected tag (ctx.digest_len bytes)
     # filled in
     cookie: int = 0
     src_off: int = 0
     dst_off: int = 0
     dig_off: int = 0
+    dst_len: int = 0             # bytes read back from dst on success (AEAD encryption: text + tag)
+    blocks: tuple[int, ...] = () # the segment blocks it holds, freed (zeroed) when it completes
     completion: Completion | None = None
     dst: bytes = b""
     digest: bytes = b""
@@ -261,24 +265,55 @@ class AccelClient:
         (the doorbell is rung by ring())."""
         if self.space(q) <= 0:
             raise RuntimeError(f"queue {q} is full")
-        n = len(req.src)
         if len(req.iv) > 16:                # the entry has 16 IV bytes: refuse before taking memory
             raise ValueError(f"a {len(req.iv)}-byte IV does not fit a submission entry")
+        n = len(req.src)
+        aead = req.opcode == abi.OPCODE_AEAD
+        if aead:
+            src = self._aead_source(req)
+            # the text out, then (encrypting) the tag right after it, as virtio returns them; the
+            # tag's room is there decrypting too (nothing is written to it), so digest_addr is
+            # always an address of this request's own block
+            sizes = (len(src), n + req.digest_len)
+        else:
+            src = req.src
+            req.dst_len = n if req.opcode in (abi.OPCODE_CIPHER, abi.OPCODE_CHAIN) else 0
+            sizes = (n, n, MAX_DIGEST)
         taken: list[int] = []
         try:
-            for size in (max(n, 1), max(n, 1), MAX_DIGEST):
-                taken.append(self.heap.alloc(size))
+            for size in sizes:
+                taken.append(self.heap.alloc(max(size, 1)))
         except OutOfMemory:
             for off in taken:
                 self.heap.release(off)
             raise
-        req.src_off, req.dst_off, req.dig_off = taken
-        self.write(req.src_off, req.src)
+        req.blocks = tuple(taken)
+        req.src_off, req.dst_off = taken[0], taken[1]
+        req.dig_off = req.dst_off + n if aead else taken[2]
+        self.write(req.src_off, src)
         req.cookie = self.next_cookie
         self.next_cookie += 1
         sqe = encode_sqe(req.opcode, req.cookie, self.base + req.ctx, self.base + req.src_off, n,
-                         self.base + req.dst_off, self.base + req.dig_off, req.iv)
+                         self.base + req.dst_off, self.base + req.dig_off, req.iv, aad_len=len(req.aad))
         self.rings.post(q, sqe, req.cookie, req)
+
+    def _aead_source(self, req: Request) -> bytes:
+        """An AEAD request's source stream (firmware/ABI.md "AEAD"), its direction and tag length
+        read from its context as the device will read them; fills in digest_len and dst_len.
+        A request the device could not be given as it stands raises ValueError (before any
+        memory is taken)."""
+        # two one-byte fields, read one by one: no copy of the context (its key) is made
+        decrypt = bool(self.mem[req.ctx + abi.CTX_FIELDS["cipher_dir"][0]])
+        req.digest_len = self.mem[req.ctx + abi.CTX_FIELDS["digest_len"][0]]
+        if len(req.aad) >= 1 << 8 * abi.SQE_FIELDS["aad_len"][1]:
+            raise ValueError(f"{len(req.aad)} bytes of AAD do not fit a submission entry")
+        if len(req.tag) != (req.digest_len if decrypt else 0) or len(req.tag) > 16:
+            raise ValueError(f"a {len(req.tag)}-byte expected tag for a {req.digest_len}-byte tag "
+                             f"{'decryption' if decrypt else 'encryption'}")
+        src = aead_stream(req.aad, req.src, req.tag)
+        assert len(src) == aead_stream_len(len(req.aad), len(req.src), decrypt)
+        req.dst_len = len(req.src) + (0 if decrypt else req.digest_len)
+        return src
 
     def ring(self, queues=None) -> None:
         for q in (range(len(self.queues)) if queues is None else queues):
@@ -292,12 +327,12 @@ class AccelClient:
             got, head_write = self.rings.reap(q)
             for c, req in got:
                 req.completion = c
-                if c.status == abi.STATUS_OK:
-                    if req.opcode in (abi.OPCODE_CIPHER, abi.OPCODE_CHAIN):
-                        req.dst = self.read(req.dst_off, len(req.src))
-                    if req.opcode != abi.OPCODE_CIPHER:
+                if c.status == abi.STATUS_OK:    # else nothing is read out (BADMSG: no plaintext)
+                    if req.dst_len:
+                        req.dst = self.read(req.dst_off, req.dst_len)
+                    if req.opcode not in (abi.OPCODE_CIPHER, abi.OPCODE_AEAD):
                         req.digest = self.read(req.dig_off, req.digest_len)
-                for off in (req.src_off, req.dst_off, req.dig_off):
+                for off in req.blocks:
                     self.free(off)             # zeroed: no plaintext, result or digest stays behind
                 done.append(req)
             if head_write:

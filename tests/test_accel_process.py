@@ -10,6 +10,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -81,6 +82,76 @@ def test_thousands_of_random_requests_two_processes():
         assert stats["busy_cycles"] > 0 and stats["irq_count"] > 0
         names = dict(accel.names)
     assert posix_objects_left(names) == [], "stop() left shared objects behind"
+
+
+def test_aead_requests_through_the_client_match_the_reference_model():
+    """AES-GCM through the ring client (firmware/ABI.md "AEAD"): every key size and tag length,
+    both directions, AAD and text of 0 to 3,000 bytes, forged tags and ciphertexts, contexts the
+    device must refuse (a 5-byte tag, a 20-byte key); status, error detail, bytes_written and
+    the bytes out are the reference model's (encrypting, dst is ciphertext || tag). A request
+    that cannot be encoded is refused before it takes memory; once all is reaped only the
+    contexts are left in the segment, and no plaintext of a forged message."""
+    rng = random.Random(2027)
+    with AcceleratorProcess(mem_bytes=16 << 20) as accel:
+        client = AccelClient(accel.transport())
+        contexts = []
+        for klen in (16, 24, 32):
+            for tag_len in (4, 8, 12, 13, 16):
+                key = rng.randbytes(klen)
+                contexts += [Context(cipher_alg=abi.CIPHER_ALG_AES_GCM, decrypt=dec, key=key, digest_len=tag_len)
+                             for dec in (False, True)]
+        contexts += [Context(cipher_alg=abi.CIPHER_ALG_AES_GCM, decrypt=dec, key=k, digest_len=t)
+                     for dec in (False, True) for k, t in ((rng.randbytes(16), 5), (rng.randbytes(20), 16))]
+        offs = [client.create_context(c) for c in contexts]
+        blocks = len(client.heap.used)
+        with pytest.raises(ValueError):      # decrypting needs the context's tag length
+            client.submit(0, Request(abi.OPCODE_AEAD, offs[1], bytes(16), iv=bytes(12), tag=bytes(3)))
+        with pytest.raises(ValueError):      # encrypting takes no tag
+            client.submit(0, Request(abi.OPCODE_AEAD, offs[0], bytes(16), iv=bytes(12), tag=bytes(4)))
+        with pytest.raises(ValueError):      # aad_len has 3 bytes
+            client.submit(0, Request(abi.OPCODE_AEAD, offs[0], b"", iv=bytes(12), aad=bytes(1 << 24)))
+        assert len(client.heap.used) == blocks and client.outstanding() == 0
+        reqs, forged = [], []
+        for i in range(400):
+            k = rng.randrange(len(contexts))
+            c = contexts[k]
+            iv = rng.randbytes(12)
+            aad = rng.randbytes(rng.choice((0, rng.randint(0, 40), rng.randint(1, 600))))
+            text = rng.randbytes(rng.choice((0, rng.randint(0, 64), rng.randint(1, 3000))))
+            tag = b""
+            if c.decrypt:        # the ciphertext and tag of `text` under the same key
+                enc = run_request(replace(c, decrypt=False), abi.OPCODE_AEAD, iv, text, aad)
+                if enc.status == abi.STATUS_OK:
+                    pt, text, tag = text, enc.dst, enc.digest
+                    if rng.random() < 0.3:
+                        if text and rng.random() < 0.5:
+                            text = bytes([text[0] ^ 1]) + text[1:]
+                        else:
+                            tag = tag[:-1] + bytes([tag[-1] ^ 0x80])
+                        if len(pt) >= 16:
+                            forged.append(pt)
+                else:
+                    tag = rng.randbytes(c.digest_len)
+            r = Request(abi.OPCODE_AEAD, offs[k], text, iv=iv, aad=aad, tag=tag)
+            r.extra["ctx"] = c
+            reqs.append(r)
+        done = client.run(reqs, timeout=600)
+        assert len(done) == len(reqs)
+        statuses = set()
+        for r in done:
+            c = r.extra["ctx"]
+            want = run_request(c, abi.OPCODE_AEAD, r.iv, r.src, r.aad, r.tag)
+            got = (r.completion.status, r.completion.error_detail, r.completion.bytes_written)
+            assert got == (want.status, want.error_detail, want.bytes_written), (r.cookie, c.decrypt, len(r.src))
+            assert (r.dst, r.digest) == (want.dst + want.digest if want.status == abi.STATUS_OK else b"", b""), \
+                f"cookie {r.cookie}"
+            statuses.add(want.status)
+        assert statuses == {abi.STATUS_OK, abi.STATUS_BADMSG, abi.STATUS_ERR}
+        assert len(client.heap.used) == blocks, "request buffers left in the segment"
+        segment = bytes(client.mem)
+        assert forged and not [pt for pt in forged if pt in segment], "a forged message's plaintext left behind"
+        for off in offs:
+            client.destroy_context(off)
 
 
 def test_regression_counters_published_before_the_completion_interrupt():
