@@ -25,8 +25,8 @@ from bridge import abi
 from bridge import virtio_crypto as vc
 from bridge.accel_abi import Context
 from bridge.accel_client import AccelClient, AccelTimeout, OutOfMemory, Request, Transport
-from bridge.algorithms import (ABI_OPCODES, ACCEL_CIPHERS, ACCEL_HASHES, ACCEL_MACS, CHAIN_ORDERS, CIPHERS, HASHES,
-                               MACS, OpKind, max_key_len)
+from bridge.algorithms import (ABI_OPCODES, ACCEL_AEADS, ACCEL_CIPHERS, ACCEL_HASHES, ACCEL_MACS, AEADS, CHAIN_ORDERS,
+                               CIPHERS, HASHES, MACS, OpKind, max_key_len)
 from bridge.datapath import Capabilities, CryptoOp, Done, OpResult
 from bridge.rings import RingError
 from bridge.session import Session, check_session
@@ -62,10 +62,9 @@ class RtlDatapath:
         self.restarts = 0
         self.faults: list[str] = []          # why each restart happened
         self._start()
-        # what has an accelerator ABI code; no AEAD yet (GCM is not in the lanes); chaining
-        # with HMAC only
+        # what has an accelerator ABI code (AEAD: AES-GCM); chaining with HMAC only
         self.capabilities = Capabilities(
-            cipher=set(ACCEL_CIPHERS), hash=set(ACCEL_HASHES), mac=set(ACCEL_MACS), aead=set(),
+            cipher=set(ACCEL_CIPHERS), hash=set(ACCEL_HASHES), mac=set(ACCEL_MACS), aead=set(ACCEL_AEADS),
             chain_hash_modes={vc.SYM_HASH_MODE_AUTH}, max_cipher_key_len=max_key_len(ACCEL_CIPHERS),
             max_size=abi.DEV_MAX_REQUEST_BYTES)
         self.sessions: set[Session] = set()
@@ -105,6 +104,8 @@ class RtlDatapath:
             return Context(cipher_alg=c.cipher_alg, decrypt=c.decrypt, key=c.key, hash_alg=MACS[s.hash_algo].abi,
                            digest_len=s.hash_result_len, chain_order=CHAIN_ORDERS[s.chain_order],
                            hmac_key=s.auth_key)
+        if kind == OpKind.AEAD:          # digest_len: the tag length
+            return Context(cipher_alg=AEADS[s.aead_algo], decrypt=not s.encrypt, key=s.aead_key, digest_len=s.tag_len)
         if kind == OpKind.HASH:
             return Context(hash_alg=HASHES[s.hash_algo].abi, digest_len=s.hash_result_len)
         return Context(hash_alg=MACS[s.hash_algo].abi, digest_len=s.hash_result_len, hmac_key=s.auth_key)
@@ -120,7 +121,7 @@ class RtlDatapath:
         device zero its key cache and AES round keys (SCRUB runs between two requests)."""
         self.client.destroy_context(s.context)
         s.context = -1
-        if s.kind in (OpKind.CIPHER, OpKind.CHAIN):     # hash/MAC keys clear per request
+        if s.kind in (OpKind.CIPHER, OpKind.CHAIN, OpKind.AEAD):     # hash/MAC keys clear per request
             try:
                 self.client.scrub()
             except (ConnectionError, AccelTimeout):
@@ -134,10 +135,16 @@ class RtlDatapath:
             # the RTL chains over the whole source, without AAD
             self.immediate.append((done, OpResult(vc.NOTSUPP)))
             return
-        if len(op.src) > abi.DEV_MAX_REQUEST_BYTES:
-            self.immediate.append((done, OpResult(vc.ERR)))
+        if len(op.src) > abi.DEV_MAX_REQUEST_BYTES or len(op.aad) > abi.DEV_MAX_REQUEST_BYTES:
+            self.immediate.append((done, OpResult(vc.ERR)))   # the device refuses these first (max_size)
             return
-        req = Request(ABI_OPCODES[s.kind], s.context, op.src, iv=op.iv, digest_len=s.hash_result_len)
+        if op.kind == OpKind.AEAD:
+            # the device checked the IV (12 bytes) and that the source holds the tag
+            # (check_request); decrypting, the tag is the source's last tag_len bytes
+            n = len(op.src) if s.encrypt else len(op.src) - s.tag_len
+            req = Request(ABI_OPCODES[s.kind], s.context, op.src[:n], iv=op.iv, aad=op.aad, tag=op.src[n:])
+        else:
+            req = Request(ABI_OPCODES[s.kind], s.context, op.src, iv=op.iv, digest_len=s.hash_result_len)
         req.extra["sess"] = s
         s.inflight += 1
         self.backlog.append((req, done))

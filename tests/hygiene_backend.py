@@ -12,7 +12,7 @@ can see a key that is there).
 
 Protocol on stdin/stdout, one line each:
   <- JSON [{name: hex}, ...]: sets of keys (cipher, chain_cipher, chain_auth, mac, mac_long,
-     mac_max, aead, xts, mac512 (these three soft only), reset_cipher, reset_mac), one session
+     mac_max, aead, xts, mac512 (the last two soft only), reset_cipher, reset_mac), one session
      of each kind per set
   -> "OPEN <json>"    every session created and used (json: request results, hex)
   <- "close"
@@ -224,7 +224,7 @@ def main() -> int:
             }
             if "aead" in keys:
                 sessions["aead"] = (vc.AEAD_DESTROY_SESSION, make.aead(drv, keys["aead"], vc.OP_ENCRYPT))
-            if "xts" in keys:           # soft only, like AEAD (the rtl datapath does not offer them yet)
+            if "xts" in keys:           # soft only (see SOFT_ONLY in tests/test_key_hygiene.py)
                 sessions["xts"] = (vc.CIPHER_DESTROY_SESSION,
                                    make.cipher(drv, vc.CIPHER_AES_XTS, keys["xts"], vc.OP_ENCRYPT))
             if "mac512" in keys:

@@ -339,20 +339,59 @@ def test_28_29_hash_and_mac_digests():
                 hmac.new(b"key!" * 5, data, name).digest()[: dlen - 2]
 
 
-def test_30_31_32_aead_gcm_tag_placement_and_badmsg():
-    dev, drv = make()
-    key, iv, aad, pt = bytes(range(32)), bytes(range(12)), b"header", b"plaintext" * 7
-    _, e = drv.create_aead_session(vc.AEAD_GCM, key, 16, len(aad), vc.OP_ENCRYPT)
-    _, d = drv.create_aead_session(vc.AEAD_GCM, key, 16, len(aad), vc.OP_DECRYPT)
-    t = drv.run(drv.aead(0, e, True, iv, pt, aad, len(pt) + 16))
-    ct_tag = AESGCM(key).encrypt(iv, pt, aad)
-    assert t.status == vc.OK and t.dst == ct_tag                     # tag right after the ciphertext
-    t = drv.run(drv.aead(0, d, False, iv, ct_tag, aad, len(pt)))
-    assert t.status == vc.OK and t.dst == pt
-    bad = ct_tag[:-1] + bytes([ct_tag[-1] ^ 1])
-    t = drv.run(drv.aead(0, d, False, iv, bad, aad, len(pt)))
-    assert t.status == vc.BADMSG
-    assert t.dst == b"\xa5" * len(pt), "plaintext released for a message that failed authentication"
+@pytest.fixture(params=["soft", pytest.param("rtl", marks=pytest.mark.xdist_group("accel"))])
+def aead_datapath(request):
+    """Soft, or the module's rtl datapath (the accelerator process, AES-GCM in its lanes); a
+    test leaves the rtl one with no session and nothing in flight."""
+    if request.param == "soft":
+        yield SoftDatapath()
+        return
+    dp = request.getfixturevalue("rtl_dp")
+    yield dp
+    for s in list(dp.sessions):
+        dp.destroy_session(s)
+    while dp.inflight():
+        dp.poll(0.02)
+
+
+def test_30_31_32_aead_gcm_tag_placement_and_badmsg(aead_datapath):
+    """30: the ciphertext, then the tag right after it, in dst_data; the plaintext back.
+    31: a flipped tag, ciphertext or AAD bit -> BADMSG, and no plaintext released (the
+    destination is not written; on rtl nothing of it is left in the accelerator's segment).
+    32: only statuses from the enum. Every key size and tag length SP 800-38D allows, on both
+    datapaths."""
+    dp = aead_datapath
+    dev, drv = make(dp)
+    rng = random.Random(30)
+    for klen in (16, 24, 32):
+        for tag_len in (4, 8, 12, 13, 14, 15, 16):
+            key, iv, aad = rng.randbytes(klen), rng.randbytes(12), rng.randbytes(rng.choice((0, 6, 16, 37)))
+            pt = rng.randbytes(rng.choice((0, 1, 16, 63, 200)))
+            st_e, e = drv.create_aead_session(vc.AEAD_GCM, key, tag_len, len(aad), vc.OP_ENCRYPT)
+            st_d, d = drv.create_aead_session(vc.AEAD_GCM, key, tag_len, len(aad), vc.OP_DECRYPT)
+            assert (st_e, st_d) == (vc.OK, vc.OK)
+            gcm = Cipher(algorithms.AES(key), modes.GCM(iv)).encryptor()
+            gcm.authenticate_additional_data(aad)
+            ct = gcm.update(pt) + gcm.finalize()
+            ct_tag = ct + gcm.tag[:tag_len]
+            t = drv.run(drv.aead(0, e, True, iv, pt, aad, len(pt) + tag_len))
+            assert (t.status, t.dst) == (vc.OK, ct_tag), (klen, tag_len)     # tag right after the ciphertext
+            if tag_len == 16:
+                assert ct_tag == AESGCM(key).encrypt(iv, pt, aad)
+            t = drv.run(drv.aead(0, d, False, iv, ct_tag, aad, len(pt)))
+            assert (t.status, t.dst) == (vc.OK, pt), (klen, tag_len)
+            forged = [ct_tag[:-1] + bytes([ct_tag[-1] ^ 1])]                   # the tag's last byte
+            if pt:
+                forged.append(bytes([ct_tag[0] ^ 0x80]) + ct_tag[1:])         # the ciphertext
+            for bad, bad_aad in [(b, aad) for b in forged] + [(ct_tag, aad + b"!")]:
+                t = drv.run(drv.aead(0, d, False, iv, bad, bad_aad, len(pt)))
+                assert t.status == vc.BADMSG, (klen, tag_len)
+                assert t.dst == b"\xa5" * len(pt), "plaintext released for a message that failed authentication"
+            if dp.name == "rtl" and len(pt) >= 16:
+                assert pt not in bytes(dp.client.mem), "plaintext of a forged message left in shared memory"
+            assert drv.destroy_session(vc.AEAD_DESTROY_SESSION, e) == vc.OK
+            assert drv.destroy_session(vc.AEAD_DESTROY_SESSION, d) == vc.OK
+    assert drv.config()["crypto_services"] >> vc.SERVICE_AEAD & 1 and drv.config()["aead_algo"] == 1 << vc.AEAD_GCM
 
 
 # ---------------------------------------------------------------- bad input (issue list)

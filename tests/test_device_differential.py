@@ -8,6 +8,7 @@ import random
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from bridge import abi
 from bridge import virtio_crypto as vc
@@ -46,13 +47,20 @@ def both(drivers, fn):
 
 def test_rtl_config_advertises_exactly_what_it_implements(pair):
     soft, rtl = (d.config() for d in pair)
-    assert rtl["crypto_services"] == (1 << vc.SERVICE_CIPHER) | (1 << vc.SERVICE_HASH) | (1 << vc.SERVICE_MAC)
-    assert rtl["aead_algo"] == 0 and soft["aead_algo"] == 1 << vc.AEAD_GCM
+    assert rtl["crypto_services"] == soft["crypto_services"] == sum(1 << s for s in (
+        vc.SERVICE_CIPHER, vc.SERVICE_HASH, vc.SERVICE_MAC, vc.SERVICE_AEAD))
+    assert rtl["aead_algo"] == soft["aead_algo"] == 1 << vc.AEAD_GCM
     assert rtl["cipher_algo_l"] == soft["cipher_algo_l"] == 0b11100 | 1 << vc.CIPHER_AES_XTS
     assert rtl["hash_algo"] == soft["hash_algo"] == 0b1111000              # SHA-224/256/384/512
     assert rtl["mac_algo_l"] == soft["mac_algo_l"] == 0b1111000            # HMAC over each
     assert rtl["max_cipher_key_len"] == soft["max_cipher_key_len"] == 64   # XTS-AES-256 is 64 bytes
-    assert pair[1].create_aead_session(vc.AEAD_GCM, bytes(16), 16, 0, 1)[0] == vc.NOTSUPP
+    assert rtl["max_size"] == soft["max_size"] == abi.DEV_MAX_REQUEST_BYTES
+    # AES-GCM on both: the same statuses for good and bad sessions (key and tag lengths, algorithm)
+    for algo, klen, tag_len in ((vc.AEAD_GCM, 16, 16), (vc.AEAD_GCM, 24, 4), (vc.AEAD_GCM, 32, 13),
+                                (vc.AEAD_GCM, 20, 16), (vc.AEAD_GCM, 16, 0), (vc.AEAD_GCM, 16, 5),
+                                (vc.AEAD_GCM, 16, 17), (2, 16, 16), (3, 32, 16)):
+        statuses = [d.create_aead_session(algo, bytes(range(klen)), tag_len, 0, vc.OP_ENCRYPT)[0] for d in pair]
+        assert len(set(statuses)) == 1, (algo, klen, tag_len, statuses)
     # plain-hash chaining is soft-only
     args = (vc.CIPHER_AES_CBC, bytes(16), 1, vc.ALG_CHAIN_CIPHER_THEN_HASH, vc.SYM_HASH_MODE_PLAIN, vc.HASH_SHA_256, 32)
     assert [d.create_chain_session(*args)[0] for d in pair] == [vc.OK, vc.NOTSUPP]
@@ -153,6 +161,112 @@ def random_batches_identical(pair, seed, batches):
         for sid in list(d.dev.sessions):
             d.dev.close_session(sid)
     return total
+
+
+# ------------------------------------------------------------------ AEAD (AES-GCM)
+GCM_TAG_LENGTHS = (4, 8, 12, 13, 14, 15, 16)
+
+
+def gcm_encrypt(key: bytes, iv: bytes, aad: bytes, pt: bytes, tag_len: int) -> bytes:
+    """ciphertext || tag (truncated to tag_len), by `cryptography`, independently of both datapaths."""
+    e = Cipher(algorithms.AES(key), modes.GCM(iv)).encryptor()
+    e.authenticate_additional_data(aad)
+    return e.update(pt) + e.finalize() + e.tag[:tag_len]
+
+
+def random_aead_identical(pair, seed: int, count: int) -> dict[str, int]:
+    """`count` random AES-GCM requests, batches of 40 in flight on four queues, on both devices:
+    every key size and tag length, both directions, AAD and text of 0 bytes to 64 KiB (most
+    small), forged tags, ciphertexts and AADs, now and then an IV that is not 12 bytes or a
+    destination one byte short. Soft and rtl must answer byte for byte alike, and as
+    `cryptography` says: OK with ciphertext || tag or the plaintext, BADMSG with nothing
+    written. Afterwards the rtl datapath holds no session and no buffer, and no plaintext of a
+    forged message is anywhere in its shared memory. Returns a count per outcome."""
+    rng = random.Random(seed)
+    rtl = pair[1].dev.dp
+    used_before = len(rtl.client.heap.used)
+    sessions = {}            # (key length, tag length) -> key, [(enc id, dec id) per device]
+    for klen in (16, 24, 32):
+        for tag_len in GCM_TAG_LENGTHS:
+            key = rng.randbytes(klen)
+            ids = []
+            for d in pair:
+                (se, e), (sd, dd) = (d.create_aead_session(vc.AEAD_GCM, key, tag_len, 0, op)
+                                     for op in (vc.OP_ENCRYPT, vc.OP_DECRYPT))
+                assert (se, sd) == (vc.OK, vc.OK)
+                ids.append((e, dd))
+            sessions[klen, tag_len] = key, ids
+
+    def length() -> int:
+        n = rng.choice((0, rng.randint(0, 64), rng.randint(1, 700), rng.randint(1, 4000)))
+        return rng.choice((65536, rng.randint(40000, 65536))) if rng.random() < 0.02 else n
+
+    tally: dict[str, int] = {}
+    forged_plaintexts = []
+    for batch in range(0, count, 40):
+        reqs = []
+        for _ in range(min(40, count - batch)):
+            klen, tag_len = rng.choice(list(sessions))
+            key, ids = sessions[klen, tag_len]
+            iv, aad, pt = rng.randbytes(12), rng.randbytes(length()), rng.randbytes(length())
+            ct_tag = gcm_encrypt(key, iv, aad, pt, tag_len)
+            encrypt = rng.random() < 0.5
+            src, want = (pt, (vc.OK, ct_tag)) if encrypt else (ct_tag, (vc.OK, pt))
+            dst_len = len(pt) + tag_len if encrypt else len(pt)
+            r = rng.random()
+            if r < 0.03:                            # malformed: refused by the device on both
+                iv = rng.choice((b"", iv[:8], iv + bytes(4)))
+                want = (vc.ERR, b"\xa5" * dst_len)
+            elif r < 0.05 and dst_len:
+                dst_len -= 1
+                want = (vc.ERR, b"\xa5" * dst_len)
+            elif not encrypt and r < 0.30:          # forged: the tag, the ciphertext or the AAD
+                what = rng.choice(("tag", "ct", "aad")) if pt else rng.choice(("tag", "aad"))
+                if what == "aad":
+                    aad = aad + b"x" if not aad or rng.random() < 0.5 else bytes([aad[0] ^ 1]) + aad[1:]
+                else:
+                    i = rng.randrange(len(pt), len(ct_tag)) if what == "tag" else rng.randrange(len(pt))
+                    src = ct_tag[:i] + bytes([ct_tag[i] ^ (1 << rng.randrange(8))]) + ct_tag[i + 1:]
+                want = (vc.BADMSG, b"\xa5" * dst_len)
+                if len(pt) >= 16:
+                    forged_plaintexts.append(pt)
+            reqs.append((ids, encrypt, rng.randrange(4), iv, src, aad, dst_len, rng.choice(LAYOUTS), want))
+        results = []
+        for i, d in enumerate(pair):
+            d.rng.seed(batch)                  # the same descriptor cuts on both devices
+            ts = [d.aead(q, ids[i][0 if enc else 1], enc, iv, src, aad, dst_len, layout=layout, kick=False)
+                  for ids, enc, q, iv, src, aad, dst_len, layout, _ in reqs]
+            for q in range(4):
+                d.kick(q)
+            d.wait(ts)
+            results.append([(t.status, t.extra["data"], t.used_len) for t in ts])
+        for k, (a, b) in enumerate(zip(*results)):
+            _, enc, _, iv, src, aad, dst_len, _, want = reqs[k]
+            what = f"batch {batch} request {k}: {'enc' if enc else 'dec'} aad {len(aad)} src {len(src)} iv {len(iv)}"
+            assert a == b, f"{what}: soft {a[0]} rtl {b[0]}"
+            assert a[:2] == want, f"{what}: status {a[0]}, expected {want[0]}"
+            name = {vc.OK: "ok", vc.BADMSG: "badmsg", vc.ERR: "err"}[a[0]]
+            tally[name] = tally.get(name, 0) + 1
+    for d in pair:           # leave no session behind
+        for sid in list(d.dev.sessions):
+            d.dev.close_session(sid)
+    while rtl.inflight():
+        rtl.poll(0.02)
+    assert not rtl.sessions and len(rtl.client.heap.used) == used_before
+    segment = bytes(rtl.client.mem)
+    assert not [pt for pt in forged_plaintexts if pt in segment], "a forged message's plaintext left in shared memory"
+    return tally
+
+
+def test_random_aead_requests_identical_on_both_datapaths(pair):
+    tally = random_aead_identical(pair, seed=44, count=480)
+    assert sum(tally.values()) == 480 and min(tally.get(k, 0) for k in ("ok", "badmsg", "err")) >= 5, tally
+
+
+def test_random_aead_requests_identical_with_several_lanes(pair_lanes):
+    """AES-GCM requests served by several lanes at once, finishing out of order."""
+    tally = random_aead_identical(pair_lanes, seed=45, count=120)
+    assert sum(tally.values()) == 120 and tally.get("ok", 0) >= 60, tally
 
 
 def test_rtl_session_keys_leave_shared_memory_on_destroy(pair):

@@ -462,6 +462,129 @@ def test_property_rtl_datapath_hostile_chains(record_property, rtl_dp):
     assert rtl_dp.restarts == 0, rtl_dp.faults
 
 
+@pytest.mark.xdist_group("accel")
+def test_aead_bad_input_gets_the_same_status_on_both_datapaths(rtl_dp):
+    """AES-GCM requests and sessions a guest gets wrong, on soft and on rtl (sessions and
+    stateless requests): an IV that is not 12 bytes, a tag length SP 800-38D does not allow, a
+    key length AES does not have, an algorithm not offered, AAD or text over max_size (refused
+    by the device before any datapath; at exactly max_size served), a destination too small for
+    ciphertext + tag (or the plaintext), a decrypt source shorter than its tag, a direction
+    that disagrees with the opcode, a forged tag. Each gets one status, the expected one, on
+    both; what is served gives the same bytes; the rtl datapath is left with no session and no
+    buffer."""
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+    from bridge.datapath import SoftDatapath
+    from bridge.device import VirtioCryptoDevice
+    from bridge.driver import VirtioCryptoDriver
+
+    max_size = 1 << 20
+    key, iv, aad, pt = bytes(range(16)), bytes(range(12)), b"header", bytes(range(48))
+
+    def gcm(tag_len, pt=pt, aad=aad):
+        e = Cipher(algorithms.AES(key), modes.GCM(iv)).encryptor()
+        e.authenticate_additional_data(aad)
+        return e.update(pt) + e.finalize() + e.tag[:tag_len]
+
+    ct16, ct4, empty4 = gcm(16), gcm(4), gcm(4, b"")
+    big_text = (max_size - 12 - 16) // 2                   # iv + src + dst (text + tag) == max_size
+    sessions = {"enc": (16, vc.OP_ENCRYPT), "dec": (16, vc.OP_DECRYPT), "enc4": (4, vc.OP_ENCRYPT),
+                "dec4": (4, vc.OP_DECRYPT)}
+    bad_sessions = {"tag 0": (vc.AEAD_GCM, 16, 0), "tag 1": (vc.AEAD_GCM, 16, 1), "tag 5": (vc.AEAD_GCM, 16, 5),
+                    "tag 11": (vc.AEAD_GCM, 16, 11), "tag 17": (vc.AEAD_GCM, 16, 17),
+                    "tag 255": (vc.AEAD_GCM, 16, 255), "key 0": (vc.AEAD_GCM, 0, 16),
+                    "key 20": (vc.AEAD_GCM, 20, 16), "key 33": (vc.AEAD_GCM, 33, 16),
+                    "key 64": (vc.AEAD_GCM, 64, 16), "CCM": (2, 16, 16), "ChaCha20-Poly1305": (3, 32, 16),
+                    "no algorithm": (0, 16, 16)}
+    # name: (expected status, expected output or None, request builder (driver, session ids))
+    cases = {
+        "iv 0": (vc.ERR, None, lambda d, s: d.aead(0, s["enc"], True, b"", pt, aad, 64)),
+        "iv 8": (vc.ERR, None, lambda d, s: d.aead(0, s["enc"], True, iv[:8], pt, aad, 64)),
+        "iv 11": (vc.ERR, None, lambda d, s: d.aead(0, s["dec"], False, iv[:11], ct16, aad, 48)),
+        "iv 13": (vc.ERR, None, lambda d, s: d.aead(0, s["enc"], True, iv + b"\0", pt, aad, 64)),
+        "iv 16": (vc.ERR, None, lambda d, s: d.aead(0, s["dec"], False, iv + bytes(4), ct16, aad, 48)),
+        "aad over max_size": (vc.ERR, None, lambda d, s: d.aead(0, s["enc"], True, iv, b"", bytes(max_size), 16)),
+        "aad at max_size": (vc.OK, gcm(16, b"", bytes(max_size - 28)),
+                            lambda d, s: d.aead(0, s["enc"], True, iv, b"", bytes(max_size - 28), 16)),
+        "text over max_size": (vc.ERR, None, lambda d, s: d.aead(0, s["enc"], True, iv, bytes(big_text + 1), b"",
+                                                                  big_text + 17)),
+        "text at max_size": (vc.OK, gcm(16, bytes(big_text), b""),
+                             lambda d, s: d.aead(0, s["enc"], True, iv, bytes(big_text), b"", big_text + 16)),
+        "dst without room for the tag": (vc.ERR, None, lambda d, s: d.aead(0, s["enc"], True, iv, pt, aad, 48)),
+        "dst one byte short of the tag": (vc.ERR, None, lambda d, s: d.aead(0, s["enc"], True, iv, pt, aad, 63)),
+        "dst one byte short of a 4-byte tag": (vc.ERR, None, lambda d, s: d.aead(0, s["enc4"], True, iv, pt, aad,
+                                                                                  51)),
+        "dst short of the plaintext": (vc.ERR, None, lambda d, s: d.aead(0, s["dec"], False, iv, ct16, aad, 47)),
+        "decrypt source 15 bytes, tag 16": (vc.ERR, None, lambda d, s: d.aead(0, s["dec"], False, iv, ct16[:15],
+                                                                               aad, 16)),
+        "decrypt source 3 bytes, tag 4": (vc.ERR, None, lambda d, s: d.aead(0, s["dec4"], False, iv, ct4[-3:], aad,
+                                                                             0)),
+        "decrypt source empty": (vc.ERR, None, lambda d, s: d.aead(0, s["dec"], False, iv, b"", aad, 16)),
+        "decrypt source exactly its tag": (vc.OK, b"", lambda d, s: d.aead(0, s["dec4"], False, iv, empty4, aad, 0)),
+        "decrypt source exactly a forged tag": (vc.BADMSG, None, lambda d, s: d.aead(
+            0, s["dec4"], False, iv, empty4[:-1] + bytes([empty4[-1] ^ 1]), aad, 0)),
+        "forged 4-byte tag": (vc.BADMSG, None, lambda d, s: d.aead(0, s["dec4"], False, iv,
+                                                                   ct4[:-4] + bytes(4), aad, 48)),
+        "good 4-byte tag": (vc.OK, pt, lambda d, s: d.aead(0, s["dec4"], False, iv, ct4, aad, 48)),
+        "decrypt opcode on an encrypt session": (vc.ERR, None, lambda d, s: d.aead(0, s["enc"], False, iv, ct16,
+                                                                                    aad, 48)),
+        "encrypt opcode on a decrypt session": (vc.ERR, None, lambda d, s: d.aead(0, s["dec"], True, iv, pt, aad,
+                                                                                   64)),
+        "unknown session": (vc.INVSESS, None, lambda d, s: d.aead(0, 4242, True, iv, pt, aad, 64)),
+        "stateless tag 5": (vc.ERR, None, lambda d, s: d.aead_stateless(0, vc.AEAD_GCM, key, True, iv, pt, aad, 5,
+                                                                         64)),
+        "stateless CCM": (vc.NOTSUPP, None, lambda d, s: d.aead_stateless(0, 2, key, True, iv, pt, aad, 16, 64)),
+        "stateless key 20": (vc.ERR, None, lambda d, s: d.aead_stateless(0, vc.AEAD_GCM, bytes(20), True, iv, pt,
+                                                                          aad, 16, 64)),
+        "stateless iv 8": (vc.ERR, None, lambda d, s: d.aead_stateless(0, vc.AEAD_GCM, key, True, iv[:8], pt, aad,
+                                                                        16, 64)),
+        "stateless dst too small": (vc.ERR, None, lambda d, s: d.aead_stateless(0, vc.AEAD_GCM, key, True, iv, pt,
+                                                                                 aad, 16, 63)),
+        "stateless decrypt source shorter than its tag": (vc.ERR, None, lambda d, s: d.aead_stateless(
+            0, vc.AEAD_GCM, key, False, iv, ct16[:8], aad, 16, 0)),
+        "stateless aad over max_size": (vc.ERR, None, lambda d, s: d.aead_stateless(
+            0, vc.AEAD_GCM, key, True, iv, b"", bytes(max_size), 16, 16)),
+        "stateless encrypt": (vc.OK, ct16, lambda d, s: d.aead_stateless(0, vc.AEAD_GCM, key, True, iv, pt, aad, 16,
+                                                                          64)),
+        "stateless forged tag": (vc.BADMSG, None, lambda d, s: d.aead_stateless(
+            0, vc.AEAD_GCM, key, False, iv, ct16[:-1] + bytes([ct16[-1] ^ 1]), aad, 16, 48)),
+    }
+    devs = [VirtioCryptoDevice(SoftDatapath(), num_dataqueues=1), VirtioCryptoDevice(rtl_dp, num_dataqueues=1)]
+    drvs = [VirtioCryptoDriver(d, revision_1=True, stateless=True, seed=9) for d in devs]
+    used_before = len(rtl_dp.client.heap.used)
+    try:
+        created = {name: [d.create_aead_session(algo, bytes(klen), tag, 0, vc.OP_ENCRYPT)[0] for d in drvs]
+                   for name, (algo, klen, tag) in bad_sessions.items()}
+        want = {name: [vc.NOTSUPP if args[0] != vc.AEAD_GCM else vc.ERR] * 2 for name, args in bad_sessions.items()}
+        assert created == want
+        ids = []
+        for d in drvs:
+            made = {name: d.create_aead_session(vc.AEAD_GCM, key, tag, len(aad), op) for name, (tag, op) in
+                    sessions.items()}
+            assert all(st_ == vc.OK for st_, _ in made.values()), made
+            ids.append({name: sid for name, (_, sid) in made.items()})
+        got = {}
+        for name, (status, out, make) in cases.items():
+            got[name] = [(t.status, t.dst if t.status == vc.OK else t.extra["data"])
+                         for t in (d.run(make(d, s)) for d, s in zip(drvs, ids))]
+        differ = {n: [st_ for st_, _ in g] for n, g in got.items() if g[0] != g[1]}
+        assert not differ, f"soft vs rtl differ: {differ}"
+        wrong = {n: (got[n][0][0], status) for n, (status, _, _) in cases.items() if got[n][0][0] != status}
+        assert not wrong, f"(got, expected) statuses: {wrong}"
+        for name, (status, out, _) in cases.items():
+            if status == vc.OK:
+                assert got[name][0][1] == out, name
+            else:                       # nothing of a refused or forged request is written
+                assert set(got[name][0][1]) <= {0xA5}, name
+        assert not any(devs[i].status & vc.DEVICE_NEEDS_RESET for i in (0, 1))
+    finally:
+        devs[0].close()
+        devs[1].set_status(0)
+        while rtl_dp.inflight():
+            rtl_dp.poll(0.02)
+    assert not rtl_dp.sessions and len(rtl_dp.client.heap.used) == used_before
+
+
 # ---------------------------------------------------------------- the vhost-user property
 VU_REQUESTS = list(range(0, 29)) + [40, 0x7FFFFFFF, 0xFFFFFFFF]
 
