@@ -121,7 +121,12 @@ module vcrypto_lane
   logic [7:0]  kc_len_q;
   logic [511:0] kc_key_q;
   logic [1:0]  aes_step_q;     // configuration step: 0 load K2, 1 load K1 (XTS key change), 2 the request's
-  logic [27:0] blk_rem_q;      // XTS: full blocks still to enter the engine
+  logic [27:0] blk_rem_q;      // XTS: full blocks still to enter the block slice
+  // the block slice: one source block registered in front of the AES engine, so the engine's
+  // input handshake (and its round-key read behind it) starts from a register, not from the
+  // DMA read client's handshake across the chip (one clock of latency per request)
+  logic         slc_valid_q, slc_last_q;
+  logic [127:0] slc_data_q;
   // progress / outcome
   logic        axi_err_q;
   logic        aes_cfg_done_q, sha_cfg_done_q, rd_cmd_done_q, wr_cmd_done_q, pad_cmd_done_q;
@@ -147,7 +152,8 @@ module vcrypto_lane
   assign digest_out  = need_hash || (aead && !dec);
 
   // ---------------------------------------------------------------- crypto engines
-  logic         aes_cfg_valid, aes_cfg_ready, aes_in_valid, aes_in_ready, aes_out_valid, aes_out_ready;
+  logic         aes_cfg_valid, aes_cfg_ready, aes_in_ready, aes_out_valid, aes_out_ready;
+  logic         blk_valid, blk_free;   // a source block for the slice; the slice can take one
   logic [127:0] aes_out_data;
   logic         aes_key_load, aes_wipe, aes_wipe_busy, aes_keys_held;
   logic [1:0]   aes_key_len, aes_mode;
@@ -204,6 +210,8 @@ module vcrypto_lane
   logic [255:0] ge_key;
   logic [127:0] ge_in_data;
 
+  assign blk_free = !slc_valid_q || aes_in_ready;
+
   aes_gcm_ctl u_gcm (
     .clk_i, .rst_ni,
     .cfg_valid_i    (g_cfg_valid),
@@ -259,10 +267,10 @@ module vcrypto_lane
     .cfg_tail_i     ({src_len_q[3:0], 3'b000}),
     .cfg_decrypt_i  (!aead && dec),
     .cfg_iv_i       (iv_q),
-    .in_valid_i     (aead ? ge_in_valid : aes_in_valid),
+    .in_valid_i     (aead ? ge_in_valid : slc_valid_q),
     .in_ready_o     (aes_in_ready),
-    .in_data_i      (aead ? ge_in_data : bswap128(rd_data_i)),
-    .in_last_i      (xts && src_len_q[3:0] != 4'd0 && blk_rem_q == 28'd1),
+    .in_data_i      (aead ? ge_in_data : slc_data_q),
+    .in_last_i      (slc_last_q),
     .out_valid_o    (aes_out_valid),
     .out_ready_i    (aead ? ge_out_ready : aes_out_ready),
     .out_data_o     (aes_out_data),
@@ -334,7 +342,7 @@ module vcrypto_lane
 
   always_comb begin
     rd_ready_o    = 1'b0;
-    aes_in_valid  = 1'b0;
+    blk_valid     = 1'b0;
     aes_out_ready = 1'b0;
     pad_in_valid  = 1'b0;
     pad_in_data   = rd_data_i;
@@ -351,12 +359,12 @@ module vcrypto_lane
         g_out_ready = g_out_last || wr_ready_i;
       end else begin
         if (h2c) begin                 // source forks to the cipher and the hash
-          rd_ready_o   = aes_in_ready && pad_in_ready;
-          aes_in_valid = rd_valid_i && pad_in_ready;
-          pad_in_valid = rd_valid_i && aes_in_ready;
+          rd_ready_o   = blk_free && pad_in_ready;
+          blk_valid    = rd_valid_i && pad_in_ready;
+          pad_in_valid = rd_valid_i && blk_free;
         end else if (need_cipher) begin
-          rd_ready_o   = aes_in_ready;
-          aes_in_valid = rd_valid_i;
+          rd_ready_o   = blk_free;
+          blk_valid    = rd_valid_i;
         end else begin
           rd_ready_o   = pad_in_ready;
           pad_in_valid = rd_valid_i;
@@ -441,6 +449,7 @@ module vcrypto_lane
       digest_len_q <= '0; chain_q <= '0; key_q <= '0; inner_q <= '0; outer_q <= '0; ctx_keys_q <= 1'b0;
       kc_valid_q <= 1'b0; kc_xts_q <= 1'b0; kc_h_q <= 1'b0; kc_len_q <= '0; kc_key_q <= '0;
       aes_step_q <= 2'd2; blk_rem_q <= '0; gcm_done_q <= 1'b0; tag_ok_q <= 1'b0;
+      slc_valid_q <= 1'b0; slc_last_q <= 1'b0; slc_data_q <= '0;
       axi_err_q <= 1'b0;
       aes_cfg_done_q <= 1'b0; sha_cfg_done_q <= 1'b0; rd_cmd_done_q <= 1'b0;
       wr_cmd_done_q <= 1'b0; pad_cmd_done_q <= 1'b0; sha_got_q <= 1'b0; digest_q <= '0;
@@ -449,7 +458,14 @@ module vcrypto_lane
         digest_q  <= sha_state;
         sha_got_q <= 1'b1;
       end
-      if (aes_in_valid && aes_in_ready && blk_rem_q != '0) blk_rem_q <= blk_rem_q - 28'd1;
+      if (blk_free) begin
+        slc_valid_q <= blk_valid;
+        if (blk_valid) begin
+          slc_data_q <= bswap128(rd_data_i);
+          slc_last_q <= xts && src_len_q[3:0] != 4'd0 && blk_rem_q == 28'd1;
+          if (blk_rem_q != '0) blk_rem_q <= blk_rem_q - 28'd1;
+        end
+      end
       // AXI errors of this request's own transfers (a client's err holds until its next
       // command: the write client's is only this request's once a write command went out)
       if (state_q == L_RUN) axi_err_q <= axi_err_q | rd_err_i | (need_out && wr_err_i);
