@@ -64,7 +64,7 @@ TOPS = {
     "sha256_engine": (["tests/test_sha256_engine.py"], ["sha256_engine"]),
     "sha512_engine": (["tests/test_sha512_engine.py"], ["sha512_engine"]),
     "ghash": (["tests/test_ghash.py::test_ghash"], ["ghash"]),
-    "aes_gcm": (["tests/test_aes_gcm.py"], ["aes_gcm"]),
+    "aes_gcm": (["tests/test_aes_gcm.py"], ["aes_gcm", "aes_gcm_ctl"]),
     "vcrypto_top": (["tests/test_vcrypto_top.py"], ["vcrypto_fetch", "vcrypto_dispatch", "vcrypto_completion",
                                                     "vcrypto_queue_engine"]),
     "vcrypto_lane": (["tests/test_vcrypto_lane.py"], ["vcrypto_lane"]),
