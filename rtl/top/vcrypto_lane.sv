@@ -336,6 +336,11 @@ module vcrypto_lane
   );
 
   // ---------------------------------------------------------------- stream routing
+  // AEAD: the GCM sequencer's stream handshakes, outside the block below (its in_ready depends
+  // on its in_valid: in one block they would form a loop at the block's granularity)
+  assign g_in_valid  = state_q == L_RUN && aead && rd_valid_i;
+  assign g_out_ready = state_q == L_RUN && aead && (g_out_last || wr_ready_i);
+
   logic [127:0] aes_out_le, digest_le;
   assign aes_out_le = bswap128(aes_out_data);
   assign digest_le  = bswap128(digest_q[511 - 128*beat_q[1:0] -: 128]);   // digest beat beat_q
@@ -348,15 +353,11 @@ module vcrypto_lane
     pad_in_data   = rd_data_i;
     wr_valid_o    = 1'b0;
     wr_data_o     = aes_out_le;
-    g_in_valid    = 1'b0;
-    g_out_ready   = 1'b0;
     case (state_q)
       L_RUN: if (aead) begin             // the stream through GCM; its last beat (tag) stays here
         rd_ready_o  = g_in_ready;
-        g_in_valid  = rd_valid_i;
         wr_valid_o  = g_out_valid && !g_out_last;
         wr_data_o   = bswap128(g_out_data);
-        g_out_ready = g_out_last || wr_ready_i;
       end else begin
         if (h2c) begin                 // source forks to the cipher and the hash
           rd_ready_o   = blk_free && pad_in_ready;
