@@ -124,7 +124,7 @@ def _make(obj: Path, verbose: bool, cppflags: str = "", ldflags: str = "") -> No
 def _profile_workload(binary: Path) -> None:
     """What the instrumented build runs to collect its profile: 4 KiB and short requests of
     every operation the bridge sends (AES-CBC/CTR both ways and key sizes, SHA-256, HMAC,
-    chained) over several queues, with interrupts, reaping and doorbells."""
+    chained, AES-GCM) over several queues, with interrupts, reaping and doorbells."""
     import random
     from bridge.accel_abi import Context
     from bridge.accel_client import AccelClient, Request
@@ -138,6 +138,7 @@ def _profile_workload(binary: Path) -> None:
         (Context(cipher_alg=abi.CIPHER_ALG_AES_CBC, key=rng.randbytes(16), hash_alg=abi.HASH_ALG_SHA_256,
                  digest_len=32, chain_order=abi.CHAIN_ORDER_CIPHER_THEN_HASH, hmac_key=rng.randbytes(32)),
          abi.OPCODE_CHAIN),
+        (Context(cipher_alg=abi.CIPHER_ALG_AES_GCM, key=rng.randbytes(16), digest_len=16), abi.OPCODE_AEAD),
     ]
     with AcceleratorProcess(mem_bytes=32 << 20, binary=binary) as accel:
         client = AccelClient(accel.transport())
@@ -145,7 +146,8 @@ def _profile_workload(binary: Path) -> None:
         for s, op in sessions:
             ctx = client.create_context(s)
             for n in (4096,) * 12 + (64, 256, 1024):
-                reqs.append(Request(op, ctx, rng.randbytes(n), iv=rng.randbytes(16), digest_len=s.digest_len))
+                reqs.append(Request(op, ctx, rng.randbytes(n), iv=rng.randbytes(16), digest_len=s.digest_len,
+                                    aad=rng.randbytes(16) if op == abi.OPCODE_AEAD else b""))
         rng.shuffle(reqs)
         client.run(reqs, timeout=300)
 
