@@ -8,7 +8,9 @@ import pytest
 
 from sim.cocotb_run import ROOT
 
-pytestmark = pytest.mark.xdist_group("accel")   # ~10 min of solver time: one heavy job at a time
+# ~9 min of solver time, one job at a time, on one worker; its own group, not the accelerator
+# tests' (with them it made that serial group the longest path of `make test`)
+pytestmark = pytest.mark.xdist_group("formal")
 
 
 def test_formal_jobs_end_as_expected():
