@@ -60,6 +60,9 @@ for _top in ("aes_engine", "sha256_engine", "sha512_engine", "ghash", "aes_gcm",
 # The accelerator with more crypto lanes (the top's LANES parameter, set with chparam): ECP5
 # only (one lane already does not fit an iCE40 HX8K). Records carry a `lanes` field.
 DESIGNS["vcrypto_top"]["lanes"] = 1
+# router2 for the 1-lane top too since its lane holds the GCM sequencer (+5.3k LUT4): router1
+# still had ~600-950 overused wires after 40 minutes, oscillating (2026-12-01)
+DESIGNS["vcrypto_top"]["pnr_args"] = ["--router", "router2", "--tmg-ripup"]
 for _n in (2, 4):
     # nextpnr's router2 with timing-driven rip-up: router1 (the default) was still far from a
     # legal routing of the 4-lane top (88 % of the ECP5-85F's slices) after 40 minutes; router2
