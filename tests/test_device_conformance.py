@@ -17,6 +17,7 @@ from bridge.datapath import SoftDatapath
 from bridge.device import VirtioCryptoDevice
 from bridge.driver import LAYOUTS, Pending, VirtioCryptoDriver
 from bridge.virtqueue import VIRTQ_DESC_F_INDIRECT, VIRTQ_DESC_F_NEXT, VIRTQ_DESC_F_WRITE
+from tests.both_datapaths import soft_or_rtl
 from tests.vectors.sp800_38a import SP800_38A
 
 
@@ -343,15 +344,7 @@ def test_28_29_hash_and_mac_digests():
 def aead_datapath(request):
     """Soft, or the module's rtl datapath (the accelerator process, AES-GCM in its lanes); a
     test leaves the rtl one with no session and nothing in flight."""
-    if request.param == "soft":
-        yield SoftDatapath()
-        return
-    dp = request.getfixturevalue("rtl_dp")
-    yield dp
-    for s in list(dp.sessions):
-        dp.destroy_session(s)
-    while dp.inflight():
-        dp.poll(0.02)
+    yield from soft_or_rtl(request)
 
 
 def test_30_31_32_aead_gcm_tag_placement_and_badmsg(aead_datapath):

@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from bridge import abi
 from bridge import virtio_crypto as vc
+from bridge.algorithms import GCM_TAG_LENGTHS
 from bridge.datapath import SoftDatapath
 from bridge.device import VirtioCryptoDevice
 from bridge.driver import LAYOUTS, VirtioCryptoDriver
@@ -164,9 +165,6 @@ def random_batches_identical(pair, seed, batches):
 
 
 # ------------------------------------------------------------------ AEAD (AES-GCM)
-GCM_TAG_LENGTHS = (4, 8, 12, 13, 14, 15, 16)
-
-
 def gcm_encrypt(key: bytes, iv: bytes, aad: bytes, pt: bytes, tag_len: int) -> bytes:
     """ciphertext || tag (truncated to tag_len), by `cryptography`, independently of both datapaths."""
     e = Cipher(algorithms.AES(key), modes.GCM(iv)).encryptor()

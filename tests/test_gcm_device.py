@@ -12,9 +12,9 @@ import itertools
 import pytest
 
 from bridge import virtio_crypto as vc
-from bridge.datapath import SoftDatapath
 from bridge.device import VirtioCryptoDevice
 from bridge.driver import LAYOUTS, VirtioCryptoDriver
+from tests.both_datapaths import soft_or_rtl
 from tests.vectors import gcm_cavp_records
 
 pytestmark = pytest.mark.xdist_group("gcm_device")    # one accelerator process for the module
@@ -26,15 +26,7 @@ EVERY = 15          # the first record of each length group (the groups have 15)
 def datapath(request):
     """Each test on both datapaths; the rtl one is the module's accelerator process, left with
     no session and nothing in flight."""
-    if request.param == "soft":
-        yield SoftDatapath()
-        return
-    dp = request.getfixturevalue("rtl_dp")
-    yield dp
-    for s in list(dp.sessions):
-        dp.destroy_session(s)
-    while dp.inflight():
-        dp.poll(0.02)
+    yield from soft_or_rtl(request)
 
 
 @pytest.mark.parametrize("decrypt", [False, True], ids=["encrypt", "decrypt"])

@@ -23,6 +23,7 @@ from bridge.datapath import SoftDatapath
 from bridge.device import VirtioCryptoDevice
 from bridge.driver import LAYOUTS, VirtioCryptoDriver
 from tests import xts_ref
+from tests.both_datapaths import soft_or_rtl
 from tests.vectors import hmac_rfc4231_records, sha2_cavp_records, xts_cavp_records
 
 pytestmark = pytest.mark.xdist_group("sha512_xts")    # one accelerator process for the module
@@ -35,15 +36,7 @@ HASH_OF = {384: (vc.HASH_SHA_384, vc.MAC_HMAC_SHA_384, "sha384", 48),
 def datapath(request):
     """Each test on both datapaths; the rtl one is the module's accelerator process, which a
     test leaves with no session (the device is reset after it)."""
-    if request.param == "soft":
-        yield SoftDatapath()
-        return
-    dp = request.getfixturevalue("rtl_dp")
-    yield dp
-    for s in list(dp.sessions):
-        dp.destroy_session(s)
-    while dp.inflight():
-        dp.poll(0.02)
+    yield from soft_or_rtl(request)
 
 
 def make(dp=None, **kw):

@@ -23,7 +23,7 @@ from cocotb.triggers import ClockCycles, FallingEdge, ReadOnly, RisingEdge
 from bridge import abi
 from bridge.accel_abi import Context, aead_stream, aead_stream_len, encode_sqe
 from bridge.accel_model import Outcome, run_request
-from bridge.algorithms import CIPHER_BY_ABI, HASH_BY_ABI
+from bridge.algorithms import CIPHER_BY_ABI, GCM_TAG_LENGTHS, HASH_BY_ABI
 from tb.host_memory import aliased_get, aliased_put
 from tb.lane_requests import CIPHERS, HASHES, fit_length, lane_snapshot, random_ctx
 
@@ -518,9 +518,6 @@ async def xts_stealing_in_every_chain_order_and_direction(dut):
                         align=(rng.randrange(16), rng.randrange(16), rng.randrange(16)))
         await b.request(Context(cipher_alg=abi.CIPHER_ALG_AES_ECB, key=rng.randbytes(16)), abi.OPCODE_CIPHER,
                         rng.randbytes(32), bytes(16))
-
-
-GCM_TAG_LENGTHS = (4, 8, 12, 13, 14, 15, 16)
 
 
 @cocotb.test()
