@@ -121,9 +121,9 @@ def soft_compute(s: Session, op: CryptoOp) -> OpResult:
         start, n = (op.cipher_start, op.len_to_cipher) if op.kind == OpKind.CHAIN else (0, len(op.src))
         c = Cipher(algorithms.AES(s.cipher_key), CIPHERS[s.cipher_algo].mode(op.iv))
         ctx = c.decryptor() if s.cipher_op == vc.OP_DECRYPT else c.encryptor()
+        if op.kind == OpKind.CIPHER:        # the whole source: no slices to copy
+            return OpResult(vc.OK, ctx.update(op.src) + ctx.finalize())
         out = op.src[:start] + ctx.update(op.src[start:start + n]) + ctx.finalize() + op.src[start + n:]
-        if op.kind == OpKind.CIPHER:
-            return OpResult(vc.OK, out)
         hs, hn = op.hash_start, op.len_to_hash
         hashed = op.aad + (out if s.chain_order == vc.ALG_CHAIN_CIPHER_THEN_HASH else op.src)[hs:hs + hn]
         keyed = s.hash_mode == vc.SYM_HASH_MODE_AUTH

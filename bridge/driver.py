@@ -20,7 +20,7 @@ from typing import Callable
 from bridge import virtio_crypto as vc
 from bridge.accel_client import Heap
 from bridge.guest_memory import BytesGuestMemory
-from bridge.virtqueue import DESC, VIRTQ_DESC_F_INDIRECT, VIRTQ_DESC_F_NEXT, VIRTQ_DESC_F_WRITE, need_event
+from bridge.virtqueue import DESC, U16, USED_ELEM, VIRTQ_DESC_F_INDIRECT, VIRTQ_DESC_F_NEXT, VIRTQ_DESC_F_WRITE, need_event
 
 LAYOUTS = ("linux", "direct", "split", "merged")
 
@@ -81,10 +81,7 @@ class DriverQueue:
                 flags = (VIRTQ_DESC_F_WRITE if w else 0) | (0 if last else VIRTQ_DESC_F_NEXT)
                 self.mem.write(self.desc + 16 * d, DESC.pack(a, n, flags, 0 if last else descs[i + 1]))
             head = descs[0]
-        self.tokens[head] = (token, descs)
-        self.mem.write(self.avail + 4 + 2 * (self.avail_idx % self.size), struct.pack("<H", head))
-        self.avail_idx = (self.avail_idx + 1) & 0xFFFF
-        self.mem.write(self.avail + 2, struct.pack("<H", self.avail_idx))     # after the ring entry
+        self.post(head, descs, token)
         return head
 
     # hand-made descriptors, for malformed-chain tests: take indices, write, post
@@ -95,10 +92,11 @@ class DriverQueue:
         self.mem.write(self.desc + 16 * idx, DESC.pack(addr, length, flags, nxt))
 
     def post(self, head: int, idxs: list[int], token: Pending) -> None:
+        """Make the chain at `head` (descriptors idxs) available: the ring entry, then the index."""
         self.tokens[head] = (token, idxs)
-        self.mem.write(self.avail + 4 + 2 * (self.avail_idx % self.size), struct.pack("<H", head))
+        self.mem.write(self.avail + 4 + 2 * (self.avail_idx % self.size), U16.pack(head))
         self.avail_idx = (self.avail_idx + 1) & 0xFFFF
-        self.mem.write(self.avail + 2, struct.pack("<H", self.avail_idx))
+        self.mem.write(self.avail + 2, U16.pack(self.avail_idx))
 
     def kick_needed(self) -> bool:
         old, new = self.kicked_idx, self.avail_idx
@@ -106,17 +104,17 @@ class DriverQueue:
         if old == new:
             return False
         if self.event_idx:
-            avail_event = struct.unpack("<H", self.mem.read(self.used + 4 + 8 * self.size, 2))[0]
+            avail_event = U16.unpack(self.mem.read(self.used + 4 + 8 * self.size, 2))[0]
             return need_event(avail_event, new, old)
-        flags = struct.unpack("<H", self.mem.read(self.used, 2))[0]
+        flags = U16.unpack(self.mem.read(self.used, 2))[0]
         return not flags & 1
 
     def reap(self) -> list[tuple[Pending, int]]:
-        used_idx = struct.unpack("<H", self.mem.read(self.used + 2, 2))[0]
+        used_idx = U16.unpack(self.mem.read(self.used + 2, 2))[0]
         out = []
         while self.last_used != used_idx:
             slot = self.used + 4 + 8 * (self.last_used % self.size)
-            head, length = struct.unpack("<II", self.mem.read(slot, 8))
+            head, length = USED_ELEM.unpack(self.mem.read(slot, 8))
             self.last_used = (self.last_used + 1) & 0xFFFF
             if head not in self.tokens:            # a device bug: record it, keep going
                 self.bad_used.append((head, length))
@@ -125,7 +123,7 @@ class DriverQueue:
             self.free.extend(descs)
             out.append((token, length))
         if self.event_idx:     # used_event: interrupt me on the next completion
-            self.mem.write(self.avail + 4 + 2 * self.size, struct.pack("<H", self.last_used))
+            self.mem.write(self.avail + 4 + 2 * self.size, U16.pack(self.last_used))
         return out
 
 
@@ -214,25 +212,27 @@ class VirtioCryptoDriver:
     # -------------------------------------------------------------- chains
     def _segments(self, readable: bytes, cuts_r: list[int], writable_len: int, cuts_w: list[int],
                   token: Pending) -> list[tuple[int, int, bool]]:
+        """Buffers for one chain, carved from one allocation (16-byte aligned each): the
+        readable stream cut at cuts_r, then writable ones of sizes cuts_w filled with garbage
+        the device must overwrite."""
+        sizes = [(max(n, 1) + 15) & ~15 for n in cuts_r + cuts_w]
+        a = self.heap.alloc(sum(sizes))
+        token.allocations.append(a)
         segs = []
-        pos = 0
-        for n in cuts_r:
-            a = self.heap.alloc(max(n, 1))
-            token.allocations.append(a)
-            self.mem.write(a, readable[pos:pos + n])
-            token.readable.append((a, readable[pos:pos + n]))
+        view, pos = memoryview(readable), 0
+        for n, size in zip(cuts_r, sizes):
+            chunk = view[pos:pos + n]
+            self.mem.write(a, chunk)
+            token.readable.append((a, chunk))
             segs.append((a, n, False))
-            pos += n
+            pos, a = pos + n, a + size
         assert pos == len(readable)
-        pos = 0
-        for n in cuts_w:
-            a = self.heap.alloc(max(n, 1))
-            token.allocations.append(a)
-            self.mem.write(a, b"\xa5" * n)             # garbage the device must overwrite
+        for n, size in zip(cuts_w, sizes[len(cuts_r):]):
+            self.mem.write(a, b"\xa5" * n)
             segs.append((a, n, True))
             token.writable.append((a, n))
-            pos += n
-        assert pos == writable_len
+            a += size
+        assert sum(cuts_w) == writable_len
         return segs
 
     def _cuts(self, parts: list[int], layout: str) -> list[int]:
@@ -283,11 +283,21 @@ class VirtioCryptoDriver:
     def collect(self, q: int) -> list[Pending]:
         done = []
         for token, used_len in self.queues[q].reap():
-            stream = b"".join(self.mem.read(a, n) for a, n in token.writable)
-            token.status = stream[-1] if stream else -1
             token.used_len = used_len
-            n = token.dst_len if token.result_len is None else token.result_len
-            token.extra["data"] = stream[:n]
+            w = token.writable
+            if w:             # the status is the last writable byte; the data the first n bytes
+                a, n = w[-1]
+                token.status = self.mem.read(a + n - 1, 1)[0]
+                want = token.dst_len if token.result_len is None else token.result_len
+                parts = []
+                for a, n in w:
+                    if want <= 0:
+                        break
+                    parts.append(self.mem.read(a, min(n, want)))
+                    want -= n
+                token.extra["data"] = parts[0] if len(parts) == 1 else b"".join(parts)
+            else:
+                token.status, token.extra["data"] = -1, b""
             token.done = True
             for a in token.allocations:
                 self.heap.release(a)

@@ -26,6 +26,10 @@ class BytesGuestMemory:
             raise GuestMemoryError(f"guest access [0x{gpa:x}, +{n}) outside guest memory")
         return off
 
+    def check(self, gpa: int, n: int) -> None:
+        """Raise GuestMemoryError unless [gpa, +n) is guest memory (nothing is read)."""
+        self._off(gpa, n)
+
     def read(self, gpa: int, n: int) -> bytes:
         off = self._off(gpa, n)
         return bytes(self.buf[off:off + n])
@@ -56,6 +60,9 @@ class RegionGuestMemory:
             if r.gpa <= gpa and gpa + n <= r.gpa + r.size and n >= 0:
                 return r, gpa - r.gpa
         raise GuestMemoryError(f"guest access [0x{gpa:x}, +{n}) outside guest memory")
+
+    def check(self, gpa: int, n: int) -> None:
+        self._find(gpa, n)
 
     def read(self, gpa: int, n: int) -> bytes:
         r, off = self._find(gpa, n)

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from bridge.guest_memory import GuestMemoryError
 
 DESC = struct.Struct("<QIHH")
+U16 = struct.Struct("<H")
+USED_ELEM = struct.Struct("<II")
 VIRTQ_DESC_F_NEXT, VIRTQ_DESC_F_WRITE, VIRTQ_DESC_F_INDIRECT = 1, 2, 4
 VIRTQ_AVAIL_F_NO_INTERRUPT = 1
 VIRTQ_USED_F_NO_NOTIFY = 1
@@ -94,10 +96,10 @@ class DeviceVirtqueue:
         if (avail_idx - self.last_avail) & 0xFFFF > self.size:
             raise ChainError(-1, f"available index jumped by {(avail_idx - self.last_avail) & 0xFFFF}")
         slot = self.avail + 4 + 2 * (self.last_avail % self.size)
-        head = struct.unpack("<H", self.mem.read(slot, 2))[0]
+        head = U16.unpack(self.mem.read(slot, 2))[0]
         self.last_avail = (self.last_avail + 1) & 0xFFFF
         if self.event_idx:    # avail_event: kick us when the driver adds past this
-            self.mem.write(self.used + 4 + 8 * self.size, struct.pack("<H", self.last_avail))
+            self.mem.write(self.used + 4 + 8 * self.size, U16.pack(self.last_avail))
         if head in self.heads_out:      # the driver reused a head we hold: its ring is corrupt
             raise ChainError(-1, f"head {head} made available again while still in flight")
         chain = self._walk(head)
@@ -141,7 +143,7 @@ class DeviceVirtqueue:
                 limit, idx, seen = length // 16, 0, 0
                 continue
             try:
-                self.mem.read(addr, 0) if length == 0 else self.mem.view(addr, length)
+                self.mem.check(addr, length)
             except GuestMemoryError as e:
                 raise ChainError(head, f"buffer outside guest memory: {e}", descs) from None
             total += length
@@ -165,9 +167,9 @@ class DeviceVirtqueue:
         """Publish a used element: the element first, then the index (virtio 2.7.8.2)."""
         self.heads_out.discard(head)
         slot = self.used + 4 + 8 * (self.used_idx % self.size)
-        self.mem.write(slot, struct.pack("<II", head, length))
+        self.mem.write(slot, USED_ELEM.pack(head, length))
         self.used_idx = (self.used_idx + 1) & 0xFFFF
-        self.mem.write(self.used + 2, struct.pack("<H", self.used_idx))
+        self.mem.write(self.used + 2, U16.pack(self.used_idx))
 
     def should_notify(self) -> bool:
         """Whether the driver wants an interrupt for what was pushed since the last one."""
@@ -176,9 +178,9 @@ class DeviceVirtqueue:
             return False
         self.signalled_used = new
         if self.event_idx:
-            used_event = struct.unpack("<H", self.mem.read(self.avail + 4 + 2 * self.size, 2))[0]
+            used_event = U16.unpack(self.mem.read(self.avail + 4 + 2 * self.size, 2))[0]
             return need_event(used_event, new, old)
-        flags = struct.unpack("<H", self.mem.read(self.avail, 2))[0]
+        flags = U16.unpack(self.mem.read(self.avail, 2))[0]
         return not flags & VIRTQ_AVAIL_F_NO_INTERRUPT
 
 
@@ -194,6 +196,15 @@ class ChainReader:
         return self.total - self.pos
 
     def read(self, n: int) -> bytes:
+        """The next n bytes (not secret: a `bytes` copy)."""
+        pos = self.pos
+        for addr, length in self.segs:     # the common case: all n bytes in one segment
+            if pos < length:
+                if pos + n <= length:
+                    self.pos += n
+                    return self.mem.read(addr + pos, n)
+                break
+            pos -= length
         return bytes(self.read_secret(n))
 
     def skip(self, n: int) -> None:
@@ -252,7 +263,7 @@ class ChainWriter:
                 skip -= length
                 continue
             take = min(length - skip, len(rest))
-            self.mem.write(addr + skip, bytes(rest[:take]))
+            self.mem.write(addr + skip, rest[:take])
             rest = rest[take:]
             skip = 0
             if not len(rest):
