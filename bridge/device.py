@@ -91,6 +91,7 @@ class VirtioCryptoDevice:
         self.hw_ready = True
         self.needs_reset_reason = ""
         self.counters = {"requests": 0, "errors": 0, "fatal": 0, "stateless": 0, "datapath_double_completion": 0}
+        self._high_water = (0, 0)         # ring_high_water() of the queues forgotten so far
         self.generation = 0
         self.limits = limits or Limits()
         # requests given to the datapath and not answered yet, and the bytes they hold; kept
@@ -144,6 +145,7 @@ class VirtioCryptoDevice:
             s.wipe()
         self.sessions: dict[int, Session] = {}
         self.status = 0
+        self.ring_high_water()            # before the queues are forgotten
         self.driver_features = 0
         self.queues: list[DeviceVirtqueue | None] = [None] * (self.num_dataqueues + 1)
         self.deferred: dict[int, None] = {}     # queues with chains left by a spent budget (in order)
@@ -195,7 +197,21 @@ class VirtioCryptoDevice:
         None when it was not running. Drain first (`inflight`, `poll_inflight`)."""
         vq, self.queues[q] = self.queues[q], None
         self.deferred.pop(q, None)
+        if vq is not None:
+            self._note_high_water(q, vq)
         return None if vq is None else vq.last_avail
+
+    def _note_high_water(self, q: int, vq: DeviceVirtqueue) -> None:
+        if q != self.controlq and vq.high_water > self._high_water[0]:
+            self._high_water = (vq.high_water, vq.size)
+
+    def ring_high_water(self) -> tuple[int, int]:
+        """The fullest a data queue's ring has been since the device was made: (chains the
+        driver had outstanding at once, that queue's size). Equal: the guest filled its ring."""
+        for q, vq in enumerate(getattr(self, "queues", ())):     # none before the first reset
+            if vq is not None:
+                self._note_high_water(q, vq)
+        return self._high_water
 
     def switch_memory(self, mem, rings: dict[int, tuple[int, int, int]]) -> None:
         """A new guest-memory table: the device and each running queue q (its rings at the
@@ -206,7 +222,7 @@ class VirtioCryptoDevice:
             self.setup_queue(q, old.size, desc, avail, used)
             new = self.queues[q]
             new.last_avail, new.used_idx, new.signalled_used = old.last_avail, old.used_idx, old.signalled_used
-            new.heads_out = old.heads_out
+            new.heads_out, new.high_water = old.heads_out, old.high_water
 
     def poll_inflight(self, timeout: float = 0.0) -> int:
         """Answer requests already in the datapath without taking new chains (a transport

@@ -70,6 +70,7 @@ class DeviceVirtqueue:
         self._avail_idx_view = None  # polled often: a direct view of avail->idx
         self.broken = ""             # why the queue cannot be used until reset ("" = usable)
         self.heads_out: set[int] = set()   # heads popped and not yet pushed back: never in flight twice
+        self.high_water = 0          # most chains the driver had outstanding (available, not yet used) at a pop
         for what, addr, n in (("descriptor table", desc, 16 * size), ("available ring", avail, 6 + 2 * size),
                               ("used ring", used, 6 + 8 * size)):
             try:
@@ -95,6 +96,9 @@ class DeviceVirtqueue:
             return None
         if (avail_idx - self.last_avail) & 0xFFFF > self.size:
             raise ChainError(-1, f"available index jumped by {(avail_idx - self.last_avail) & 0xFFFF}")
+        outstanding = (avail_idx - self.used_idx) & 0xFFFF     # == size: the driver's ring is full
+        if outstanding > self.high_water:
+            self.high_water = outstanding
         slot = self.avail + 4 + 2 * (self.last_avail % self.size)
         head = U16.unpack(self.mem.read(slot, 2))[0]
         self.last_avail = (self.last_avail + 1) & 0xFFFF

@@ -136,9 +136,11 @@ def _serve(args) -> int:
         # this process's CPU time while serving (start-up excluded; an RTL datapath's accelerator
         # process is not in it): what the backend itself costs per request, for make bench-qemu
         st = dev.dp.stats()
+        peak, size = dev.ring_high_water()
         print(f"vcrypto serve: stopped after {dev.counters['requests']} data requests"
               + (f", {st['busy_cycles']} simulated clock cycles" if st else "")
-              + f", backend CPU {_cpu_seconds() - cpu_at_listen:.3f} s", file=sys.stderr, flush=True)
+              + f", backend CPU {_cpu_seconds() - cpu_at_listen:.3f} s"
+              + f", data ring high-water {peak} of {size}", file=sys.stderr, flush=True)
         dev.close()
     return 0
 

@@ -150,13 +150,16 @@ def _parse(g: GuestRun) -> None:
 
 def backend_stats(g: GuestRun) -> dict:
     """What `vcrypto serve` said when it stopped: data requests served, simulated clock cycles
-    (RTL datapath only) and the backend process's CPU seconds while serving. {} if it said nothing."""
+    (RTL datapath only), the backend process's CPU seconds while serving, and the most requests
+    the guest had outstanding on one data queue with that queue's size (equal: its ring was
+    full). {} if it said nothing."""
     text = Path(g.backend_log).read_text(errors="replace") if g.backend_log else ""
-    m = re.search(r"stopped after (\d+) data requests(?:, (\d+) simulated clock cycles)?, backend CPU ([\d.]+) s", text)
+    m = re.search(r"stopped after (\d+) data requests(?:, (\d+) simulated clock cycles)?, backend CPU ([\d.]+) s"
+                  r", data ring high-water (\d+) of (\d+)", text)
     if not m:
         return {}
     return {"requests": int(m.group(1)), "cycles": int(m.group(2)) if m.group(2) else None,
-            "cpu_s": float(m.group(3))}
+            "cpu_s": float(m.group(3)), "ring_high_water": int(m.group(4)), "ring_size": int(m.group(5))}
 
 
 def summary(g: GuestRun) -> str:

@@ -3,6 +3,7 @@ vhost-user backend: the kernel's own self-test of virtio_crypto_aes_cbc, NIST SP
 vectors and seeded random AF_ALG requests (checked on the host against `cryptography`), on the
 RTL datapath and on the soft one; and the two failure cases: no backend, a failing datapath.
 QEMU and `vcrypto serve` are started and stopped by sim/qemu_guest.py, also on failure."""
+import re
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from sim import qemu_guest
 
 pytestmark = pytest.mark.xdist_group("accel")
+PINNED_KERNEL = "6.1.0-50-amd64"      # sim/guest/build.sh's KPKG_PIN
 
 
 @pytest.mark.parametrize("backend", ["rtl", "soft"])
@@ -44,14 +46,25 @@ def test_guest_reports_a_failing_datapath_instead_of_hanging():
 def test_guest_deep_queue_full_virtqueue(backend):
     """1,500 requests in flight at once (AIO on 1,500 op sockets; QEMU's virtqueue has 1,024
     slots), every output checked on the host. On the rtl datapath the device is slower than the
-    guest, the virtqueue fills, and Linux 6.1's virtio_crypto shows its -ENOSPC defect: retried
-    decryptions carry the last ciphertext block as IV (sim/guest/README.md). That is expected and
-    required here, but only in its exact form (check_results.py recomputes the wrong-IV output),
-    so any other wrong answer from the device still fails."""
+    guest and the guest's virtqueue fills: the backend reports that its data ring was full at
+    once (high-water = queue size), and the guest kernel (pinned to Debian's 6.1.0-50 by
+    sim/guest/build.sh) shows virtio_crypto's -ENOSPC defect: retried decryptions carry the last
+    ciphertext block as IV (sim/guest/README.md). A request claimed as that defect is accepted
+    only in its exact form (check_results.py recomputes the wrong-IV output), so any other wrong
+    answer still fails. Debian's later 6.1.0-57 keeps one request outstanding per data queue: a
+    guest running it cannot fill the ring, which the test reports as a skip, not a pass."""
     g = qemu_guest.run(backend, "deep", seed=7, count=1500, timeout=300, extra=["maxlen=16384", "inflight=1500"])
     done = dict(kv.split("=") for kv in g.deep.split()[1:])
     assert g.passed and g.host_check.startswith("check_results: PASS"), g.output[-3000:]
     assert done["count"] == "1500" and done["errors"] == "0" and done["mismatches"] == "0"
     assert f"ivbug={done['ivbug']}" in g.host_check          # each one confirmed on the host
     if backend == "rtl":
-        assert int(done["ivbug"]) > 0, "the virtqueue never filled: the deep-queue path was not reached"
+        st = qemu_guest.backend_stats(g)
+        kernel = re.search(r"vcrypto-init: kernel ([^\s,]+)", g.output)
+        if st["ring_high_water"] == 1 and kernel and kernel.group(1) != PINNED_KERNEL:
+            pytest.skip(f"guest kernel {kernel.group(1)} keeps one virtio_crypto request outstanding: no "
+                        f"guest workload fills the ring (not the pinned {PINNED_KERNEL}: VCRYPTO_GUEST_KPKG is "
+                        f"set, or apt no longer offers it)")
+        assert st["ring_high_water"] == st["ring_size"] > 0, \
+            f"the virtqueue never filled ({st}): the deep-queue path was not reached"
+        assert int(done["ivbug"]) > 0, "a full ring without the pinned kernel's -ENOSPC defect"
