@@ -60,21 +60,22 @@ for _top in ("aes_engine", "sha256_engine", "sha512_engine", "ghash", "aes_gcm",
 # The accelerator with more crypto lanes (the top's LANES parameter, set with chparam): ECP5
 # only (one lane already does not fit an iCE40 HX8K). Records carry a `lanes` field.
 DESIGNS["vcrypto_top"]["lanes"] = 1
-# router2 for the 1-lane top too since its lane holds the GCM sequencer (+5.3k LUT4): router1
-# still had ~600-950 overused wires after 40 minutes, oscillating (2026-12-01)
-DESIGNS["vcrypto_top"]["pnr_args"] = ["--router", "router2", "--tmg-ripup"]
+# The tops place with nextpnr's electrostatic "static" placer and route with router2. Since
+# the lane holds the GCM sequencer (+5.3k LUT4), the HeAP placer's result of the 1-lane top did
+# not route: router1 oscillated at 600-950 overused wires after 40 minutes, router2 diverged
+# (655 -> 3,500 overused wires, with or without --tmg-ripup); the static placement routed in
+# 67 router2 iterations, ~12 minutes in all (2026-12-01)
+DESIGNS["vcrypto_top"]["pnr_args"] = ["--placer", "static", "--router", "router2"]
 # The tops' timing target is what they must reach, the AES engine's own Fmax (~49 MHz on
 # ECP5), not the device's 100 MHz: with 100 MHz every path fails timing, and --tmg-ripup then
 # rips up ~100k failing connections each router2 iteration, which kept the 1-lane top from
 # converging (2,400 overused wires after 25 iterations, 2026-12-01)
 DESIGNS["vcrypto_top"]["freq_mhz"] = 50
 for _n in (2, 4):
-    # nextpnr's router2 with timing-driven rip-up: router1 (the default) was still far from a
-    # legal routing of the 4-lane top (88 % of the ECP5-85F's slices) after 40 minutes; router2
-    # alone left the 2-lane top at 38.6 MHz, its AES round paths stretched by long routes
+    # (router1 was still far from a legal routing of the 4-lane top, 88 % of the ECP5-85F's
+    # slices, after 40 minutes; HeAP + router2 left the 2-lane top at 38.6 MHz, 2026-11)
     DESIGNS[f"vcrypto_top_lanes{_n}"] = dict(DESIGNS["vcrypto_top"], params={"LANES": _n}, lanes=_n,
-                                             devices=["ecp5-85f"], pnr_args=["--router", "router2", "--tmg-ripup"],
-                                             freq_mhz=50)
+                                             devices=["ecp5-85f"])
 
 # Sustained throughput of each crypto engine (bits per clock: block bits / clocks per block,
 # `make bench-rtl`), for the area efficiency in synth.json: Mbit/s at the post-route Fmax per

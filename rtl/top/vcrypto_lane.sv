@@ -154,6 +154,8 @@ module vcrypto_lane
   // ---------------------------------------------------------------- crypto engines
   logic         aes_cfg_valid, aes_cfg_ready, aes_in_ready, aes_out_valid, aes_out_ready;
   logic         blk_valid, blk_free;   // a source block for the slice; the slice can take one
+  logic         wr_valid, wr_ready;    // the lane's write stream, into the write skid buffer
+  logic [127:0] wr_data;
   logic [127:0] aes_out_data;
   logic         aes_key_load, aes_wipe, aes_wipe_busy, aes_keys_held;
   logic [1:0]   aes_key_len, aes_mode;
@@ -339,7 +341,7 @@ module vcrypto_lane
   // AEAD: the GCM sequencer's stream handshakes, outside the block below (its in_ready depends
   // on its in_valid: in one block they would form a loop at the block's granularity)
   assign g_in_valid  = state_q == L_RUN && aead && rd_valid_i;
-  assign g_out_ready = state_q == L_RUN && aead && (g_out_last || wr_ready_i);
+  assign g_out_ready = state_q == L_RUN && aead && (g_out_last || wr_ready);
 
   logic [127:0] aes_out_le, digest_le;
   assign aes_out_le = bswap128(aes_out_data);
@@ -351,13 +353,13 @@ module vcrypto_lane
     aes_out_ready = 1'b0;
     pad_in_valid  = 1'b0;
     pad_in_data   = rd_data_i;
-    wr_valid_o    = 1'b0;
-    wr_data_o     = aes_out_le;
+    wr_valid    = 1'b0;
+    wr_data     = aes_out_le;
     case (state_q)
       L_RUN: if (aead) begin             // the stream through GCM; its last beat (tag) stays here
         rd_ready_o  = g_in_ready;
-        wr_valid_o  = g_out_valid && !g_out_last;
-        wr_data_o   = bswap128(g_out_data);
+        wr_valid  = g_out_valid && !g_out_last;
+        wr_data   = bswap128(g_out_data);
       end else begin
         if (h2c) begin                 // source forks to the cipher and the hash
           rd_ready_o   = blk_free && pad_in_ready;
@@ -371,13 +373,13 @@ module vcrypto_lane
           pad_in_valid = rd_valid_i;
         end
         if (c2h) begin                 // cipher output forks to the writer and the hash
-          aes_out_ready = wr_ready_i && pad_in_ready;
-          wr_valid_o    = aes_out_valid && pad_in_ready;
-          pad_in_valid  = aes_out_valid && wr_ready_i;
+          aes_out_ready = wr_ready && pad_in_ready;
+          wr_valid    = aes_out_valid && pad_in_ready;
+          pad_in_valid  = aes_out_valid && wr_ready;
           pad_in_data   = aes_out_le;
         end else begin
-          aes_out_ready = wr_ready_i;
-          wr_valid_o    = aes_out_valid;
+          aes_out_ready = wr_ready;
+          wr_valid    = aes_out_valid;
         end
       end
       L_OUTER_RUN: begin           // the inner digest (dig_max bytes) into the outer hash
@@ -385,11 +387,37 @@ module vcrypto_lane
         pad_in_data  = digest_le;
       end
       L_DIG_DATA: begin
-        wr_valid_o = 1'b1;
-        wr_data_o  = digest_le;
+        wr_valid = 1'b1;
+        wr_data  = digest_le;
       end
       default: ;
     endcase
+  end
+
+  // ---------------------------------------------------------------- write skid buffer
+  // Two beats between the lane's write stream (wr_valid/wr_ready/wr_data) and the DMA write
+  // port. The ready the engines see is this buffer's own register, so the DMA arbiter's
+  // FIFO-full and channel logic no longer sits in front of the AES engine's output handshake
+  // and round-key read: that was the top's critical path (40.3 MHz on ECP5, 2026-12-01: an
+  // arbiter register, 10 LUTs and ~21 ns of routing into the lane's key memory). Beats keep
+  // their order at full rate; the DMA's write channel stays busy until the request's last beat
+  // has left the buffer (it counts beats from the command), which the lane waits for anyway.
+  logic         sk_a_v_q, sk_b_v_q;   // A: the beat offered to the DMA; B: the one behind it
+  logic [127:0] sk_a_q, sk_b_q;
+  assign wr_ready   = !sk_b_v_q;
+  assign wr_valid_o = sk_a_v_q;
+  assign wr_data_o  = sk_a_q;
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      sk_a_v_q <= 1'b0; sk_b_v_q <= 1'b0; sk_a_q <= '0; sk_b_q <= '0;
+    end else if (!sk_a_v_q || wr_ready_i) begin     // A is free or leaves this clock: B moves up
+      sk_a_v_q <= sk_b_v_q || wr_valid;
+      if (sk_b_v_q || wr_valid) sk_a_q <= sk_b_v_q ? sk_b_q : wr_data;
+      sk_b_v_q <= 1'b0;
+    end else if (wr_valid && wr_ready) begin        // A stays: the new beat waits in B
+      sk_b_v_q <= 1'b1;
+      sk_b_q   <= wr_data;
+    end
   end
 
   // ---------------------------------------------------------------- commands
@@ -595,7 +623,7 @@ module vcrypto_lane
           if (sha_got_q) state_q <= L_DIG_CMD;
         end
         L_DIG_CMD: if (wr_cmd_ready_i) begin beat_q <= '0; state_q <= L_DIG_DATA; end
-        L_DIG_DATA: if (wr_ready_i) begin
+        L_DIG_DATA: if (wr_ready) begin
           beat_q <= beat_q + 3'd1;
           if ({1'b0, beat_q, 4'd0} + 8'd16 >= digest_len_q) state_q <= L_DIG_WAIT;   // its last beat
         end
