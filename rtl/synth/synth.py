@@ -60,12 +60,13 @@ for _top in ("aes_engine", "sha256_engine", "sha512_engine", "ghash", "aes_gcm",
 # The accelerator with more crypto lanes (the top's LANES parameter, set with chparam): ECP5
 # only (one lane already does not fit an iCE40 HX8K). Records carry a `lanes` field.
 DESIGNS["vcrypto_top"]["lanes"] = 1
-# The tops place with nextpnr's electrostatic "static" placer and route with router2. Since
-# the lane holds the GCM sequencer (+5.3k LUT4), the HeAP placer's result of the 1-lane top did
-# not route: router1 oscillated at 600-950 overused wires after 40 minutes, router2 diverged
-# (655 -> 3,500 overused wires, with or without --tmg-ripup); the static placement routed in
-# 67 router2 iterations, ~12 minutes in all (2026-12-01)
-DESIGNS["vcrypto_top"]["pnr_args"] = ["--placer", "static", "--router", "router2"]
+# The tops place with nextpnr's electrostatic "static" placer (and route with the default,
+# timing-driven router1). Since the lane holds the GCM sequencer (+5.3k LUT4), the HeAP
+# placer's result of the 1-lane top did not route: router1 oscillated at 600-950 overused wires
+# after 40 minutes, router2 diverged (655 -> 3,500, with or without --tmg-ripup). The static
+# placement routes in ~12 minutes in all: 47.6 MHz with router1, 41.8 with router2
+# (2026-12-01, the same netlist and seed)
+DESIGNS["vcrypto_top"]["pnr_args"] = ["--placer", "static"]
 # The tops' timing target is what they must reach, the AES engine's own Fmax (~49 MHz on
 # ECP5), not the device's 100 MHz: with 100 MHz every path fails timing, and --tmg-ripup then
 # rips up ~100k failing connections each router2 iteration, which kept the 1-lane top from
