@@ -353,13 +353,13 @@ module vcrypto_lane
     aes_out_ready = 1'b0;
     pad_in_valid  = 1'b0;
     pad_in_data   = rd_data_i;
-    wr_valid    = 1'b0;
-    wr_data     = aes_out_le;
+    wr_valid      = 1'b0;
+    wr_data       = aes_out_le;
     case (state_q)
       L_RUN: if (aead) begin             // the stream through GCM; its last beat (tag) stays here
         rd_ready_o  = g_in_ready;
-        wr_valid  = g_out_valid && !g_out_last;
-        wr_data   = bswap128(g_out_data);
+        wr_valid    = g_out_valid && !g_out_last;
+        wr_data     = bswap128(g_out_data);
       end else begin
         if (h2c) begin                 // source forks to the cipher and the hash
           rd_ready_o   = blk_free && pad_in_ready;
@@ -374,12 +374,12 @@ module vcrypto_lane
         end
         if (c2h) begin                 // cipher output forks to the writer and the hash
           aes_out_ready = wr_ready && pad_in_ready;
-          wr_valid    = aes_out_valid && pad_in_ready;
+          wr_valid      = aes_out_valid && pad_in_ready;
           pad_in_valid  = aes_out_valid && wr_ready;
           pad_in_data   = aes_out_le;
         end else begin
           aes_out_ready = wr_ready;
-          wr_valid    = aes_out_valid;
+          wr_valid      = aes_out_valid;
         end
       end
       L_OUTER_RUN: begin           // the inner digest (dig_max bytes) into the outer hash
