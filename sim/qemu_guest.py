@@ -47,6 +47,11 @@ class GuestRun:
     output: str = ""
 
 
+def pinned_kernel() -> str:
+    """The kernel release sim/guest/build.sh pins (its KPKG_PIN), e.g. 6.1.0-50-amd64."""
+    return re.search(r"^KPKG_PIN=linux-image-(\S+)$", (GUEST / "build.sh").read_text(), re.M).group(1)
+
+
 def build_image(verbose: bool = False) -> None:
     r = subprocess.run(["bash", str(GUEST / "build.sh")], capture_output=not verbose, text=True)
     if r.returncode != 0:

@@ -11,7 +11,6 @@ import pytest
 from sim import qemu_guest
 
 pytestmark = pytest.mark.xdist_group("accel")
-PINNED_KERNEL = "6.1.0-50-amd64"      # sim/guest/build.sh's KPKG_PIN
 
 
 @pytest.mark.parametrize("backend", ["rtl", "soft"])
@@ -61,9 +60,10 @@ def test_guest_deep_queue_full_virtqueue(backend):
     if backend == "rtl":
         st = qemu_guest.backend_stats(g)
         kernel = re.search(r"vcrypto-init: kernel ([^\s,]+)", g.output)
-        if st["ring_high_water"] == 1 and kernel and kernel.group(1) != PINNED_KERNEL:
+        pinned = qemu_guest.pinned_kernel()
+        if st["ring_high_water"] == 1 and kernel and kernel.group(1) != pinned:
             pytest.skip(f"guest kernel {kernel.group(1)} keeps one virtio_crypto request outstanding: no "
-                        f"guest workload fills the ring (not the pinned {PINNED_KERNEL}: VCRYPTO_GUEST_KPKG is "
+                        f"guest workload fills the ring (not the pinned {pinned}: VCRYPTO_GUEST_KPKG is "
                         f"set, or apt no longer offers it)")
         assert st["ring_high_water"] == st["ring_size"] > 0, \
             f"the virtqueue never filled ({st}): the deep-queue path was not reached"

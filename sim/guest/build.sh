@@ -88,22 +88,11 @@ newer() {
 KPKG_PIN=linux-image-6.1.0-50-amd64
 KPKG=${VCRYPTO_GUEST_KPKG:-}
 KVERSION=""
-pin_candidate() {
-    apt-cache policy "$KPKG_PIN" 2>/dev/null | awk '$1 == "Candidate:" && $2 != "(none)" { print $2; exit }'
+candidate() {          # apt's candidate version of package $1 (nothing if it has none)
+    apt-cache policy "$1" 2>/dev/null | awk '$1 == "Candidate:" && $2 != "(none)" { print $2; exit }'
 }
-if [ -z "$KPKG" ]; then
-    pinv=$(pin_candidate || true)
-    # no apt lists at all: update once (not when the lists merely lack the pin: every build would)
-    if [ -z "$pinv" ] && [ -z "$(meta_dep || true)" ] && apt_update; then pinv=$(pin_candidate || true); fi
-    if [ -n "$pinv" ]; then
-        KPKG=$KPKG_PIN
-        KVERSION=$pinv
-    else
-        log "WARNING: apt no longer offers $KPKG_PIN; using the linux-image-amd64 metapackage's kernel"
-    fi
-fi
 # The candidate of the linux-image-amd64 metapackage depends on exactly one
-# linux-image-6.1.0-NN-amd64 (= VERSION): that package and version are the ones we use.
+# linux-image-6.1.0-NN-amd64 (= VERSION): the fallback when apt no longer offers the pin.
 meta_dep() {
     apt-cache show --no-all-versions linux-image-amd64 2>/dev/null \
         | awk '$1 == "Depends:" { for (i = 2; i <= NF; i++) if ($i ~ /^linux-image-6\.1\.0-.*-amd64$/) {
@@ -111,14 +100,19 @@ meta_dep() {
 }
 if [ -z "$KPKG" ]; then
     dep=$(meta_dep || true)
-    if [ -z "$dep" ] && apt_update; then dep=$(meta_dep || true); fi
-    KPKG=${dep%% *}
-    KVERSION=${dep#* }
-    [ "$KPKG" = "$KVERSION" ] && KVERSION=""
+    # no apt lists at all: update once (not when the lists merely lack the pin: every build would)
+    if [ -z "$(candidate "$KPKG_PIN")" ] && [ -z "$dep" ] && apt_update; then dep=$(meta_dep || true); fi
+    if [ -n "$(candidate "$KPKG_PIN")" ]; then
+        KPKG=$KPKG_PIN
+    elif [ -n "$dep" ]; then
+        log "WARNING: apt no longer offers $KPKG_PIN; using the linux-image-amd64 metapackage's kernel"
+        KPKG=${dep%% *}
+        KVERSION=${dep#* }
+        [ "$KPKG" = "$KVERSION" ] && KVERSION=""
+    fi
 fi
 if [ -n "$KPKG" ] && [ -z "$KVERSION" ]; then
-    KVERSION=$(apt-cache policy "$KPKG" 2>/dev/null | awk '$1 == "Candidate:" { print $2; exit }')
-    [ "$KVERSION" = "(none)" ] && KVERSION=""
+    KVERSION=$(candidate "$KPKG" || true)
 fi
 if [ -z "$KPKG" ] || [ -z "$KVERSION" ]; then
     # apt cannot tell (no lists, no apt): use what a previous run downloaded
