@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -174,6 +175,22 @@ def test_regression_counters_published_before_the_completion_interrupt():
         while client.outstanding():
             client.wait_interrupt(30)
             client.reap()
+
+
+def test_regression_no_loop_left_in_the_per_clock_code():
+    """The model's per-clock functions (Verilator's nba/ico/act blocks) are straight-line code.
+    Verilator unrolls a loop of at most 64 iterations (--unroll-count); a longer one (the SHA-256
+    engine's 256-bit next-state loop, the AES engine's 128-bit XTS mask) stays a C++ loop that
+    runs every clock, whether the unit is busy or not: those two were half of the accelerator
+    process's time (rtl/README.md, "One rule for simulation speed"). This keeps a new one out."""
+    obj = build().parent / "obj"
+    block = re.compile(r"^void \w+___(?:nba|ico|act)_(?:sequent|comb)__\w*\(.*?\) \{$(.*?)^\}$", re.M | re.S)
+    looping = []
+    for cpp in sorted(obj.glob("Vvcrypto_top___024root__*.cpp")):
+        for m in block.finditer(cpp.read_text()):
+            if re.search(r"\b(?:while|for) \(", m.group(1)):
+                looping.append(m.group(0).split("(", 1)[0].split()[-1])
+    assert not looping, f"loops in the per-clock code of the verilated model: {looping}"
 
 
 def test_stop_request_ends_the_process_and_removes_everything():

@@ -188,18 +188,20 @@ module sha256_engine (
 
   // Next chaining state, one LUT4 per bit: in the add clock H + v; at a cfg the IV or the
   // supplied state (cfg_init_i = 3: zero). A bit's IV bits (SHA-256, SHA-224) pick which of
-  // the four h_s0 selects it uses, so the IV choice costs no per-bit logic.
+  // the four h_s0 selects it uses (s0_v: the masks are constants, so synthesis wires each
+  // bit to one h_s0), so the IV choice costs no per-bit logic. Written as 256-bit vector
+  // operations, not a per-bit loop: Verilator does not unroll a 256-iteration loop and ran
+  // it every clock, a third of the accelerator process's time.
+  logic [255:0] s0_v;
   always_comb begin
     for (int k = 0; k < 8; k++) hsum_f[255 - 32*k -: 32] = hsum[k];
     h_s1 = !add && cfg_init_i != 2'd2;
     for (int c = 0; c < 4; c++)   // c = {IV_SHA256 bit, IV_SHA224 bit}
       h_s0[c] = !add && (cfg_init_i == 2'd2 || (cfg_init_i == 2'd0 && c[1]) ||
                          (cfg_init_i == 2'd1 && c[0]));
-    for (int b = 0; b < 256; b++) begin
-      logic s0;
-      s0       = h_s0[{IV_SHA256[b], IV_SHA224[b]}];
-      h_nxt[b] = h_s1 ? s0 : (s0 ? cfg_state_i[b] : hsum_f[b]);
-    end
+    s0_v  = ({256{h_s0[3]}} &  IV_SHA256 &  IV_SHA224) | ({256{h_s0[2]}} &  IV_SHA256 & ~IV_SHA224) |
+            ({256{h_s0[1]}} & ~IV_SHA256 &  IV_SHA224) | ({256{h_s0[0]}} & ~IV_SHA256 & ~IV_SHA224);
+    h_nxt = h_s1 ? s0_v : ((s0_v & cfg_state_i) | (~s0_v & hsum_f));
   end
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
