@@ -10,6 +10,7 @@ run writes its counters to <coverage dir>/<top>--<test module>--<tag>.dat. Icaru
 """
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import sys
@@ -102,16 +103,21 @@ def run_cocotb(top: str, test_module: str, sim: str, testcase: str | list[str] |
     else:
         build_args = ["-g2012"]
         timescale = ("1ns", "1ps")
-    runner.build(
-        sources=rtl_sources(top),
-        hdl_toplevel=top,
-        build_dir=build_dir,
-        build_args=build_args,
-        parameters=params,
-        timescale=timescale,
-        waves=waves,
-        log_file=build_dir / "build.log",
-    )
+    # Two test modules of one top (pytest-xdist workers) share its build directory: one builds,
+    # the other waits and finds it built (together, their two makes raced: a failed build).
+    build_dir.mkdir(parents=True, exist_ok=True)
+    with open(build_dir / ".build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        runner.build(
+            sources=rtl_sources(top),
+            hdl_toplevel=top,
+            build_dir=build_dir,
+            build_args=build_args,
+            parameters=params,
+            timescale=timescale,
+            waves=waves,
+            log_file=build_dir / "build.log",
+        )
     # The runner hands its own sys.path to the simulator's Python as PYTHONPATH.
     for p in (str(ROOT / "tests"), str(ROOT)):
         if p not in sys.path:
