@@ -153,7 +153,8 @@ def _profile_workload(binary: Path) -> None:
 
 
 def build(verbose: bool = False, *, sbox: str | None = None, trace: bool = False, pgo: bool | None = None,
-          sources: list[Path] | None = None, build_dir: Path | None = None, lanes: int | None = None) -> Path:
+          sources: list[Path] | None = None, build_dir: Path | None = None, lanes: int | None = None,
+          lanes_param: bool = True) -> Path:
     """Build the accelerator binary if an input is newer or the configuration changed (file
     lock: safe in parallel) and return its path.
 
@@ -162,11 +163,13 @@ def build(verbose: bool = False, *, sbox: str | None = None, trace: bool = False
     pgo: GCC profile-guided optimisation (default: on with GCC >= 10 unless VCRYPTO_ACCEL_PGO=0;
     if collecting the profile fails, the build goes on without it and says so);
     sources/build_dir: another RTL file list (the benchmark builds main's RTL) and where to build;
-    lanes: the top's LANES (default: VCRYPTO_ACCEL_LANES, else DEFAULT_LANES).
+    lanes: the top's LANES (default: VCRYPTO_ACCEL_LANES, else DEFAULT_LANES);
+    lanes_param=False: the top has no LANES parameter (the RTL of main at 0bce809, which the
+    benchmark builds): none is passed, and the build records lanes as None.
     """
     import json
     sbox = sbox or os.environ.get("VCRYPTO_ACCEL_SBOX", "table")
-    lanes = lanes or default_lanes()
+    lanes = (lanes or default_lanes()) if lanes_param else None
     if pgo is None:
         pgo = not trace and default_pgo()
     srcs = accel_sources(sbox, sources)
@@ -192,7 +195,8 @@ def build(verbose: bool = False, *, sbox: str | None = None, trace: bool = False
             shutil.rmtree(obj)
         _run([_verilator(), "--cc", "--exe", "-O3", "--x-assign", "fast", "--x-initial", "fast", "--noassert",
               *(["--trace-fst"] if trace else []), *(["+define+VCRYPTO_SBOX_TABLE"] if sbox == "table" else []),
-              "--top-module", "vcrypto_top", f"-GLANES={lanes}", "-Mdir", str(obj), "-o", str(binary),
+              "--top-module", "vcrypto_top", *([f"-GLANES={lanes}"] if lanes_param else []),
+              "-Mdir", str(obj), "-o", str(binary),
               "-CFLAGS", f"-std=c++17 -I{ROOT / 'firmware' / 'include'}", "-LDFLAGS", "-lrt -pthread -llz4 -lz",
               str(PUBLIC_VLT), *map(str, srcs), str(HARNESS)], "verilating the accelerator", verbose)
         profiled, note = False, ""
