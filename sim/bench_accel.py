@@ -132,7 +132,7 @@ WORKLOADS = {
 # speed_run in main's tree at BASE_COMMIT: its client, context layout and reference model (the
 # ring ABI's context grew since, so today's client cannot drive that RTL), serving `binary`.
 _TREE_SPEED_RUN = r"""
-import json, os, random, sys, time
+import json, random, sys, time
 from pathlib import Path
 sys.path.insert(0, ".")
 from bridge import abi
@@ -158,8 +158,10 @@ with ap.AcceleratorProcess(mem_bytes=64 << 20) as accel:
         done = client.run(reqs, timeout=600)
         wall = time.perf_counter() - t0
         after, cpu1 = accel.stats(), cpu(accel.proc.pid)
-        bad = sum(r.dst != run_request(s, r.opcode, r.iv, r.src).dst or r.digest != run_request(s, r.opcode, r.iv, r.src).digest
-                  for r in done)
+        bad = 0
+        for r in done:
+            want = run_request(s, r.opcode, r.iv, r.src)
+            bad += r.dst != want.dst or r.digest != want.digest
         if bad or len(done) != n:
             sys.exit(f"{binary}: {bad} wrong results in {name}")
         cyc = after["busy_cycles"] - before["busy_cycles"]
