@@ -100,10 +100,15 @@ meta_dep() {
 }
 if [ -z "$KPKG" ]; then
     dep=$(meta_dep || true)
+    pin_version=$(candidate "$KPKG_PIN" || true)
     # no apt lists at all: update once (not when the lists merely lack the pin: every build would)
-    if [ -z "$(candidate "$KPKG_PIN")" ] && [ -z "$dep" ] && apt_update; then dep=$(meta_dep || true); fi
-    if [ -n "$(candidate "$KPKG_PIN")" ]; then
+    if [ -z "$pin_version" ] && [ -z "$dep" ] && apt_update; then
+        dep=$(meta_dep || true)
+        pin_version=$(candidate "$KPKG_PIN" || true)
+    fi
+    if [ -n "$pin_version" ]; then
         KPKG=$KPKG_PIN
+        KVERSION=$pin_version
     elif [ -n "$dep" ]; then
         log "WARNING: apt no longer offers $KPKG_PIN; using the linux-image-amd64 metapackage's kernel"
         KPKG=${dep%% *}
