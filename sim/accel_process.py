@@ -12,7 +12,6 @@ stopping it, the process notices within 100 ms, exits, and removes them itself.
 from __future__ import annotations
 
 import fcntl
-import functools
 import mmap
 import os
 import shutil
@@ -31,6 +30,7 @@ if str(ROOT) not in sys.path:
 from bridge import abi  # noqa: E402
 from bridge.rtl_datapath import RtlDatapath  # noqa: E402
 from sim.cocotb_run import rtl_sources  # noqa: E402
+from sim.compiler import Compiler, compiler  # noqa: E402
 
 BUILD = ROOT / "build" / "accel"
 BINARY = BUILD / "vcrypto_accel"
@@ -70,72 +70,6 @@ def accel_sources(sbox: str = "table", sources: list[Path] | None = None) -> lis
     return srcs
 
 
-# The compiler: clang++ when it is installed with llvm-profdata (`make setup` installs both), else
-# the system's c++ (GCC). Verilator's own makefile takes CXX/LINK. On this RTL clang's model runs
-# ~1.2-1.3x GCC's, each with its profile-guided optimisation: build instrumented, run
-# _profile_workload, rebuild with the profile (sim/README.md, "The build"; LTO measured no faster
-# on top of it). VCRYPTO_ACCEL_CXX=g++ (or another C++ compiler) chooses instead.
-@dataclass(frozen=True)
-class Compiler:
-    cxx: str
-    kind: str          # "clang" or "gcc" (what the profile flags are), "" if neither
-    version: str       # first line of `--version`
-    major: int         # major version (0 if unknown)
-
-    def make_args(self) -> list[str]:
-        return [f"CXX={self.cxx}", f"LINK={self.cxx}"]
-
-    def link_flags(self) -> str:
-        # clang does not link libatomic by itself; Verilator's runtime uses 16-byte atomics
-        return "-latomic" if self.kind == "clang" else ""
-
-    def pgo_capable(self) -> bool:
-        return (self.kind == "clang" and shutil.which("llvm-profdata") is not None) or (
-            self.kind == "gcc" and self.major >= 10)
-
-    def pgo_flags(self, obj: Path) -> tuple[str, str, str]:
-        """(compile flags to instrument, link flags to instrument, compile flags to use the profile)."""
-        if self.kind == "clang":
-            return (f"-fprofile-instr-generate={obj}/prof-%p.profraw", "-fprofile-instr-generate",
-                    f"-fprofile-instr-use={obj}/vcrypto.profdata -Wno-profile-instr-unprofiled "
-                    "-Wno-profile-instr-out-of-date")
-        return ("-fprofile-generate -fprofile-update=single", "-fprofile-generate",
-                "-fprofile-use -fprofile-partial-training -Wno-missing-profile -Wno-error=coverage-mismatch")
-
-    def collect_profile(self, obj: Path) -> bool:
-        """After the instrumented run: is there a profile to build with? (clang: merge the raw
-        profiles into the one -fprofile-instr-use reads; GCC wrote its .gcda files itself)"""
-        if self.kind != "clang":
-            return any(obj.glob("*.gcda"))
-        raws = sorted(obj.glob("prof-*.profraw"))
-        return bool(raws) and subprocess.run(
-            ["llvm-profdata", "merge", "-o", str(obj / "vcrypto.profdata"), *map(str, raws)],
-            capture_output=True, text=True).returncode == 0
-
-
-def compiler() -> Compiler:
-    want = os.environ.get("VCRYPTO_ACCEL_CXX")
-    if want is None:
-        want = "clang++" if shutil.which("clang++") and shutil.which("llvm-profdata") else "c++"
-    return _probe_compiler(want)
-
-
-@functools.lru_cache(maxsize=None)
-def _probe_compiler(want: str) -> Compiler:
-    try:
-        r = subprocess.run([want, "--version"], capture_output=True, text=True, timeout=30)
-        first = r.stdout.splitlines()[0] if r.returncode == 0 and r.stdout else ""
-    except (OSError, subprocess.TimeoutExpired):
-        first = ""
-    kind = "clang" if "clang" in first.lower() else "gcc" if any(k in first for k in ("GCC", "g++", "Free Software")) else ""
-    try:
-        v = subprocess.run([want, "-dumpversion"], capture_output=True, text=True, timeout=30).stdout
-        major = int(v.strip().split(".")[0])
-    except (OSError, subprocess.TimeoutExpired, ValueError):
-        major = 0
-    return Compiler(want, kind, first, major)
-
-
 def default_pgo() -> bool:
     """PGO unless VCRYPTO_ACCEL_PGO=0 or the compiler cannot (clang with llvm-profdata, GCC >= 10:
     partial training)."""
@@ -168,7 +102,7 @@ def _run(cmd: list[str], what: str, verbose: bool, **kw) -> None:
 def _make(obj: Path, verbose: bool, cppflags: str = "", ldflags: str = "", cxx: Compiler | None = None) -> None:
     cxx = cxx or compiler()
     _run(["make", "-C", str(obj), "-f", "Vvcrypto_top.mk", "-j", "2", *MAKE_OPT, *cxx.make_args(),
-          f"USER_CPPFLAGS={cppflags}", f"USER_LDFLAGS={' '.join(f for f in (ldflags, cxx.link_flags()) if f)}"],
+          f"USER_CPPFLAGS={cppflags}", f"USER_LDFLAGS={ldflags}"],
          "compiling the accelerator", verbose)
 
 

@@ -22,6 +22,7 @@ if str(Path(__file__).resolve().parents[1]) not in sys.path:
 # File lists come from the FuseSoC cores (rtl/**/*.core), read by the neutral rtl/filelists.py;
 # ROOT and rtl_sources are re-exported here for the sim/ modules and tests that import them.
 from rtl.filelists import ROOT, rtl_sources  # noqa: E402,F401
+from sim.compiler import compiler  # noqa: E402
 
 
 SIMULATORS = ("verilator", "icarus")
@@ -51,6 +52,11 @@ def coverage_file_tag(testcase: str | list[str] | None) -> str:
     if len(tag) > 120:
         tag = f"{len(cases)}-tests-{hashlib.sha1(tag.encode()).hexdigest()[:12]}"
     return tag
+
+
+def _build(runner, top: str, build_dir: Path, build_args: list[str], params: dict, timescale, waves: bool) -> None:
+    runner.build(sources=rtl_sources(top), hdl_toplevel=top, build_dir=build_dir, build_args=build_args,
+                 parameters=params, timescale=timescale, waves=waves, log_file=build_dir / "build.log")
 
 
 def run_cocotb(top: str, test_module: str, sim: str, testcase: str | list[str] | None = None,
@@ -106,18 +112,20 @@ def run_cocotb(top: str, test_module: str, sim: str, testcase: str | list[str] |
     # Two test modules of one top (pytest-xdist workers) share its build directory: one builds,
     # the other waits and finds it built (together, their two makes raced: a failed build).
     build_dir.mkdir(parents=True, exist_ok=True)
+    # The model's compiler (sim/compiler.py): the runner's make takes it from MAKEFLAGS, and the
+    # runner copies this process's environment when it builds.
+    makeflags = os.environ.get("MAKEFLAGS")
+    if sim == "verilator":
+        os.environ["MAKEFLAGS"] = " ".join(filter(None, [makeflags, *compiler().make_args()]))
     with open(build_dir / ".build.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        runner.build(
-            sources=rtl_sources(top),
-            hdl_toplevel=top,
-            build_dir=build_dir,
-            build_args=build_args,
-            parameters=params,
-            timescale=timescale,
-            waves=waves,
-            log_file=build_dir / "build.log",
-        )
+        try:
+            _build(runner, top, build_dir, build_args, params, timescale, waves)
+        finally:
+            if makeflags is None:
+                os.environ.pop("MAKEFLAGS", None)
+            else:
+                os.environ["MAKEFLAGS"] = makeflags
     # The runner hands its own sys.path to the simulator's Python as PYTHONPATH.
     for p in (str(ROOT / "tests"), str(ROOT)):
         if p not in sys.path:
