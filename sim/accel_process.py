@@ -166,7 +166,8 @@ def build(verbose: bool = False, *, sbox: str | None = None, trace: bool = False
     config = {"sbox": sbox, "trace": trace, "pgo": pgo, "lanes": lanes, "sources": [str(p) for p in srcs],
               "compiler": cxx.version, "make": [*MAKE_OPT, *cxx.make_args()],
               "pgo_flags": [pgo_gen, pgo_use] if pgo else []}
-    inputs = srcs + [HARNESS, PUBLIC_VLT, ROOT / "firmware" / "include" / "vcrypto_abi.h", Path(__file__)]
+    inputs = srcs + [HARNESS, PUBLIC_VLT, ROOT / "firmware" / "include" / "vcrypto_abi.h", Path(__file__),
+                     ROOT / "sim" / "compiler.py"]
     out.mkdir(parents=True, exist_ok=True)
     with open(out / ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
