@@ -129,10 +129,13 @@ WORKLOADS = {
 }
 
 
-# speed_run in main's tree at BASE_COMMIT: its client, context layout and reference model (the
-# ring ABI's context grew since, so today's client cannot drive that RTL), serving `binary`.
-_TREE_SPEED_RUN = r"""
-import json, random, sys, time
+# speed_run and process_cycles_per_request in main's tree at BASE_COMMIT: its client, context
+# layout and reference model (the ring ABI's context grew since, so today's client cannot drive
+# that RTL), serving `binary`. argv: binary, [(workload, requests)], "speed" or "clocks". That
+# tree's AcceleratorProcess has no stats=; for "clocks" its VCRYPTO_ACCEL_WRAPPER hook runs the
+# binary through a script that adds --stats.
+_TREE_RUN = r"""
+import json, os, random, sys, tempfile, time
 from pathlib import Path
 sys.path.insert(0, ".")
 from bridge import abi
@@ -140,20 +143,38 @@ from bridge.accel_abi import Session
 from bridge.accel_client import AccelClient, Request
 from bridge.accel_model import run_request
 import sim.accel_process as ap
-binary, workloads = Path(sys.argv[1]), json.loads(sys.argv[2])
+binary, workloads, mode = Path(sys.argv[1]), json.loads(sys.argv[2]), sys.argv[3]
 ap.build = lambda *a, **k: binary
 def cpu(pid):
     return int(Path(f"/proc/{pid}/schedstat").read_text().split()[0]) / 1e9
-rng = random.Random(7)
+def requests(name, client, rng, n):
+    key = rng.randbytes(16) if name.startswith("aes") else rng.randbytes(32)
+    s, op = ((Session(cipher_alg=abi.CIPHER_ALG_AES_CBC, key=key), abi.OPCODE_CIPHER) if name.startswith("aes")
+             else (Session(hash_alg=abi.HASH_ALG_SHA_256, digest_len=32, hmac_key=key), abi.OPCODE_MAC))
+    ctx = client.create_context(s)
+    return s, ctx, [Request(op, ctx, rng.randbytes(4096), iv=rng.randbytes(16), digest_len=s.digest_len) for _ in range(n)]
 out = {}
+if mode == "clocks":
+    rng = random.Random(9)
+    for name, _ in workloads:
+        with tempfile.TemporaryDirectory() as tmp:
+            stats, wrap = Path(tmp) / "stats.json", Path(tmp) / "wrap.sh"
+            wrap.write_text(f'#!/bin/sh\nexec "$@" --stats {stats}\n')
+            wrap.chmod(0o755)
+            os.environ["VCRYPTO_ACCEL_WRAPPER"] = str(wrap)
+            with ap.AcceleratorProcess(mem_bytes=16 << 20) as accel:
+                client = AccelClient(accel.transport())
+                for r in requests(name, client, rng, 4)[2]:
+                    client.run([r])
+            hist = {int(k): v for k, v in json.loads(stats.read_text())["doorbell_to_irq"].items()}
+        out[name] = max(hist, key=lambda k: (hist[k], -k))
+    print(json.dumps(out))
+    sys.exit(0)
+rng = random.Random(7)
 with ap.AcceleratorProcess(mem_bytes=64 << 20) as accel:
     client = AccelClient(accel.transport())
     for name, n in workloads:
-        key = rng.randbytes(16) if name.startswith("aes") else rng.randbytes(32)
-        s, op = ((Session(cipher_alg=abi.CIPHER_ALG_AES_CBC, key=key), abi.OPCODE_CIPHER) if name.startswith("aes")
-                 else (Session(hash_alg=abi.HASH_ALG_SHA_256, digest_len=32, hmac_key=key), abi.OPCODE_MAC))
-        ctx = client.create_context(s)
-        reqs = [Request(op, ctx, rng.randbytes(4096), iv=rng.randbytes(16), digest_len=s.digest_len) for _ in range(n)]
+        s, ctx, reqs = requests(name, client, rng, n)
         before, cpu0, t0 = accel.stats(), cpu(accel.proc.pid), time.perf_counter()
         done = client.run(reqs, timeout=600)
         wall = time.perf_counter() - t0
@@ -172,17 +193,21 @@ print(json.dumps(out))
 """
 
 
+def _run_in_tree(tree: Path, binary: Path, mode: str) -> dict:
+    r = subprocess.run([sys.executable, "-c", _TREE_RUN, str(Path(binary).resolve()),
+                        json.dumps([(name, n) for name, (_, _, n) in WORKLOADS.items()]), mode],
+                       cwd=tree, capture_output=True, text=True)
+    if r.returncode != 0:
+        raise SystemExit(f"{binary} with the client of {tree}: {r.stderr[-3000:]}")
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
 def speed_run(binary: Path, tree: Path | None = None) -> dict:
     """One process: each workload's requests through AccelClient.run (4 queues, interrupts),
     every result checked; clocks per wall second and per CPU second of the process. tree: drive
     the binary with that tree's client (main at BASE_COMMIT, for a binary of its RTL)."""
     if tree is not None:
-        r = subprocess.run([sys.executable, "-c", _TREE_SPEED_RUN, str(Path(binary).resolve()),
-                            json.dumps([(name, n) for name, (_, _, n) in WORKLOADS.items()])],
-                           cwd=tree, capture_output=True, text=True)
-        if r.returncode != 0:
-            raise SystemExit(f"{binary} with the client of {tree}: {r.stderr[-3000:]}")
-        return json.loads(r.stdout.strip().splitlines()[-1])
+        return _run_in_tree(tree, binary, "speed")
     rng = random.Random(7)
     out = {}
     with AcceleratorProcess(mem_bytes=64 << 20, binary=binary) as accel:
@@ -210,9 +235,12 @@ def speed_run(binary: Path, tree: Path | None = None) -> dict:
     return out
 
 
-def process_cycles_per_request(binary: Path) -> dict:
+def process_cycles_per_request(binary: Path, tree: Path | None = None) -> dict:
     """Doorbell-to-interrupt clocks counted by the process (--stats), one request at a time:
-    a first AES request loads the key, then 3 of each workload; the count seen most."""
+    a first AES request loads the key, then 3 of each workload; the count seen most. tree: as
+    for speed_run."""
+    if tree is not None:
+        return _run_in_tree(tree, binary, "clocks")
     out = {}
     rng = random.Random(9)
     for name, (make_ctx, op, _) in WORKLOADS.items():
@@ -387,11 +415,12 @@ def main() -> int:
         shutil.copy2(p, snap / v)
     variants = {v: snap / v for v in variants}
     this, tower = variants["this"], snap / "tower"
-    res["process_cycles_per_request"] = {"this (table S-box)": process_cycles_per_request(this),
-                                         "this (tower S-box)": process_cycles_per_request(tower),
-                                         "this_on_0bce809_rtl": process_cycles_per_request(variants["this_on_0bce809_rtl"])}
-    print(f"simulation speed, {rounds} interleaved rounds:", flush=True)
     base_tree = _base_tree()
+    res["process_cycles_per_request"] = {
+        "this (table S-box)": process_cycles_per_request(this),
+        "this (tower S-box)": process_cycles_per_request(tower),
+        "this_on_0bce809_rtl": process_cycles_per_request(variants["this_on_0bce809_rtl"], base_tree)}
+    print(f"simulation speed, {rounds} interleaved rounds:", flush=True)
     sp = res["sim_speed"] = sim_speed(variants, rounds, trees={"main_0bce809": base_tree,
                                                                "this_on_0bce809_rtl": base_tree})
     res["sim_speed_ratios"] = {
