@@ -99,8 +99,7 @@ def _run(cmd: list[str], what: str, verbose: bool, **kw) -> None:
         raise AcceleratorError(f"{what} failed:\n" + (r.stdout or "")[-4000:] + (r.stderr or "")[-4000:])
 
 
-def _make(obj: Path, verbose: bool, cppflags: str = "", ldflags: str = "", cxx: Compiler | None = None) -> None:
-    cxx = cxx or compiler()
+def _make(obj: Path, cxx: Compiler, verbose: bool, cppflags: str = "", ldflags: str = "") -> None:
     _run(["make", "-C", str(obj), "-f", "Vvcrypto_top.mk", "-j", "2", *MAKE_OPT, *cxx.make_args(),
           f"USER_CPPFLAGS={cppflags}", f"USER_LDFLAGS={ldflags}"],
          "compiling the accelerator", verbose)
@@ -191,7 +190,7 @@ def build(verbose: bool = False, *, sbox: str | None = None, trace: bool = False
               str(PUBLIC_VLT), *map(str, srcs), str(HARNESS)], "verilating the accelerator", verbose)
         profiled, note = False, ""
         if pgo:
-            _make(obj, verbose, pgo_gen, pgo_gen_link, cxx)
+            _make(obj, cxx, verbose, pgo_gen, pgo_gen_link)
             gen = out / "vcrypto_accel-instrumented"
             binary.replace(gen)
             try:
@@ -207,7 +206,7 @@ def build(verbose: bool = False, *, sbox: str | None = None, trace: bool = False
             if note:
                 print(f"sim/accel_process.py: {note}; building {out.name} without profile-guided optimisation",
                       file=sys.stderr)
-        _make(obj, verbose, pgo_use if profiled else "", "", cxx)
+        _make(obj, cxx, verbose, pgo_use if profiled else "")
         info_file.write_text(json.dumps({"config": config, "profile_used": profiled, "note": note,
                                          "build_seconds": round(time.monotonic() - t0, 1)}, indent=1) + "\n")
     return binary

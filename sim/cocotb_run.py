@@ -54,11 +54,6 @@ def coverage_file_tag(testcase: str | list[str] | None) -> str:
     return tag
 
 
-def _build(runner, top: str, build_dir: Path, build_args: list[str], params: dict, timescale, waves: bool) -> None:
-    runner.build(sources=rtl_sources(top), hdl_toplevel=top, build_dir=build_dir, build_args=build_args,
-                 parameters=params, timescale=timescale, waves=waves, log_file=build_dir / "build.log")
-
-
 def run_cocotb(top: str, test_module: str, sim: str, testcase: str | list[str] | None = None,
                extra_env: dict[str, str] | None = None, waves: bool = False,
                seed: int = 1, coverage_dir: Path | None = None,
@@ -120,7 +115,8 @@ def run_cocotb(top: str, test_module: str, sim: str, testcase: str | list[str] |
     with open(build_dir / ".build.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
-            _build(runner, top, build_dir, build_args, params, timescale, waves)
+            runner.build(sources=rtl_sources(top), hdl_toplevel=top, build_dir=build_dir, build_args=build_args,
+                         parameters=params, timescale=timescale, waves=waves, log_file=build_dir / "build.log")
         finally:
             if makeflags is None:
                 os.environ.pop("MAKEFLAGS", None)
