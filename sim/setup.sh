@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 VENV=$ROOT/.venv
 PY=${PYTHON:-python3}
-# clang + llvm (llvm-profdata): the accelerator process's compiler (sim/README.md, "The build")
+# clang + llvm (llvm-profdata): the Verilator models' compiler (sim/compiler.py; sim/README.md, "The build")
 APT_PKGS=(iverilog yosys nextpnr-ice40 fpga-icestorm liblz4-dev zlib1g-dev clang llvm qemu-system-x86 busybox-static kmod xz-utils zstd)
 
 say() { printf '[setup] %s\n' "$*"; }
