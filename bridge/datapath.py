@@ -112,11 +112,15 @@ def check_request(s: Session, op: CryptoOp) -> int:
 
 
 def soft_compute(s: Session, op: CryptoOp) -> OpResult:
-    """Reference semantics of every operation: the soft datapath, and the golden model of the
-    tests (bridge/accel_model.py computes the accelerator's results through it too)."""
+    """Reference semantics of every operation: the golden model of the tests
+    (bridge/accel_model.py computes the accelerator's results through it too)."""
     status = check_request(s, op)
-    if status != vc.OK:
-        return OpResult(status)
+    return _compute(s, op) if status == vc.OK else OpResult(status)
+
+
+def _compute(s: Session, op: CryptoOp) -> OpResult:
+    """The result of a request that check_request() accepted: the soft datapath, which is
+    given only such requests (the device checks each one first)."""
     if op.kind in (OpKind.CIPHER, OpKind.CHAIN):
         start, n = (op.cipher_start, op.len_to_cipher) if op.kind == OpKind.CHAIN else (0, len(op.src))
         c = Cipher(algorithms.AES(s.cipher_key), CIPHERS[s.cipher_algo].mode(op.iv))
@@ -184,7 +188,7 @@ class SoftDatapath:
         s.wipe()                # requests already computed hold no reference to the key
 
     def submit(self, s: Session, op: CryptoOp, done: Done) -> None:
-        self.done.append((done, soft_compute(s, op)))
+        self.done.append((done, _compute(s, op)))
 
     def inflight(self) -> int:
         return len(self.done)

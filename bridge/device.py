@@ -76,6 +76,7 @@ class VirtioCryptoDevice:
             raise ValueError("max_dataqueues must be in 1..65535")
         self.dp = datapath
         self.caps = datapath.capabilities
+        self.services = self.caps.services          # fixed for the device's life (config space)
         self.num_dataqueues = num_dataqueues
         self.max_sessions = max_sessions
         self.strict_qemu = strict_qemu
@@ -83,7 +84,7 @@ class VirtioCryptoDevice:
             | (1 << vc.VIRTIO_F_INDIRECT_DESC) | ((1 << vc.VIRTIO_CRYPTO_F_REVISION_1) if offer_revision_1 else 0)
         if offer_revision_1 and offer_stateless:      # stateless mode for every service the datapath has
             for svc, bit in STATELESS_BIT.items():
-                if self.caps.services & (1 << svc):
+                if self.services & (1 << svc):
                     self.device_features |= 1 << bit
         self.mem = None
         self.on_notify = lambda q: None
@@ -107,7 +108,7 @@ class VirtioCryptoDevice:
         mac_l = sum(1 << a for a in c.mac if a < 32)
         mac_h = sum(1 << (a - 32) for a in c.mac if a >= 32)
         return vc.CONFIG.pack(vc.VIRTIO_CRYPTO_S_HW_READY if self.hw_ready else 0, self.num_dataqueues,
-                              c.services, sum(1 << a for a in c.cipher if a < 32),
+                              self.services, sum(1 << a for a in c.cipher if a < 32),
                               sum(1 << (a - 32) for a in c.cipher if a >= 32), sum(1 << a for a in c.hash),
                               mac_l, mac_h, sum(1 << a for a in c.aead),
                               c.max_cipher_key_len if c.cipher else 0, c.max_auth_key_len if c.mac else 0,
@@ -459,7 +460,7 @@ class VirtioCryptoDevice:
         except EOFError:
             return short("data header shorter than 24 bytes")
         service = opcode >> 8
-        if opcode not in REV1_DATA_FIXED or not self.caps.services & (1 << service):
+        if opcode not in REV1_DATA_FIXED or not self.services & (1 << service):
             return answer(vc.NOTSUPP)
         # REVISION_1 without SESSION_MODE in `flag` is a stateless request; without the service's
         # stateless bit the device "SHOULD reject" it (spec, note on virtio_crypto_op_header)

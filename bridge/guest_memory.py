@@ -54,10 +54,15 @@ class Region:
 class RegionGuestMemory:
     def __init__(self, regions: list[Region]):
         self.regions = sorted(regions, key=lambda r: r.gpa)
+        self._last = self.regions[0] if self.regions else None   # a request's buffers are mostly in one region
 
     def _find(self, gpa: int, n: int) -> tuple[Region, int]:
+        r = self._last
+        if r is not None and r.gpa <= gpa and gpa + n <= r.gpa + r.size and n >= 0:
+            return r, gpa - r.gpa
         for r in self.regions:
             if r.gpa <= gpa and gpa + n <= r.gpa + r.size and n >= 0:
+                self._last = r
                 return r, gpa - r.gpa
         raise GuestMemoryError(f"guest access [0x{gpa:x}, +{n}) outside guest memory")
 

@@ -36,20 +36,14 @@ class ChainError(Exception):
         self.descs = descs           # descriptors read before the rule broke (the work it cost)
 
 
-@dataclass
+@dataclass(slots=True)
 class Chain:
     head: int
     readable: list[tuple[int, int]] = field(default_factory=list)   # (gpa, len)
     writable: list[tuple[int, int]] = field(default_factory=list)
     descs: int = 0                   # descriptors walked, indirect entries included
-
-    @property
-    def readable_len(self) -> int:
-        return sum(n for _, n in self.readable)
-
-    @property
-    def writable_len(self) -> int:
-        return sum(n for _, n in self.writable)
+    readable_len: int = 0            # bytes in `readable` (summed by the walk)
+    writable_len: int = 0
 
 
 def need_event(event: int, new: int, old: int) -> bool:
@@ -67,26 +61,27 @@ class DeviceVirtqueue:
         self.last_avail = 0
         self.used_idx = 0
         self.signalled_used = 0      # used idx at the last notification we sent
-        self._avail_idx_view = None  # polled often: a direct view of avail->idx
         self.broken = ""             # why the queue cannot be used until reset ("" = usable)
         self.heads_out: set[int] = set()   # heads popped and not yet pushed back: never in flight twice
         self.high_water = 0          # most chains the driver had outstanding (available, not yet used) at a pop
+        # the three rings, each checked once to lie wholly in guest memory; the device reads the
+        # descriptor table and the available ring through these views (every ring offset below
+        # is inside them by construction) and writes the used ring through mem.write (audited)
+        views = []
         for what, addr, n in (("descriptor table", desc, 16 * size), ("available ring", avail, 6 + 2 * size),
                               ("used ring", used, 6 + 8 * size)):
             try:
                 if mem is None:
                     raise GuestMemoryError("no guest memory")
-                mem.view(addr, n)
+                views.append(mem.view(addr, n))
             except GuestMemoryError as e:
                 self.broken = f"{what} [0x{addr:x}, +{n}) not in guest memory: {e}"
                 break
+        self._desc_ring, self._avail_ring = views[:2] if not self.broken else (b"", b"")
 
     # ------------------------------------------------------------ available ring
     def avail_idx(self) -> int:
-        v = self._avail_idx_view
-        if v is None:
-            v = self._avail_idx_view = self.mem.view(self.avail + 2, 2)
-        return v[0] | v[1] << 8
+        return U16.unpack_from(self._avail_ring, 2)[0]
 
     def pop(self) -> Chain | None:
         """Next available chain, or None. Raises ChainError for a malformed chain (already
@@ -99,8 +94,7 @@ class DeviceVirtqueue:
         outstanding = (avail_idx - self.used_idx) & 0xFFFF     # == size: the driver's ring is full
         if outstanding > self.high_water:
             self.high_water = outstanding
-        slot = self.avail + 4 + 2 * (self.last_avail % self.size)
-        head = U16.unpack(self.mem.read(slot, 2))[0]
+        head = U16.unpack_from(self._avail_ring, 4 + 2 * (self.last_avail % self.size))[0]
         self.last_avail = (self.last_avail + 1) & 0xFFFF
         if self.event_idx:    # avail_event: kick us when the driver adds past this
             self.mem.write(self.used + 4 + 8 * self.size, U16.pack(self.last_avail))
@@ -114,23 +108,18 @@ class DeviceVirtqueue:
         if head >= self.size:
             raise ChainError(head, f"head index {head} >= queue size {self.size}")
         chain = Chain(head)
-        table, limit, idx = self.desc, self.size, head
+        check = self.mem.check
+        table, limit, idx = self._desc_ring, self.size, head     # idx < limit on every pass
         seen = 0
         descs, max_descs = 0, max(self.size, MAX_CHAIN_DESCS)
-        total = 0
+        total_r = total_w = 0
         indirect = b""               # an indirect table, read from guest memory in one access
         while True:
             seen += 1
             descs += 1
             if seen > limit or descs > max_descs:
                 raise ChainError(head, "descriptor chain loops or is longer than the queue", descs)
-            try:
-                if indirect:
-                    addr, length, flags, nxt = DESC.unpack_from(indirect, 16 * idx)
-                else:
-                    addr, length, flags, nxt = DESC.unpack(self.mem.read(table + 16 * idx, 16))
-            except GuestMemoryError as e:
-                raise ChainError(head, f"descriptor table outside guest memory: {e}", descs) from None
+            addr, length, flags, nxt = DESC.unpack_from(indirect or table, 16 * idx)
             if flags & VIRTQ_DESC_F_INDIRECT:
                 if indirect:
                     raise ChainError(head, "indirect descriptor inside an indirect table", descs)
@@ -147,20 +136,21 @@ class DeviceVirtqueue:
                 limit, idx, seen = length // 16, 0, 0
                 continue
             try:
-                self.mem.check(addr, length)
+                check(addr, length)
             except GuestMemoryError as e:
                 raise ChainError(head, f"buffer outside guest memory: {e}", descs) from None
-            total += length
-            if total > MAX_CHAIN_BYTES:
-                raise ChainError(head, "chain longer than 4 GiB", descs)
             if flags & VIRTQ_DESC_F_WRITE:
                 chain.writable.append((addr, length))
+                total_w += length
             else:
                 if chain.writable:
                     raise ChainError(head, "device-readable descriptor after a device-writable one", descs)
                 chain.readable.append((addr, length))
+                total_r += length
+            if total_r + total_w > MAX_CHAIN_BYTES:
+                raise ChainError(head, "chain longer than 4 GiB", descs)
             if not flags & VIRTQ_DESC_F_NEXT:
-                chain.descs = descs
+                chain.descs, chain.readable_len, chain.writable_len = descs, total_r, total_w
                 return chain
             if nxt >= limit:
                 raise ChainError(head, f"next index {nxt} out of range", descs)
@@ -170,8 +160,7 @@ class DeviceVirtqueue:
     def push(self, head: int, length: int) -> None:
         """Publish a used element: the element first, then the index (virtio 2.7.8.2)."""
         self.heads_out.discard(head)
-        slot = self.used + 4 + 8 * (self.used_idx % self.size)
-        self.mem.write(slot, USED_ELEM.pack(head, length))
+        self.mem.write(self.used + 4 + 8 * (self.used_idx % self.size), USED_ELEM.pack(head, length))
         self.used_idx = (self.used_idx + 1) & 0xFFFF
         self.mem.write(self.used + 2, U16.pack(self.used_idx))
 
@@ -182,9 +171,9 @@ class DeviceVirtqueue:
             return False
         self.signalled_used = new
         if self.event_idx:
-            used_event = U16.unpack(self.mem.read(self.avail + 4 + 2 * self.size, 2))[0]
+            used_event = U16.unpack_from(self._avail_ring, 4 + 2 * self.size)[0]
             return need_event(used_event, new, old)
-        flags = U16.unpack(self.mem.read(self.avail, 2))[0]
+        flags = U16.unpack_from(self._avail_ring, 0)[0]
         return not flags & VIRTQ_AVAIL_F_NO_INTERRUPT
 
 
