@@ -39,10 +39,8 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
-from io import BytesIO
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -51,31 +49,18 @@ from bridge.accel_abi import Context  # noqa: E402
 from bridge.accel_client import AccelClient, Request  # noqa: E402
 from bridge.accel_model import run_request  # noqa: E402
 from sim.accel_process import AcceleratorProcess, bench_idle, build, build_info  # noqa: E402
+from sim.bench_baseline import BASE_COMMIT, BENCH, base_tree  # noqa: E402
 from sim.cocotb_run import ROOT, assert_all_passed, rtl_sources, run_cocotb  # noqa: E402
 
 ENGINE_CPB = {"aes128": 11, "sha256": 65}
-BASE_COMMIT = "0bce809"
-BENCH = ROOT / "build" / "bench"
 SPEEDUP_TARGET = 3.0
 
 
 # ---------------------------------------------------------------- the builds compared
-def _base_tree() -> Path:
-    """main at BASE_COMMIT (rtl, sim, bridge, firmware), unpacked once under build/bench/."""
-    src = BENCH / f"main-{BASE_COMMIT}" / "src"
-    if not (src / "sim" / "accel_process.py").exists():
-        blob = subprocess.run(["git", "-C", str(ROOT), "archive", BASE_COMMIT, "rtl", "sim", "bridge", "firmware"],
-                              capture_output=True, check=True).stdout
-        src.mkdir(parents=True, exist_ok=True)
-        with tarfile.open(fileobj=BytesIO(blob)) as tar:
-            tar.extractall(src)
-    return src
-
-
 def build_base() -> Path:
     """main's accelerator as main builds it: its own build() in its own tree (-O2, tower S-box,
     FST tracing compiled in, the harness of the time)."""
-    src = _base_tree()
+    src = base_tree()
     code = "import sys; sys.path.insert(0, '.'); from sim.accel_process import build; print(build())"
     r = subprocess.run([sys.executable, "-c", code], cwd=src, capture_output=True, text=True)
     if r.returncode != 0:
@@ -87,7 +72,7 @@ def build_base_recipe(sources: list[Path]) -> Path:
     """main's build of other RTL: BASE_COMMIT's own build() (its harness, flags and tower
     S-box) run on `sources` instead of its file list: what this RTL would simulate at without
     this work."""
-    src = _base_tree()
+    src = base_tree()
     out = BENCH / f"main-{BASE_COMMIT}-build-of-this-rtl"
     code = ("import sys, json; sys.path.insert(0, '.'); from pathlib import Path; import sim.accel_process as a\n"
             f"files = [Path(p) for p in json.loads({json.dumps(json.dumps([str(p) for p in sources]))})]\n"
@@ -103,7 +88,7 @@ def build_base_recipe(sources: list[Path]) -> Path:
 def build_this_on_base_rtl() -> Path:
     """This build of main's RTL: BASE_COMMIT's file list (rtl/top/vcrypto_top.f), its
     aes_sbox.sv replaced by this one (the same tower lane, plus the table switch)."""
-    src = _base_tree()
+    src = base_tree()
     lines = (ln.split("//", 1)[0].strip() for ln in (src / "rtl" / "top" / "vcrypto_top.f").read_text().splitlines())
     files = [src / ln for ln in lines if ln]
     files = [ROOT / "rtl" / "aes" / "aes_sbox.sv" if p.name == "aes_sbox.sv" else p for p in files]
@@ -415,7 +400,7 @@ def main() -> int:
         shutil.copy2(p, snap / v)
     variants = {v: snap / v for v in variants}
     this, tower = variants["this"], snap / "tower"
-    base_tree = _base_tree()
+    base_tree = base_tree()
     res["process_cycles_per_request"] = {
         "this (table S-box)": process_cycles_per_request(this),
         "this (tower S-box)": process_cycles_per_request(tower),

@@ -7,11 +7,17 @@ what the device achieved on the RTL datapath divided by what the simulated cycle
 allow at the measured simulation speed (= the fraction of wall time the simulator was busy:
 1.0 means the control plane never made the RTL wait). Wall-clock figures depend on the
 machine and its load.
+
+The in-process soft device is also set beside main at 0bce809's (sim/bench_baseline.py), interleaved in
+this run: CPU requests/s at 4 KiB, 4 queues x 8 in flight (`sim/soft_device_speed.py` in each
+tree), and their ratio `soft_inprocess_vs_0bce809_4k` (issue #17's target: >= 3).
 """
 from __future__ import annotations
 
 import json
 import random
+import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -21,6 +27,7 @@ from bridge import virtio_crypto as vc  # noqa: E402
 from bridge.device import VirtioCryptoDevice  # noqa: E402
 from bridge.driver import VirtioCryptoDriver  # noqa: E402
 from sim.datapaths import open_datapath  # noqa: E402
+from sim.bench_baseline import BASE_COMMIT, base_tree  # noqa: E402
 from sim.cocotb_run import ROOT  # noqa: E402
 
 SIZES = (64, 512, 4096, 65536)
@@ -28,6 +35,7 @@ SIZES = (64, 512, 4096, 65536)
 # the wall time, at 512 B and 4 KiB AES-128-CBC
 EFFICIENCY_TARGETS = {512: 0.9, 4096: 0.97}
 QUEUES, INFLIGHT = 4, 8
+SOFT_SPEEDUP_TARGET = 3.0      # issue #17: in-process soft requests/s at 4 KiB against main at 0bce809
 
 
 def measure(drv, dev, op: str, size: int, seconds: float) -> dict:
@@ -73,9 +81,30 @@ def measure(drv, dev, op: str, size: int, seconds: float) -> dict:
     return res
 
 
+def soft_vs_baseline(seconds: float, rounds: int = 3, size: int = 4096) -> dict:
+    """Today's in-process soft device against main at BASE_COMMIT's, each in its own process,
+    interleaved `rounds` times; medians of CPU requests/s."""
+    trees = {"now": ROOT, BASE_COMMIT: base_tree()}
+    runs: dict[str, list[float]] = {k: [] for k in trees}
+    for _ in range(rounds):
+        for name, tree in trees.items():
+            r = subprocess.run([sys.executable, str(ROOT / "sim" / "soft_device_speed.py"), str(tree), str(size),
+                                str(seconds)], capture_output=True, text=True, check=True)
+            runs[name].append(float(r.stdout.split()[-1]))
+    now, base = statistics.median(runs["now"]), statistics.median(runs[BASE_COMMIT])
+    ratio = round(now / base, 3)
+    print(f"soft in process, {size} B, {QUEUES} queues x {INFLIGHT}: {now:.0f} CPU req/s, main at {BASE_COMMIT} "
+          f"{base:.0f}: ratio {ratio} (target >= {SOFT_SPEEDUP_TARGET}: "
+          f"{'met' if ratio >= SOFT_SPEEDUP_TARGET else 'NOT met'})", flush=True)
+    return {"soft_inprocess_cpu_requests_per_s_4k": round(now), f"soft_inprocess_cpu_requests_per_s_4k_{BASE_COMMIT}": round(base),
+            f"soft_inprocess_vs_{BASE_COMMIT}_4k": ratio,
+            "target_soft_inprocess_3x_met": ratio >= SOFT_SPEEDUP_TARGET}
+
+
 def main() -> int:
     seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 2.0
     out: dict = {"queues": QUEUES, "inflight_per_queue": INFLIGHT}
+    out.update(soft_vs_baseline(seconds))
     for name in ("soft", "rtl"):
         dp = open_datapath(name)
         dev = VirtioCryptoDevice(dp, num_dataqueues=QUEUES)

@@ -12,9 +12,11 @@ flight, as with several users of the driver; Linux's virtio-crypto driver keeps 
 the data queue). The plain keys (`soft_4k_mbps`, ...) are the one-stream figures; the
 `_jobsN` keys the parallel ones.
 
-Separate soft runs (512 B and 4 KiB, one stream) measure the backend process's own CPU time
-per request; the round trip minus that is what the thread crossings alone cost, which bounds b/a
-for any vhost-user backend here (`zero_cost_backend_vs_builtin_intx_4k`).
+Separate soft runs (64 B, 512 B and 4 KiB, one stream) measure the backend process's own CPU
+time per request, today's and main at 0bce809's (sim/bench_baseline.py) interleaved in the same
+run, and their ratio (`soft_4k_backend_cpu_vs_0bce809`, issue #17's target <= 0.3); the round
+trip minus that is what the thread crossings alone cost, which bounds b/a for any vhost-user
+backend here (`zero_cost_backend_vs_builtin_intx_4k`).
 """
 from __future__ import annotations
 
@@ -25,10 +27,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sim import qemu_guest  # noqa: E402
+from sim.bench_baseline import BASE_COMMIT, base_tree  # noqa: E402
 from sim.cocotb_run import ROOT  # noqa: E402
 
 
 JOBS = 4
+BACKEND_CPU_TARGET = 0.3     # issue #17: soft backend CPU per request against main at 0bce809's
 # The machine is shared: each backend runs ROUNDS times, the rounds interleaved (a, b, c, a, b,
 # c, ...) so a busy spell hits every backend alike, and each figure is the best of its rounds.
 ROUNDS = int(os.environ.get("VCRYPTO_BENCH_ROUNDS", "2"))
@@ -42,24 +46,36 @@ def report_round(rnd: int, label: str, g: qemu_guest.GuestRun) -> None:
 
 
 def backend_cost(seconds: float) -> dict:
-    """The soft backend alone, one stream, a run each for 512 B and 4 KiB: its round trip and its
-    own CPU time per request (the serve process's CPU while serving, as `vcrypto serve` reports
-    it at exit). Round trip minus backend CPU is what a backend that cost nothing would still
-    take here: the price of the kick/call thread crossings and the guest's side of them."""
+    """The soft backend alone, one stream, a run each for 64 B, 512 B and 4 KiB, today's `serve`
+    and main at BASE_COMMIT's one after the other: the round trip and the backend's own CPU time
+    per request (the serve process's CPU while serving, as `vcrypto serve` reports it at exit).
+    Round trip minus backend CPU is what a backend that cost nothing would still take here: the
+    price of the kick/call thread crossings and the guest's side of them."""
     out = {}
-    for size, tag in ((512, "512"), (4096, "4k")):
-        g = qemu_guest.run("soft", "bench", seconds=seconds, sizes=(size,), jobs=(1,), timeout=900, vectors0=True)
-        st = qemu_guest.backend_stats(g)
-        if not g.bench or not st:
-            raise SystemExit(f"soft backend-cost run: no benchmark or CPU figure (logs {g.log}, {g.backend_log})")
-        req_s = g.bench[(size, 1)]["requests_per_s"]
-        cpu_us = 1e6 * st["cpu_s"] / max(st["requests"], 1)
-        rt_us = 1e6 / req_s
-        print(f"soft backend alone, {size} B, 1 stream: round trip {rt_us:.0f} us, backend CPU {cpu_us:.0f} us a "
-              "request", flush=True)
+    for size, tag in ((64, "64"), (512, "512"), (4096, "4k")):
+        cpu = {}
+        for name, tree in (("now", qemu_guest.ROOT), (BASE_COMMIT, base_tree())):
+            g = qemu_guest.run("soft", "bench", seconds=seconds, sizes=(size,), jobs=(1,), timeout=900, vectors0=True,
+                               backend_tree=tree)
+            st = qemu_guest.backend_stats(g)
+            if not g.bench or not st:
+                raise SystemExit(f"soft backend-cost run ({name}): no benchmark or CPU figure (logs {g.log}, "
+                                 f"{g.backend_log})")
+            cpu[name] = 1e6 * st["cpu_s"] / max(st["requests"], 1)
+            if name == "now":
+                req_s = g.bench[(size, 1)]["requests_per_s"]
+                rt_us = 1e6 / req_s
+        ratio = round(cpu["now"] / cpu[BASE_COMMIT], 3)
+        target = "" if size == 64 else f" (target <= {BACKEND_CPU_TARGET}: {'met' if ratio <= BACKEND_CPU_TARGET else 'NOT met'})"
+        if target:
+            out[f"target_soft_{tag}_backend_cpu_met"] = ratio <= BACKEND_CPU_TARGET
+        print(f"soft backend alone, {size} B, 1 stream: round trip {rt_us:.0f} us, backend CPU {cpu['now']:.0f} us a "
+              f"request, main at {BASE_COMMIT} {cpu[BASE_COMMIT]:.0f} us: ratio {ratio}{target}", flush=True)
         out.update({f"soft_{tag}_requests_per_s_alone": req_s, f"soft_{tag}_round_trip_us": round(rt_us, 1),
-                    f"soft_{tag}_backend_cpu_us_per_request": round(cpu_us, 1),
-                    f"soft_{tag}_round_trip_without_backend_cpu_us": round(rt_us - cpu_us, 1)})
+                    f"soft_{tag}_backend_cpu_us_per_request": round(cpu["now"], 1),
+                    f"soft_{tag}_backend_cpu_us_per_request_{BASE_COMMIT}": round(cpu[BASE_COMMIT], 1),
+                    f"soft_{tag}_backend_cpu_vs_{BASE_COMMIT}": ratio,
+                    f"soft_{tag}_round_trip_without_backend_cpu_us": round(rt_us - cpu["now"], 1)})
     return out
 
 

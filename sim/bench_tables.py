@@ -199,6 +199,11 @@ def device_table(d: dict) -> str:
         extra.append(f"stateless / session requests/s on rtl at 4 KiB: {d['stateless_vs_session_rtl_4k']:.2f} "
                      f"(AES-128-CBC), {d.get('stateless_vs_session_rtl_4k_hmac_sha256', float('nan')):.2f} "
                      "(HMAC-SHA-256)")
+    if "soft_inprocess_vs_0bce809_4k" in d:
+        extra.append(f"the soft device in process against main at 0bce809's, same run, 4 KiB AES-128-CBC: "
+                     f"{n(d['soft_inprocess_cpu_requests_per_s_4k'])} against "
+                     f"{n(d['soft_inprocess_cpu_requests_per_s_4k_0bce809'])} requests per CPU second, "
+                     f"**{d['soft_inprocess_vs_0bce809_4k']:.2f}×** (target ≥ 3)")
     if extra:
         out += "\n" + "; ".join(extra) + ".\n"
     return out + source("device.json", "make bench-device")
@@ -278,6 +283,14 @@ def qemu_table(d: dict) -> str:
     if "soft_512_backend_cpu_us_per_request" in d:
         facts.append(f"one stream, 512 B: round trip {d['soft_512_round_trip_us']:.0f} µs with (b), of which the "
                      f"backend's own CPU {d['soft_512_backend_cpu_us_per_request']:.0f} µs")
+    cpu = [(label, tag) for tag, label in (("64", "64 B"), ("512", "512 B"), ("4k", "4 KiB"))
+           if f"soft_{tag}_backend_cpu_vs_0bce809" in d]
+    if cpu:
+        facts.append("the soft backend's CPU per request against main at 0bce809's, same run, one stream: "
+                     + ", ".join(f"{label} {d[f'soft_{tag}_backend_cpu_us_per_request']:.0f} µs against "
+                                 f"{d[f'soft_{tag}_backend_cpu_us_per_request_0bce809']:.0f} µs "
+                                 f"(**{d[f'soft_{tag}_backend_cpu_vs_0bce809']:.2f}×**)" for label, tag in cpu)
+                     + " (target ≤ 0.3× at 512 B and 4 KiB)")
     if "rtl_simulated_cycles_per_request" in d:
         facts.append(f"(c): {n(d['rtl_simulated_cycles_per_request'])} simulated clocks a request (mixed sizes)")
     if facts:

@@ -69,12 +69,15 @@ def _stop(proc: subprocess.Popen | None, grace: float = 10.0) -> None:
         proc.wait()
 
 
-def start_backend(datapath: str, sock: str, log_path: str, fail_every: int = 0) -> subprocess.Popen:
-    cmd = [sys.executable, "-m", "sim.cli", "serve", "--socket", sock, "--datapath", datapath, "-v"]
+def start_backend(datapath: str, sock: str, log_path: str, fail_every: int = 0, tree: Path = ROOT) -> subprocess.Popen:
+    """`vcrypto serve` of this checkout, or of another tree of the project (the benchmarks'
+    baseline, sim/bench_baseline.py, whose CLI was still bridge/cli.py)."""
+    cli = "sim.cli" if (tree / "sim" / "cli.py").exists() else "bridge.cli"
+    cmd = [sys.executable, "-m", cli, "serve", "--socket", sock, "--datapath", datapath, "-v"]
     if fail_every:
         cmd += ["--fail-every", str(fail_every)]
     log = open(log_path, "w")
-    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, start_new_session=True)
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=tree, start_new_session=True)
     log.close()
     deadline = time.monotonic() + 120            # the first RTL start may build the accelerator
     while not os.path.exists(sock):
@@ -89,9 +92,10 @@ def start_backend(datapath: str, sock: str, log_path: str, fail_every: int = 0) 
 
 def run(backend: str = "rtl", mode: str = "all", seed: int = 1, count: int = 100, seconds: float = 3,
         sizes: tuple[int, ...] = (4096, 65536), jobs: tuple[int, ...] = (1,), timeout: int = 300, fail_every: int = 0,
-        extra: list[str] | None = None, vectors0: bool = False) -> GuestRun:
+        extra: list[str] | None = None, vectors0: bool = False, backend_tree: Path = ROOT) -> GuestRun:
     """vectors0: give the device no MSI-X vectors (INTx), as vhost-user always needs here (see
-    sim/guest/README.md); for the builtin backend it makes the device configuration the same."""
+    sim/guest/README.md); for the builtin backend it makes the device configuration the same.
+    backend_tree: whose `vcrypto serve` answers (rtl, soft)."""
     build_image()
     OUT.joinpath("logs").mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S")
@@ -105,7 +109,7 @@ def run(backend: str = "rtl", mode: str = "all", seed: int = 1, count: int = 100
     try:
         if backend in ("rtl", "soft"):
             run_.backend_log = str(OUT / "logs" / f"{backend}-serve-{stamp}.log")
-            backend_proc = start_backend(backend, sock, run_.backend_log, fail_every)
+            backend_proc = start_backend(backend, sock, run_.backend_log, fail_every, backend_tree)
             qargs = ["--backend", f"vhost-user:{sock}"]
         elif backend == "absent":
             qargs = ["--backend", f"vhost-user:{sock}", "--reconnect"]
@@ -160,11 +164,13 @@ def backend_stats(g: GuestRun) -> dict:
     full). {} if it said nothing."""
     text = Path(g.backend_log).read_text(errors="replace") if g.backend_log else ""
     m = re.search(r"stopped after (\d+) data requests(?:, (\d+) simulated clock cycles)?, backend CPU ([\d.]+) s"
-                  r", data ring high-water (\d+) of (\d+)", text)
+                  r"(?:, data ring high-water (\d+) of (\d+))?", text)      # the baseline's serve: no high-water
     if not m:
         return {}
-    return {"requests": int(m.group(1)), "cycles": int(m.group(2)) if m.group(2) else None,
-            "cpu_s": float(m.group(3)), "ring_high_water": int(m.group(4)), "ring_size": int(m.group(5))}
+    st = {"requests": int(m.group(1)), "cycles": int(m.group(2)) if m.group(2) else None, "cpu_s": float(m.group(3))}
+    if m.group(4):
+        st.update(ring_high_water=int(m.group(4)), ring_size=int(m.group(5)))
+    return st
 
 
 def summary(g: GuestRun) -> str:
