@@ -16,13 +16,22 @@ Separate soft runs (64 B, 512 B and 4 KiB, one stream) measure the backend proce
 time per request, today's and main at 0bce809's (sim/bench_baseline.py) interleaved in the same
 run, and their ratio (`soft_4k_backend_cpu_vs_0bce809`, issue #17's target <= 0.3); the round
 trip minus that is what the thread crossings alone cost, which bounds b/a for any vhost-user
-backend here (`zero_cost_backend_vs_builtin_intx_4k`).
+backend here (`zero_cost_backend_vs_builtin_intx_4k`). The wakeup floor bounds the CPU side the
+same way: a loop that only sleeps on the kick eventfd, reads it and writes the call eventfd
+costs `wakeup_floor_c_us` in C (sim/harness/wakeup_floor.c) and `wakeup_floor_python_us` in
+Python per round trip on this machine, before any request is parsed; over 0bce809's backend CPU
+that is the best ratio any backend sleeping between requests could reach here
+(`wakeup_floor_c_vs_0bce809_4k`; `wakeup_floor_python_vs_0bce809_4k` for one written in Python).
 """
 from __future__ import annotations
 
 import json
 import os
+import select
+import statistics
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -79,9 +88,68 @@ def backend_cost(seconds: float) -> dict:
     return out
 
 
+def wakeup_floor_python(rounds: int = 20000) -> float:
+    """CPU microseconds per round trip of a Python loop that sleeps in epoll on a kick eventfd,
+    reads it and writes a call eventfd, against a forked "guest" that kicks and waits: the part
+    of the backend's CPU per request that no parsing or crypto work is in."""
+    kick, call = os.eventfd(0, os.EFD_NONBLOCK), os.eventfd(0, os.EFD_NONBLOCK)
+    one = (1).to_bytes(8, "little")
+    guest = os.fork()
+    if guest == 0:
+        try:
+            ep = select.epoll()
+            ep.register(call, select.EPOLLIN)
+            for _ in range(rounds):
+                os.write(kick, one)
+                ep.poll(5)
+                os.read(call, 8)
+        finally:
+            os._exit(0)
+    ep = select.epoll()
+    ep.register(kick, select.EPOLLIN)
+    c0 = time.process_time()
+    for _ in range(rounds):
+        if not ep.poll(5):
+            raise SystemExit("wakeup floor: the forked guest stopped kicking")
+        os.read(kick, 8)
+        os.write(call, one)
+    cpu = time.process_time() - c0
+    os.waitpid(guest, 0)
+    for fd in (kick, call):
+        os.close(fd)
+    ep.close()
+    return 1e6 * cpu / rounds
+
+
+def wakeup_floor_c() -> float:
+    """The same loop in C (sim/harness/wakeup_floor.c, built here with cc -O2)."""
+    exe = ROOT / "build" / "bench" / "wakeup_floor"
+    exe.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["cc", "-O2", "-Wall", "-o", str(exe), str(ROOT / "sim" / "harness" / "wakeup_floor.c")],
+                   check=True)
+    return float(subprocess.run([str(exe)], capture_output=True, text=True, check=True).stdout)
+
+
+def wakeup_floor(rounds: int = 5) -> dict:
+    """Both floors, interleaved, the median of `rounds` each (it varies with where the scheduler
+    puts the two processes: one core or two)."""
+    c, py = [], []
+    for _ in range(rounds):
+        c.append(wakeup_floor_c())
+        py.append(wakeup_floor_python())
+    out = {"wakeup_floor_c_us": round(statistics.median(c), 1), "wakeup_floor_python_us": round(statistics.median(py), 1),
+           "wakeup_floor_c_us_range": [round(min(c), 1), round(max(c), 1)],
+           "wakeup_floor_python_us_range": [round(min(py), 1), round(max(py), 1)]}
+    print(f"wakeup floor (sleep on the kick, read it, write the call; nothing else), CPU per round trip: "
+          f"C {out['wakeup_floor_c_us']} us ({min(c):.1f}-{max(c):.1f}), Python {out['wakeup_floor_python_us']} us "
+          f"({min(py):.1f}-{max(py):.1f})", flush=True)
+    return out
+
+
 def main() -> int:
     seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 4.0
     out: dict = {"seconds_per_size": seconds, "parallel_streams": JOBS, "rounds_best_of": ROUNDS}
+    out.update(wakeup_floor())
     # builtin_intx: the built-in backend with the device configured as vhost-user needs it here
     # (vectors=0, legacy INTx instead of MSI-X): the same device, so b/a is also given against it
     backends = (("builtin", "builtin", False), ("builtin_intx", "builtin", True), ("soft", "soft", True),
@@ -122,6 +190,10 @@ def main() -> int:
     out["builtin_intx_4k_round_trip_us"] = round(1e6 / out["builtin_intx_4k_requests_per_s"], 1)
     out["zero_cost_backend_vs_builtin_intx_4k"] = round(
         out["builtin_intx_4k_round_trip_us"] / out["soft_4k_round_trip_without_backend_cpu_us"], 3)
+    # the best backend-CPU ratio a backend that sleeps between requests could reach here
+    for lang in ("c", "python"):
+        out[f"wakeup_floor_{lang}_vs_{BASE_COMMIT}_4k"] = round(
+            out[f"wakeup_floor_{lang}_us"] / out[f"soft_4k_backend_cpu_us_per_request_{BASE_COMMIT}"], 3)
     out["target_soft_vs_builtin_4k_met"] = out["soft_vs_builtin_4k"] >= 1.0
     out[f"target_soft_vs_builtin_4k_met_jobs{JOBS}"] = out[f"soft_vs_builtin_4k_jobs{JOBS}"] >= 1.0
     dest = ROOT / "build" / "bench" / "qemu.json"

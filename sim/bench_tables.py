@@ -291,6 +291,13 @@ def qemu_table(d: dict) -> str:
                                  f"{d[f'soft_{tag}_backend_cpu_us_per_request_0bce809']:.0f} µs "
                                  f"(**{d[f'soft_{tag}_backend_cpu_vs_0bce809']:.2f}×**)" for label, tag in cpu)
                      + " (target ≤ 0.3× at 512 B and 4 KiB)")
+    if "wakeup_floor_c_us" in d:
+        facts.append(f"the wakeup floor, a loop that only sleeps on the kick eventfd, reads it and writes the call "
+                     f"eventfd: {d['wakeup_floor_c_us']:.0f} µs of CPU per round trip in C, "
+                     f"{d['wakeup_floor_python_us']:.0f} µs in Python; over main at 0bce809's backend CPU at 4 KiB "
+                     f"that is {d.get('wakeup_floor_c_vs_0bce809_4k', float('nan')):.2f}× / "
+                     f"{d.get('wakeup_floor_python_vs_0bce809_4k', float('nan')):.2f}×, the best ratio a backend that "
+                     "sleeps between requests could reach here before it parses anything")
     if "rtl_simulated_cycles_per_request" in d:
         facts.append(f"(c): {n(d['rtl_simulated_cycles_per_request'])} simulated clocks a request (mixed sizes)")
     if facts:
