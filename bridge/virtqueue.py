@@ -160,7 +160,8 @@ class DeviceVirtqueue:
     def push(self, head: int, length: int) -> None:
         """Publish a used element: the element first, then the index (virtio 2.7.8.2)."""
         self.heads_out.discard(head)
-        self.mem.write(self.used + 4 + 8 * (self.used_idx % self.size), USED_ELEM.pack(head, length))
+        slot = self.used + 4 + 8 * (self.used_idx % self.size)
+        self.mem.write(slot, USED_ELEM.pack(head, length))
         self.used_idx = (self.used_idx + 1) & 0xFFFF
         self.mem.write(self.used + 2, U16.pack(self.used_idx))
 
