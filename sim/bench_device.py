@@ -96,7 +96,8 @@ def soft_vs_baseline(seconds: float, rounds: int = 3, size: int = 4096) -> dict:
     print(f"soft in process, {size} B, {QUEUES} queues x {INFLIGHT}: {now:.0f} CPU req/s, main at {BASE_COMMIT} "
           f"{base:.0f}: ratio {ratio} (target >= {SOFT_SPEEDUP_TARGET}: "
           f"{'met' if ratio >= SOFT_SPEEDUP_TARGET else 'NOT met'})", flush=True)
-    return {"soft_inprocess_cpu_requests_per_s_4k": round(now), f"soft_inprocess_cpu_requests_per_s_4k_{BASE_COMMIT}": round(base),
+    return {"soft_inprocess_cpu_requests_per_s_4k": round(now),
+            f"soft_inprocess_cpu_requests_per_s_4k_{BASE_COMMIT}": round(base),
             f"soft_inprocess_vs_{BASE_COMMIT}_4k": ratio,
             "target_soft_inprocess_3x_met": ratio >= SOFT_SPEEDUP_TARGET}
 
