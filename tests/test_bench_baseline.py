@@ -1,0 +1,37 @@
+"""The pieces the benchmarks use to set today's soft path beside main at 0bce809's
+(sim/bench_baseline.py): the in-process speed script runs on a tree and checks every status,
+and the backend's stop line is read from today's `serve` and from the baseline's, which did
+not report the ring high-water yet."""
+import subprocess
+import sys
+
+from sim import qemu_guest
+from sim.cocotb_run import ROOT
+
+
+def test_soft_device_speed_runs_on_this_tree():
+    r = subprocess.run([sys.executable, str(ROOT / "sim" / "soft_device_speed.py"), str(ROOT), "512", "0.2"],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert float(r.stdout.split()[-1]) > 0
+
+
+def _stats(tmp_path, line: str) -> dict:
+    log = tmp_path / "serve.log"
+    log.write_text("vcrypto serve: soft datapath, listening on /tmp/x\n" + line + "\n")
+    g = qemu_guest.GuestRun("soft")
+    g.backend_log = str(log)
+    return qemu_guest.backend_stats(g)
+
+
+def test_backend_stats_reads_todays_stop_line(tmp_path):
+    st = _stats(tmp_path, "vcrypto serve: stopped after 12 data requests, backend CPU 0.500 s, "
+                          "data ring high-water 3 of 128")
+    assert st == {"requests": 12, "cycles": None, "cpu_s": 0.5, "ring_high_water": 3, "ring_size": 128}
+
+
+def test_backend_stats_reads_the_baselines_stop_line(tmp_path):
+    st = _stats(tmp_path, "vcrypto serve: stopped after 7 data requests, 900 simulated clock cycles, "
+                          "backend CPU 0.250 s")
+    assert st == {"requests": 7, "cycles": 900, "cpu_s": 0.25}
+    assert _stats(tmp_path, "vcrypto serve: stopped") == {}
