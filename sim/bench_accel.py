@@ -400,14 +400,14 @@ def main() -> int:
         shutil.copy2(p, snap / v)
     variants = {v: snap / v for v in variants}
     this, tower = variants["this"], snap / "tower"
-    base_tree = base_tree()
+    base_src = base_tree()
     res["process_cycles_per_request"] = {
         "this (table S-box)": process_cycles_per_request(this),
         "this (tower S-box)": process_cycles_per_request(tower),
-        "this_on_0bce809_rtl": process_cycles_per_request(variants["this_on_0bce809_rtl"], base_tree)}
+        "this_on_0bce809_rtl": process_cycles_per_request(variants["this_on_0bce809_rtl"], base_src)}
     print(f"simulation speed, {rounds} interleaved rounds:", flush=True)
-    sp = res["sim_speed"] = sim_speed(variants, rounds, trees={"main_0bce809": base_tree,
-                                                               "this_on_0bce809_rtl": base_tree})
+    sp = res["sim_speed"] = sim_speed(variants, rounds, trees={"main_0bce809": base_src,
+                                                               "this_on_0bce809_rtl": base_src})
     res["sim_speed_ratios"] = {
         w: {k: {"wall": round(sp[w][a]["cycles_per_s"] / sp[w][b]["cycles_per_s"], 2),
                 "cpu": round(sp[w][a]["cycles_per_cpu_s"] / sp[w][b]["cycles_per_cpu_s"], 2), "what": what}
