@@ -9,7 +9,6 @@ bridge/sha512_state.py builds the SHA-384/512 family on it.
 """
 from __future__ import annotations
 
-import hashlib
 import struct
 
 BLOCK = 64

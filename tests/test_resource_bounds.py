@@ -243,7 +243,9 @@ def test_regression_kick_returns_after_its_budget_and_poll_serves_the_rest_in_tu
     dev = VirtioCryptoDevice(SoftDatapath(), num_dataqueues=2, limits=limits)
     drv = VirtioCryptoDriver(dev, queue_size=512)
     _, sid = drv.create_hash_session(vc.HASH_SHA_256, 32)
-    tokens = {q: [drv.hash(q, sid, bytes([q]) * 64, 32, kick=False) for _ in range(200)] for q in (0, 1)}
+    for q in (0, 1):
+        for _ in range(200):
+            drv.hash(q, sid, bytes([q]) * 64, 32, kick=False)
     assert dev.kick(0) == 32 and dev.kick(1) == 32
     assert dev.busy() and list(dev.deferred) == [0, 1]
     dev.poll()            # one budget of 32 for both queues: 0 gets it, then 1 is first in line

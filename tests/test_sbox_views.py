@@ -17,8 +17,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from sim.cocotb_run import ROOT
 
 TOWER = ROOT / "rtl" / "aes" / "aes_sbox.sv"

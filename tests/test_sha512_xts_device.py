@@ -210,6 +210,9 @@ def test_chaining_with_hmac_and_plain_sha384_sha512(cipher, bits):
         t = drv.run(drv.chain(0, e, True, iv, src, n, aad=aad, cipher_range=(16, c_len), hash_range=(8, 280)))
         out = src[:16] + enc(iv, src[16:16 + c_len]) + src[16 + c_len:]
         assert (t.status, t.dst, t.digest) == (vc.OK, out, digest(aad + out[8:288]))
+        t = drv.run(drv.chain(1, d, False, iv, out, n, aad=aad, cipher_range=(16, c_len), hash_range=(8, 280)))
+        back = out[:16] + dec(iv, out[16:16 + c_len]) + out[16 + c_len:]       # hash the source, then decrypt
+        assert back == src and (t.status, t.dst, t.digest) == (vc.OK, back, digest(aad + out[8:288]))
 
 
 # ------------------------------------------------------------------ bad input

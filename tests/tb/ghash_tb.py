@@ -6,7 +6,6 @@ so GHASH chains computed by the unit must give AESGCM's tags (H and E(K, J0) fro
 """
 from __future__ import annotations
 
-import os
 import random
 import struct
 

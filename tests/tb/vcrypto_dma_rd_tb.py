@@ -96,7 +96,7 @@ class Tb(DmaTb):
         d = self.dut
         assert 0 <= addr and addr + length <= TOP
         beats = []
-        cycles, cmd_taken = 0, False
+        cycles = 0
         max_cycles = max_cycles or 200 + 8 * ((length + 15) // 16)
         taken_at = None
         while True:
