@@ -689,7 +689,7 @@ class VhostUserBackend:
         except BaseException:          # refused: the old table stays in force, the new one goes
             for r in regions:
                 r.mem.release()
-            del new, regions
+            new, regions = None, []
             self._unmap(maps)
             raise
         old_maps, self.maps = self.maps, maps
