@@ -122,21 +122,22 @@ def wakeup_floor_python(rounds: int = 20000) -> float:
     return 1e6 * cpu / rounds
 
 
-def wakeup_floor_c() -> float:
-    """The same loop in C (sim/harness/wakeup_floor.c, built here with cc -O2)."""
+def build_wakeup_floor_c() -> Path:
+    """The same loop in C (sim/harness/wakeup_floor.c), built with cc -O2."""
     exe = ROOT / "build" / "bench" / "wakeup_floor"
     exe.parent.mkdir(parents=True, exist_ok=True)
     subprocess.run(["cc", "-O2", "-Wall", "-o", str(exe), str(ROOT / "sim" / "harness" / "wakeup_floor.c")],
                    check=True)
-    return float(subprocess.run([str(exe)], capture_output=True, text=True, check=True).stdout)
+    return exe
 
 
 def wakeup_floor(rounds: int = 5) -> dict:
     """Both floors, interleaved, the median of `rounds` each (it varies with where the scheduler
     puts the two processes: one core or two)."""
+    exe = build_wakeup_floor_c()
     c, py = [], []
     for _ in range(rounds):
-        c.append(wakeup_floor_c())
+        c.append(float(subprocess.run([str(exe)], capture_output=True, text=True, check=True).stdout))
         py.append(wakeup_floor_python())
     out = {"wakeup_floor_c_us": round(statistics.median(c), 1),
            "wakeup_floor_python_us": round(statistics.median(py), 1),
