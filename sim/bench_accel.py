@@ -92,7 +92,7 @@ def build_this_on_base_rtl() -> Path:
     lines = (ln.split("//", 1)[0].strip() for ln in (src / "rtl" / "top" / "vcrypto_top.f").read_text().splitlines())
     files = [src / ln for ln in lines if ln]
     files = [ROOT / "rtl" / "aes" / "aes_sbox.sv" if p.name == "aes_sbox.sv" else p for p in files]
-    return build(sources=files, build_dir=BENCH / f"this-on-{BASE_COMMIT}-rtl", lanes_param=False)
+    return build(sources=files, build_dir=BENCH / f"this-on-{BASE_COMMIT}-rtl", lanes_param=False, csr_gate=False)
 
 
 # ---------------------------------------------------------------- measurements

@@ -58,7 +58,8 @@ def run_cocotb(top: str, test_module: str, sim: str, testcase: str | list[str] |
                extra_env: dict[str, str] | None = None, waves: bool = False,
                seed: int = 1, coverage_dir: Path | None = None,
                coverage_tag: str | None = None,
-               parameters: dict[str, int] | None = None) -> list[tuple[str, bool, str]]:
+               parameters: dict[str, int] | None = None,
+               defines: tuple[str, ...] = ()) -> list[tuple[str, bool, str]]:
     """Build `top` for `sim` and run the cocotb tests in `test_module`.
 
     coverage_dir (default: $VCRYPTO_COVERAGE_DIR): Verilator only, build with line and toggle
@@ -66,6 +67,8 @@ def run_cocotb(top: str, test_module: str, sim: str, testcase: str | list[str] |
     (tag: coverage_tag, else the testcase names, else "all").
     parameters: the top level's parameters (e.g. {"LANES": 4}); each set of values is built in
     its own directory (build/sim/<sim>/<top>-LANES4).
+    defines: preprocessor macros set for the build (a simulation view, e.g.
+    "VCRYPTO_CSR_CLOCK_GATE"); each set is built in its own directory too (<top>-D<name>).
     Returns one (test name, passed, failure message) tuple per cocotb test.
     """
     from cocotb_tools.runner import get_runner
@@ -80,7 +83,7 @@ def run_cocotb(top: str, test_module: str, sim: str, testcase: str | list[str] |
     if sim != "verilator":
         cov_dir = None                      # coverage is collected with Verilator only
     params = dict(parameters or {})
-    tag = top + "".join(f"-{k}{v}" for k, v in sorted(params.items()))
+    tag = top + "".join(f"-{k}{v}" for k, v in sorted(params.items())) + "".join(f"-D{d}" for d in sorted(defines))
     build_dir = ROOT / "build" / ("sim-cov" if cov_dir else "sim") / sim / tag
     runner = get_runner(sim)
     build_args: list[str] = []
@@ -116,7 +119,7 @@ def run_cocotb(top: str, test_module: str, sim: str, testcase: str | list[str] |
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             runner.build(sources=rtl_sources(top), hdl_toplevel=top, build_dir=build_dir, build_args=build_args,
-                         parameters=params, timescale=timescale, waves=waves, log_file=build_dir / "build.log")
+                         parameters=params, defines={d: 1 for d in defines}, timescale=timescale, waves=waves, log_file=build_dir / "build.log")
         finally:
             if makeflags is None:
                 os.environ.pop("MAKEFLAGS", None)

@@ -1,6 +1,9 @@
 """`make lint`: Verilator -Wall lint of every RTL top level (every FuseSoC core with a `lint`
 target; file lists from the cores via rtl/filelists.py, the same the cores' `lint` targets use).
 
+The simulation-only views (rtl/README.md, "Views") are linted too, with their defines
+(SIM_VIEWS); the S-box table view has its own -Wall build in tests/test_sbox_views.py.
+
 Waivers, if ever needed, go in rtl/lint/waivers.vlt, each with a comment saying why.
 Exit status is non-zero on any warning.
 """
@@ -15,10 +18,14 @@ sys.path.insert(0, str(ROOT))
 from rtl.filelists import rtl_sources, tops  # noqa: E402,F401
 
 
-def lint(top: str) -> tuple[bool, str]:
+# (top, defines): the views only the accelerator process builds
+SIM_VIEWS = (("vcrypto_csr", ("VCRYPTO_CSR_CLOCK_GATE",)),)
+
+
+def lint(top: str, defines: tuple[str, ...] = ()) -> tuple[bool, str]:
     verilator = Path(sys.executable).parent / "verilator"
     waivers = ROOT / "rtl" / "lint" / "waivers.vlt"
-    cmd = [str(verilator), "--lint-only", "-Wall", "--top-module", top]
+    cmd = [str(verilator), "--lint-only", "-Wall", "--top-module", top, *(f"+define+{d}" for d in defines)]
     if waivers.exists():
         cmd.append(str(waivers))
     cmd += [str(p) for p in rtl_sources(top)]
@@ -29,9 +36,10 @@ def lint(top: str) -> tuple[bool, str]:
 
 def main() -> int:
     bad = 0
-    for top in tops():
-        ok, out = lint(top)
-        print(f"lint {top:24s} {'clean' if ok else 'FAILED'}")
+    for top, defines in [(t, ()) for t in tops()] + list(SIM_VIEWS):
+        ok, out = lint(top, defines)
+        name = top + "".join(f" +{d}" for d in defines)
+        print(f"lint {name:24s} {'clean' if ok else 'FAILED'}")
         if not ok:
             print(out)
             bad += 1
