@@ -86,15 +86,15 @@ def default_lanes() -> int:
     return int(os.environ.get("VCRYPTO_ACCEL_LANES", DEFAULT_LANES))
 
 
-def default_csr_gate() -> bool:
-    """The register block's clock gated while it is idle (rtl/README.md, "Views") unless
-    VCRYPTO_ACCEL_CSR_GATE=0."""
-    return os.environ.get("VCRYPTO_ACCEL_CSR_GATE", "1") != "0"
+def default_clock_gate() -> bool:
+    """The idle blocks' clocks gated (register block, AES/SHA-256/SHA-512 engines; rtl/README.md,
+    "Views") unless VCRYPTO_ACCEL_CLOCK_GATE=0."""
+    return os.environ.get("VCRYPTO_ACCEL_CLOCK_GATE", "1") != "0"
 
 
-def build_dir_for(sbox: str, trace: bool, pgo: bool, lanes: int = DEFAULT_LANES, csr_gate: bool = True) -> Path:
+def build_dir_for(sbox: str, trace: bool, pgo: bool, lanes: int = DEFAULT_LANES, clock_gate: bool = True) -> Path:
     """build/accel for the process as served (simulation views, PGO, default lanes); build/accel-<variant> else."""
-    parts = (([] if sbox == "table" else [sbox]) + ([] if csr_gate else ["nogate"]) + (["fst"] if trace else [])
+    parts = (([] if sbox == "table" else [sbox]) + ([] if clock_gate else ["nogate"]) + (["fst"] if trace else [])
              + ([] if pgo or trace else ["nopgo"]) + ([] if lanes == DEFAULT_LANES else [f"lanes{lanes}"]))
     return ROOT / "build" / "-".join(["accel", *parts])
 
@@ -144,13 +144,14 @@ def _profile_workload(binary: Path) -> None:
 
 def build(verbose: bool = False, *, sbox: str | None = None, trace: bool = False, pgo: bool | None = None,
           sources: list[Path] | None = None, build_dir: Path | None = None, lanes: int | None = None,
-          lanes_param: bool = True, csr_gate: bool | None = None) -> Path:
+          lanes_param: bool = True, clock_gate: bool | None = None) -> Path:
     """Build the accelerator binary if an input is newer or the configuration changed (file
     lock: safe in parallel) and return its path.
 
     sbox: "table" (default; VCRYPTO_ACCEL_SBOX) or "tower" (the synthesised S-box lane);
-    csr_gate: the register block's clock gated while it is idle (+define+VCRYPTO_CSR_CLOCK_GATE;
-    default on unless VCRYPTO_ACCEL_CSR_GATE=0); off, it is clocked as synthesised;
+    clock_gate: the clocks of the register block and the AES, SHA-256 and SHA-512 engines gated
+    while they are idle (+define+VCRYPTO_CLOCK_GATE, rtl/common/vcrypto_clock_gate.sv; default
+    on unless VCRYPTO_ACCEL_CLOCK_GATE=0); off, they are clocked as synthesised;
     trace: FST waveform support (a separate, slower build, used for fst=);
     pgo: profile-guided optimisation (default: on with clang and llvm-profdata or GCC >= 10 unless
     VCRYPTO_ACCEL_PGO=0; if collecting the profile fails, the build goes on without it and says
@@ -163,15 +164,15 @@ def build(verbose: bool = False, *, sbox: str | None = None, trace: bool = False
     import json
     sbox = sbox or os.environ.get("VCRYPTO_ACCEL_SBOX", "table")
     lanes = (lanes or default_lanes()) if lanes_param else None
-    csr_gate = default_csr_gate() if csr_gate is None else csr_gate
+    clock_gate = default_clock_gate() if clock_gate is None else clock_gate
     if pgo is None:
         pgo = not trace and default_pgo()
     srcs = accel_sources(sbox, sources)
-    out = Path(build_dir) if build_dir is not None else build_dir_for(sbox, trace, pgo, lanes, csr_gate)
+    out = Path(build_dir) if build_dir is not None else build_dir_for(sbox, trace, pgo, lanes, clock_gate)
     binary, obj, info_file = out / "vcrypto_accel", out / "obj", out / "build.json"
     cxx = compiler()
     pgo_gen, pgo_gen_link, pgo_use = cxx.pgo_flags(obj)
-    config = {"sbox": sbox, "csr_gate": csr_gate, "trace": trace, "pgo": pgo, "lanes": lanes, "sources": [str(p) for p in srcs],
+    config = {"sbox": sbox, "clock_gate": clock_gate, "trace": trace, "pgo": pgo, "lanes": lanes, "sources": [str(p) for p in srcs],
               "compiler": cxx.version, "make": [*MAKE_OPT, *cxx.make_args()],
               "pgo_flags": [pgo_gen, pgo_use] if pgo else []}
     inputs = srcs + [HARNESS, PUBLIC_VLT, ROOT / "firmware" / "include" / "vcrypto_abi.h", Path(__file__),
@@ -193,7 +194,7 @@ def build(verbose: bool = False, *, sbox: str | None = None, trace: bool = False
             shutil.rmtree(obj)
         _run([_verilator(), "--cc", "--exe", "-O3", "--x-assign", "fast", "--x-initial", "fast", "--noassert",
               *(["--trace-fst"] if trace else []), *(["+define+VCRYPTO_SBOX_TABLE"] if sbox == "table" else []),
-              *(["+define+VCRYPTO_CSR_CLOCK_GATE"] if csr_gate else []),
+              *(["+define+VCRYPTO_CLOCK_GATE"] if clock_gate else []),
               "--top-module", "vcrypto_top", *([f"-GLANES={lanes}"] if lanes_param else []),
               "-Mdir", str(obj), "-o", str(binary),
               "-CFLAGS", f"-std=c++17 -I{ROOT / 'firmware' / 'include'}", "-LDFLAGS", "-lrt -pthread -llz4 -lz",

@@ -5,7 +5,7 @@
     the cocotb top test (exact cycle counts, independent of the machine);
   * process_cycles_per_request: the same clocks counted by the accelerator process itself
     (doorbell write response to the interrupt's rising edge, one request at a time) for the
-    build as served (the simulation views: table S-box, register block clock-gated while idle)
+    build as served (the simulation views: table S-box, idle blocks clock-gated)
     and for the RTL as synthesised (tower S-box, free-running clock): the same hardware must
     give the same counts;
   * sim_speed: simulated clocks per second of the whole top while it serves 4 KiB
@@ -16,7 +16,7 @@
         from `git archive`: tower S-box, -O2, tracing, its harness), issue #17's reference;
       - main_build_of_this_rtl: that same build() run on today's file list;
       - this_on_0bce809_rtl: this build (table S-box, -O3, PGO, this harness) of 0bce809's RTL
-        (which has no register-block clock gate);
+        (which has no clock gates);
       - this: this build of today's RTL (what the bridge gets).
     Each figure twice: clocks / wall time spent simulating them (as the process counts them:
     `cycles_per_s`) and clocks / CPU time of the process (`cycles_per_cpu_s`, which a busy
@@ -94,7 +94,7 @@ def build_this_on_base_rtl() -> Path:
     lines = (ln.split("//", 1)[0].strip() for ln in (src / "rtl" / "top" / "vcrypto_top.f").read_text().splitlines())
     files = [src / ln for ln in lines if ln]
     files = [ROOT / "rtl" / "aes" / "aes_sbox.sv" if p.name == "aes_sbox.sv" else p for p in files]
-    return build(sources=files, build_dir=BENCH / f"this-on-{BASE_COMMIT}-rtl", lanes_param=False, csr_gate=False)
+    return build(sources=files, build_dir=BENCH / f"this-on-{BASE_COMMIT}-rtl", lanes_param=False, clock_gate=False)
 
 
 # ---------------------------------------------------------------- measurements
@@ -386,7 +386,7 @@ def main() -> int:
     print("building: this build (simulation views, and as synthesised), main at 0bce809, main's build of this RTL, "
           "this build of 0bce809's RTL ...", flush=True)
     this = build()
-    synthesised = build(sbox="tower", csr_gate=False, pgo=False)
+    synthesised = build(sbox="tower", clock_gate=False, pgo=False)
     variants = {"main_0bce809": build_base(), "main_build_of_this_rtl": build_base_recipe(rtl_sources("vcrypto_top")),
                 "this_on_0bce809_rtl": build_this_on_base_rtl(), "this": this}
     res["builds"] = {v: {"binary": str(p.relative_to(ROOT)), **build_info(p)}

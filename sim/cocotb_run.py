@@ -68,7 +68,7 @@ def run_cocotb(top: str, test_module: str, sim: str, testcase: str | list[str] |
     parameters: the top level's parameters (e.g. {"LANES": 4}); each set of values is built in
     its own directory (build/sim/<sim>/<top>-LANES4).
     defines: preprocessor macros set for the build (a simulation view, e.g.
-    "VCRYPTO_CSR_CLOCK_GATE"); each set is built in its own directory too (<top>-D<name>).
+    "VCRYPTO_CLOCK_GATE"); each set is built in its own directory too (<top>-D<name>).
     Returns one (test name, passed, failure message) tuple per cocotb test.
     """
     from cocotb_tools.runner import get_runner

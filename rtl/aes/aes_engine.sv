@@ -74,6 +74,17 @@ module aes_engine (
   output logic         keys_held_o
 );
 
+  // The engine's clock: a wire as synthesised; in the accelerator process's simulation view
+  // (+define+VCRYPTO_CLOCK_GATE; rtl/README.md, "Views") it runs only while the engine can
+  // change state (a configuration or block offered, a key expanding, a block in the rounds or waiting to leave, a wipe) and 8 clocks after.
+  logic eng_clk;
+  vcrypto_clock_gate #(.HOLD(8)) u_clock (
+    .clk_i, .rst_ni,
+    .busy_i  (cfg_valid_i | in_valid_i | out_valid_o | !idle_o | wipe_i),
+    .event_i (1'b0),
+    .clk_o   (eng_clk)
+  );
+
   localparam logic [1:0] MODE_ECB = 2'd0, MODE_CBC = 2'd1, MODE_CTR = 2'd2;
 
   // ---------------------------------------------------------------- byte-level helpers
@@ -185,7 +196,7 @@ module aes_engine (
   logic [127:0] rk;
 
   aes_key_expand u_key_expand (
-    .clk_i, .rst_ni,
+    .clk_i(eng_clk), .rst_ni,
     .start_i   (kx_start),
     .key_len_i (cfg_key_len_i),
     .key_i     (cfg_key_i),
@@ -203,7 +214,7 @@ module aes_engine (
   // the wipe and the expander never run together: they share the memory's write port.
   // Rows 0..14: K1's schedule; rows 16..30: the XTS tweak key K2's (ksel_q: which one loads).
   aes_key_mem u_key_mem (
-    .clk_i,
+    .clk_i(eng_clk),
     .wr_en_i   (kx_wr_en | wipe_run_q),
     .wr_all_i  (wipe_run_q),
     .wr_row_i  (wipe_run_q ? wipe_row_q : {ksel_q, kx_wr_row}),
@@ -325,7 +336,7 @@ module aes_engine (
   assign ld_a     = ld_ctr ? chain_q : xts_src;
   assign load_val = ld_a ^ (ld_pre ? tw_op : 128'd0);
 
-  always_ff @(posedge clk_i or negedge rst_ni) begin
+  always_ff @(posedge eng_clk or negedge rst_ni) begin
     if (!rst_ni) begin
       busy_q      <= 1'b0;
       settle_q    <= 1'b0;

@@ -63,6 +63,17 @@ module sha256_engine (
   output logic         idle_o
 );
 
+  // The engine's clock: a wire as synthesised; in the accelerator process's simulation view
+  // (+define+VCRYPTO_CLOCK_GATE; rtl/README.md, "Views") it runs only while the engine can
+  // change state (a configuration or beat offered, a block buffered or compressing, the state waiting to leave) and 8 clocks after.
+  logic eng_clk;
+  vcrypto_clock_gate #(.HOLD(8)) u_clock (
+    .clk_i, .rst_ni,
+    .busy_i  (cfg_valid_i | in_valid_i | state_valid_o | !idle_o),
+    .event_i (1'b0),
+    .clk_o   (eng_clk)
+  );
+
   localparam logic [255:0] IV_SHA256 = {32'h6a09e667, 32'hbb67ae85, 32'h3c6ef372, 32'ha54ff53a,
                                         32'h510e527f, 32'h9b05688c, 32'h1f83d9ab, 32'h5be0cd19};
   localparam logic [255:0] IV_SHA224 = {32'hc1059ed8, 32'h367cd507, 32'h3070dd17, 32'hf70e5939,
@@ -204,7 +215,7 @@ module sha256_engine (
     h_nxt = h_s1 ? s0_v : ((s0_v & cfg_state_i) | (~s0_v & hsum_f));
   end
 
-  always_ff @(posedge clk_i or negedge rst_ni) begin
+  always_ff @(posedge eng_clk or negedge rst_ni) begin
     if (!rst_ni) begin
       for (int k = 0; k < 8; k++)  begin h_q[k] <= '0; v_q[k] <= '0; end
       for (int k = 0; k < 16; k++) w_q[k] <= '0;

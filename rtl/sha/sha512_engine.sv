@@ -62,6 +62,17 @@ module sha512_engine (
   output logic         idle_o
 );
 
+  // The engine's clock: a wire as synthesised; in the accelerator process's simulation view
+  // (+define+VCRYPTO_CLOCK_GATE; rtl/README.md, "Views") it runs only while the engine can
+  // change state (a configuration or beat offered, a block buffered or compressing, the state waiting to leave) and 8 clocks after.
+  logic eng_clk;
+  vcrypto_clock_gate #(.HOLD(8)) u_clock (
+    .clk_i, .rst_ni,
+    .busy_i  (cfg_valid_i | in_valid_i | state_valid_o | !idle_o),
+    .event_i (1'b0),
+    .clk_o   (eng_clk)
+  );
+
   localparam logic [511:0] IV_SHA512 = {
     64'h6a09e667f3bcc908, 64'hbb67ae8584caa73b, 64'h3c6ef372fe94f82b, 64'ha54ff53a5f1d36f1,
     64'h510e527fade682d1, 64'h9b05688c2b3e6c1f, 64'h1f83d9abfb41bd6b, 64'h5be0cd19137e2179};
@@ -174,14 +185,14 @@ module sha512_engine (
   assign rd_addr     = {rd_slot_q, ld_first ? 3'd0 : rd_beat_q + 3'd1};
 
   // ---------------------------------------------------------------- memories
-  always_ff @(posedge clk_i) begin
+  always_ff @(posedge eng_clk) begin
     if (wr_en) fifo_mem[{wr_slot_q, wr_beat_q}] <= in_data_i;
     if (rd_en) rd_data_q <= fifo_mem[rd_addr];
   end
 
   logic [6:0] k_addr;
   assign k_addr = rnd ? (start ? 7'd2 : t_q + 7'd2) : 7'd1;
-  always_ff @(posedge clk_i) k_q <= k_rom[k_addr];
+  always_ff @(posedge eng_clk) k_q <= k_rom[k_addr];
 
   // ---------------------------------------------------------------- round datapath
   logic [63:0]  cur [8];
@@ -215,7 +226,7 @@ module sha512_engine (
   end
 
   // ---------------------------------------------------------------- registers
-  always_ff @(posedge clk_i or negedge rst_ni) begin
+  always_ff @(posedge eng_clk or negedge rst_ni) begin
     if (!rst_ni) begin
       for (int k = 0; k < 8; k++)  begin h_q[k] <= '0; v_q[k] <= '0; end
       for (int k = 0; k < 16; k++) w_q[k] <= '0;

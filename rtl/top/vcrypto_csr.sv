@@ -80,33 +80,19 @@ module vcrypto_csr
   vcrypto_csr_regs_pkg::vcrypto_csr_regs__out_t hwif_out;
 
   // ---------------------------------------------------------------- the generated block's clock
-  // Simulation view (rtl/README.md, "Views"): with +define+VCRYPTO_CSR_CLOCK_GATE (the
-  // accelerator process only) the generated block's clock runs only while something can change
-  // its state, the way an ASIC clock-gates an idle block: an AXI4-Lite valid on either side,
-  // VCRYPTO_CSR_GATE_HOLD clocks after the last one (its request and read-back pipeline), or an
-  // event it stores (completion, error counters, SCRUB done). Verilator then evaluates the
-  // block only on those clocks instead of every clock. Every other flow clocks it with clk_i.
+  // A wire as synthesised. In the accelerator process's simulation view (+define+
+  // VCRYPTO_CLOCK_GATE; rtl/README.md, "Views") it runs only while something can change the
+  // block's state: an AXI4-Lite valid on either side, 7 clocks after the last one (its request
+  // and read-back pipeline settle within 2), or an event it stores (completion, error
+  // counters, SCRUB done). Its status, cycle-counter and ring-index fields are wires from here.
   logic regs_clk;
-`ifdef VCRYPTO_CSR_CLOCK_GATE
-  localparam int unsigned VCRYPTO_CSR_GATE_HOLD = 7;
-  logic       axil_active;
-  logic [2:0] regs_hold_q;
-  logic       regs_clk_en, regs_clk_en_latch;
-  assign axil_active = s_axil_awvalid | s_axil_wvalid | s_axil_arvalid | s_axil_bvalid | s_axil_rvalid;
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni)          regs_hold_q <= 3'(VCRYPTO_CSR_GATE_HOLD);
-    else if (axil_active) regs_hold_q <= 3'(VCRYPTO_CSR_GATE_HOLD);
-    else if (regs_hold_q != 3'd0) regs_hold_q <= regs_hold_q - 3'd1;
-  end
-  assign regs_clk_en = axil_active | (regs_hold_q != 3'd0) | (|cq_push_i) | inc_err_axi_i | inc_err_window_i
-                     | inc_err_notsupp_i | inc_err_length_i | scrub_done_i;
-  // a latch-based clock gate: the enable is taken while the clock is low, so the gated clock
-  // has no glitch
-  always_latch if (!clk_i) regs_clk_en_latch = regs_clk_en;
-  assign regs_clk = clk_i & regs_clk_en_latch;
-`else
-  assign regs_clk = clk_i;
-`endif
+  vcrypto_clock_gate #(.HOLD(7)) u_regs_clock (
+    .clk_i, .rst_ni,
+    .busy_i  (s_axil_awvalid | s_axil_wvalid | s_axil_arvalid | s_axil_bvalid | s_axil_rvalid),
+    .event_i ((|cq_push_i) | inc_err_axi_i | inc_err_window_i | inc_err_notsupp_i | inc_err_length_i
+              | scrub_done_i),
+    .clk_o   (regs_clk)
+  );
 
   vcrypto_csr_regs u_regs (
     .clk            (regs_clk),
