@@ -75,8 +75,9 @@ module aes_engine (
 );
 
   // The engine's clock: a wire as synthesised; in the accelerator process's simulation view
-  // (+define+VCRYPTO_CLOCK_GATE; rtl/README.md, "Views") it runs only while the engine can
-  // change state (a configuration or block offered, a key expanding, a block in the rounds or waiting to leave, a wipe) and 8 clocks after.
+  // (+define+VCRYPTO_CLOCK_GATE; rtl/README.md, "Views") it runs only while the engine can change
+  // state (a configuration or block offered, a key expanding, a block in the rounds or waiting to
+  // leave, a wipe) and 8 clocks after.
   logic eng_clk;
   vcrypto_clock_gate #(.HOLD(8)) u_clock (
     .clk_i, .rst_ni,
