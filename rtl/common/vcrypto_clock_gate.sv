@@ -14,7 +14,7 @@
 `default_nettype none
 
 module vcrypto_clock_gate #(
-  parameter int unsigned HOLD = 8      // clocks the gate stays open after busy_i falls (0..255)
+  parameter int HOLD = 8      // clocks the gate stays open after busy_i falls (0..255)
 ) (
   input  logic clk_i,
   input  logic rst_ni,
