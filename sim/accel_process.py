@@ -172,7 +172,8 @@ def build(verbose: bool = False, *, sbox: str | None = None, trace: bool = False
     binary, obj, info_file = out / "vcrypto_accel", out / "obj", out / "build.json"
     cxx = compiler()
     pgo_gen, pgo_gen_link, pgo_use = cxx.pgo_flags(obj)
-    config = {"sbox": sbox, "clock_gate": clock_gate, "trace": trace, "pgo": pgo, "lanes": lanes, "sources": [str(p) for p in srcs],
+    config = {"sbox": sbox, "clock_gate": clock_gate, "trace": trace, "pgo": pgo, "lanes": lanes,
+              "sources": [str(p) for p in srcs],
               "compiler": cxx.version, "make": [*MAKE_OPT, *cxx.make_args()],
               "pgo_flags": [pgo_gen, pgo_use] if pgo else []}
     inputs = srcs + [HARNESS, PUBLIC_VLT, ROOT / "firmware" / "include" / "vcrypto_abi.h", Path(__file__),

@@ -433,8 +433,9 @@ def main() -> int:
                                 <= 1.15 * res["hmac_sha256_4k_cycles_per_request"],
         "aes128_gcm_4k <= 1.05 x aes128_ctr_4k": res["aes128_gcm_4k_clocks_per_request"]
                                                  <= 1.05 * res["aes128_ctr_4k_clocks_per_request"],
-        # the same hardware through either S-box view (0bce809's RTL is other hardware: its
-        # counts are reported, not compared; the lanes' register slices added clocks since)
+        # the same hardware built with the simulation views and as synthesised (0bce809's RTL is
+        # other hardware: its counts are reported, not compared; the lanes' register slices
+        # added clocks since)
         "process clocks/request: simulation views == as synthesised":
             pc["this (simulation views)"] == pc["this (as synthesised)"],
         "sim >= 1,000,000 cycles/s": res["sim_cycles_per_s"] >= 1_000_000,

@@ -119,7 +119,8 @@ def run_cocotb(top: str, test_module: str, sim: str, testcase: str | list[str] |
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             runner.build(sources=rtl_sources(top), hdl_toplevel=top, build_dir=build_dir, build_args=build_args,
-                         parameters=params, defines={d: 1 for d in defines}, timescale=timescale, waves=waves, log_file=build_dir / "build.log")
+                         parameters=params, defines={d: 1 for d in defines}, timescale=timescale, waves=waves,
+                         log_file=build_dir / "build.log")
         finally:
             if makeflags is None:
                 os.environ.pop("MAKEFLAGS", None)

@@ -1,6 +1,7 @@
 """`make lint` is part of `make test`: every RTL top level is Verilator -Wall clean, so is each
 simulation-only view with its define, and yosys infers no latch in any top level (the latch
-of the register block's clock gate is in a simulation view, never synthesised)."""
+of the clock gate cell, rtl/common/vcrypto_clock_gate.sv, is in a simulation view, never
+synthesised)."""
 import importlib.util
 import re
 import shutil
