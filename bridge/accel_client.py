@@ -340,14 +340,21 @@ class AccelClient:
         return done
 
     def wait_interrupt(self, timeout: float) -> bool:
-        """Sleep until the interrupt line rises (or timeout); acknowledge it first so a
-        completion that lands while reaping raises a new edge."""
+        """Sleep until an interrupt is delivered (or timeout), then acknowledge it, before the
+        caller reaps."""
         if not self.t.wait_irq(timeout):
             self._check_alive()
             return False
+        self.acknowledge()
+        return True
+
+    def acknowledge(self) -> None:
+        """End of interrupt: clear INT_STATUS and wait until that is done. Reap after it: a
+        completion that lands later raises the line again, and one posted in the clock of the
+        clearing write keeps its bit set -- the line stays high, and the process delivers the
+        interrupt again at this end of interrupt (sim/README.md, "Completions")."""
         self.mmio_write(abi.CSR_INT_STATUS, (1 << len(self.queues)) - 1)
         self.flush()
-        return True
 
     def run(self, reqs: list[Request], timeout: float = 60.0) -> list[Request]:
         """Submit a batch over all queues (as ring space allows) and wait for all of it."""

@@ -151,7 +151,7 @@
 #define VCRYPTO_SHM_CYCLES_OFF 192u /* 8 B: simulated clock cycles so far (published by the process) */
 #define VCRYPTO_SHM_BUSY_CYCLES_OFF 200u /* 8 B: cycles simulated while a request was in flight */
 #define VCRYPTO_SHM_BUSY_NS_OFF 208u /* 8 B: wall-clock ns spent simulating those cycles */
-#define VCRYPTO_SHM_IRQ_COUNT_OFF 216u /* 8 B: rising edges of the interrupt line */
+#define VCRYPTO_SHM_IRQ_COUNT_OFF 216u /* 8 B: interrupts delivered: rising edges of the interrupt line, and ends of interrupt (INT_STATUS writes) that leave it high */
 #define VCRYPTO_MMIO_OP_WRITE 1u
 #define VCRYPTO_MMIO_OP_READ 2u
 #define VCRYPTO_PROCESS_STATE_STARTING 0u

@@ -203,6 +203,10 @@ class Mmio {
     // (a doorbell), for the doorbell-to-interrupt clock counts.
     bool rang() const { return rang_; }
 
+    // Whether the access finished in the last clock was a write of INT_STATUS: the host's end
+    // of interrupt.
+    bool eoi() const { return eoi_; }
+
     void drive(Vvcrypto_top* t) {
         // look for new mailbox entries every 16 clocks (and right after an access): a shared
         // cache line read per clock would cost more than the latency it saves
@@ -228,6 +232,7 @@ class Mmio {
 
     void commit() {
         rang_ = false;
+        eoi_ = b_ && addr_ == VCRYPTO_CSR_INT_STATUS;
         if (aw_ || ar_) addr_done_ = true;
         if (b_) rang_ = addr_ >= VCRYPTO_CSR_QUEUE_BASE &&
                         (addr_ - VCRYPTO_CSR_QUEUE_BASE) % VCRYPTO_CSR_QUEUE_STRIDE == VCRYPTO_QCSR_SQ_TAIL &&
@@ -264,7 +269,7 @@ class Mmio {
 
     Shm& shm_;
     uint32_t tail_ = 0, poll_ = 0;
-    bool busy_ = false, is_write_ = false, addr_done_ = false, rang_ = false;
+    bool busy_ = false, is_write_ = false, addr_done_ = false, rang_ = false, eoi_ = false;
     uint32_t addr_ = 0, data_ = 0, rdata_ = 0;
     bool aw_ = false, b_ = false, ar_ = false, r_ = false;
 };
@@ -415,6 +420,7 @@ bool peer_alive(Shm& shm) {
 struct Stats {
     uint64_t cycles = 0, busy_cycles = 0, busy_ns = 0, irqs = 0;
     uint64_t sleeps = 0, wakeups = 0, timeouts = 0;
+    uint64_t redelivered = 0;     // interrupts delivered again at an end of interrupt (see the loop)
     // clocks from a doorbell (the write response of an SQ_TAIL write, interrupt line low, no
     // request in flight) to the next rising edge of the interrupt line: a request's latency
     // as the cocotb top test counts it, when the driver rings for one request at a time
@@ -424,10 +430,11 @@ struct Stats {
         FILE* f = std::fopen(path.c_str(), "w");
         if (!f) { std::perror("vcrypto_accel: --stats"); return; }
         std::fprintf(f, "{\"cycles\": %llu, \"busy_cycles\": %llu, \"busy_ns\": %llu, \"irqs\": %llu, "
-                        "\"sleeps\": %llu, \"wakeups\": %llu, \"timeouts\": %llu, \"doorbell_to_irq\": {",
+                        "\"sleeps\": %llu, \"wakeups\": %llu, \"timeouts\": %llu, \"redelivered\": %llu, "
+                        "\"doorbell_to_irq\": {",
                      (unsigned long long)cycles, (unsigned long long)busy_cycles, (unsigned long long)busy_ns,
                      (unsigned long long)irqs, (unsigned long long)sleeps, (unsigned long long)wakeups,
-                     (unsigned long long)timeouts);
+                     (unsigned long long)timeouts, (unsigned long long)redelivered);
         const char* sep = "";
         for (const auto& kv : doorbell_to_irq) {
             std::fprintf(f, "%s\"%llu\": %llu", sep, (unsigned long long)kv.first, (unsigned long long)kv.second);
@@ -531,14 +538,20 @@ int main(int argc, char** argv) {
         while (n < 256) {
             sim.tick(mem, mmio);
             n++;
+            // The interrupt is a level: delivered (the irq semaphore posted) on its rising edge,
+            // and again when the host's end of interrupt (a write of INT_STATUS) leaves it high:
+            // a completion posted in the clock of that write keeps its bit set, so the line
+            // never falls, and without this the host would wait for an edge that never comes.
             bool irq_now = top->irq_o;
-            if (irq_now && !irq_prev) {
+            bool rising = irq_now && !irq_prev;
+            if (rising || (irq_now && mmio.eoi())) {
                 stats.irqs++;
+                if (!rising) stats.redelivered++;
                 // counters first: a host that reads them after this completion sees its clocks
                 publish(n, now_ns() - t0);
                 shm.u64(VCRYPTO_SHM_IRQ_COUNT_OFF).store(stats.irqs, std::memory_order_release);
                 sem_post(irq);
-                if (timing) {
+                if (rising && timing) {
                     stats.doorbell_to_irq[sim.cycles() - rang_at]++;
                     timing = false;
                 }
