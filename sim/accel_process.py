@@ -149,8 +149,8 @@ def build(verbose: bool = False, *, sbox: str | None = None, trace: bool = False
     lock: safe in parallel) and return its path.
 
     sbox: "table" (default; VCRYPTO_ACCEL_SBOX) or "tower" (the synthesised S-box lane);
-    clock_gate: the clocks of the register block and the AES, SHA-256 and SHA-512 engines gated
-    while they are idle (+define+VCRYPTO_CLOCK_GATE, rtl/common/vcrypto_clock_gate.sv; default
+    clock_gate: the clocks of idle blocks gated (the register block, the AES, SHA-256 and SHA-512
+    engines, the GCM sequencer; +define+VCRYPTO_CLOCK_GATE, rtl/README.md "Views"; default
     on unless VCRYPTO_ACCEL_CLOCK_GATE=0); off, they are clocked as synthesised;
     trace: FST waveform support (a separate, slower build, used for fst=);
     pgo: profile-guided optimisation (default: on with clang and llvm-profdata or GCC >= 10 unless

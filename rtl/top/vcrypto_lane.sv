@@ -214,8 +214,21 @@ module vcrypto_lane
 
   assign blk_free = !slc_valid_q || aes_in_ready;
 
-  aes_gcm_ctl u_gcm (
+  // The GCM sequencer's clock: a wire as synthesised. In the accelerator process's view
+  // (+define+VCRYPTO_CLOCK_GATE; rtl/README.md, "Views") it runs only while this lane holds an
+  // AEAD request or wipes (the sequencer hands the wipe to the AES engine), and 8 clocks after:
+  // nothing else reaches it (its configuration and data valids need aead, its wipe is L_WIPE's).
+  logic gcm_clk;
+  vcrypto_clock_gate #(.HOLD(8)) u_gcm_clock (
     .clk_i, .rst_ni,
+    .busy_i  ((aead && state_q != L_IDLE) || state_q == L_WIPE || g_out_valid),
+    .event_i (1'b0),
+    .clk_o   (gcm_clk)
+  );
+
+  aes_gcm_ctl u_gcm (
+    .clk_i  (gcm_clk),
+    .rst_ni,
     .cfg_valid_i    (g_cfg_valid),
     .cfg_ready_o    (g_cfg_ready),
     .cfg_key_load_i (!aes_key_hit || !kc_h_q),
