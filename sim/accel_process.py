@@ -150,8 +150,8 @@ def build(verbose: bool = False, *, sbox: str | None = None, trace: bool = False
 
     sbox: "table" (default; VCRYPTO_ACCEL_SBOX) or "tower" (the synthesised S-box lane);
     clock_gate: the clocks of idle blocks gated (the register block, the AES, SHA-256 and SHA-512
-    engines, the GCM sequencer; +define+VCRYPTO_CLOCK_GATE, rtl/README.md "Views"; default
-    on unless VCRYPTO_ACCEL_CLOCK_GATE=0); off, they are clocked as synthesised;
+    engines, the GCM sequencer, each lane, the FIFOs; +define+VCRYPTO_CLOCK_GATE, rtl/README.md
+    "Views"; default on unless VCRYPTO_ACCEL_CLOCK_GATE=0); off, they are clocked as synthesised;
     trace: FST waveform support (a separate, slower build, used for fst=);
     pgo: profile-guided optimisation (default: on with clang and llvm-profdata or GCC >= 10 unless
     VCRYPTO_ACCEL_PGO=0; if collecting the profile fails, the build goes on without it and says

@@ -50,12 +50,25 @@ module vcrypto_fifo
   assign refill    = !head_v_q || do_pop;
   assign to_mem    = do_push && !(refill && (mem_empty || !head_v_q));
 
-  always_ff @(posedge clk_i) begin
+  // The FIFO's clock: a wire as synthesised. In the accelerator process's view (+define+
+  // VCRYPTO_CLOCK_GATE; rtl/README.md, "Views") it runs only in a clock where a push or a pop
+  // is offered: nothing else changes what the FIFO holds (while it is empty the head register
+  // also takes data_i every clock, a word nobody may read: data_o is the head only while
+  // empty_o is low).
+  logic fifo_clk;
+  vcrypto_clock_gate #(.HOLD(0)) u_clock (
+    .clk_i, .rst_ni,
+    .busy_i  (1'b0),
+    .event_i (push_i || pop_i),
+    .clk_o   (fifo_clk)
+  );
+
+  always_ff @(posedge fifo_clk) begin
     if (to_mem) mem_q[wptr_q] <= data_i;
     if (refill) head_q <= (head_v_q && !mem_empty) ? mem_q[rptr_q] : data_i;
   end
 
-  always_ff @(posedge clk_i or negedge rst_ni) begin
+  always_ff @(posedge fifo_clk or negedge rst_ni) begin
     if (!rst_ni) begin
       wptr_q   <= '0;
       rptr_q   <= '0;

@@ -100,6 +100,7 @@ module vcrypto_lane
     blocks = n[31:4] + {27'd0, n[3:0] != 4'd0};
   endfunction
 
+  logic        lane_clk;       // the clock of everything below (the lane's clock gate, at the end)
   state_e      state_q;
   logic [QW-1:0] q_q;
   logic [2:0]  beat_q;
@@ -220,7 +221,7 @@ module vcrypto_lane
   // nothing else reaches it (its configuration and data valids need aead, its wipe is L_WIPE's).
   logic gcm_clk;
   vcrypto_clock_gate #(.HOLD(8)) u_gcm_clock (
-    .clk_i, .rst_ni,
+    .clk_i (lane_clk), .rst_ni,
     .busy_i  ((aead && state_q != L_IDLE) || state_q == L_WIPE || g_out_valid),
     .event_i (1'b0),
     .clk_o   (gcm_clk)
@@ -270,7 +271,7 @@ module vcrypto_lane
   );
 
   aes_engine u_aes (
-    .clk_i, .rst_ni,
+    .clk_i (lane_clk), .rst_ni,
     .cfg_valid_i    (aead ? ge_cfg_valid : aes_cfg_valid),
     .cfg_ready_o    (aes_cfg_ready),
     .cfg_key_load_i (aead ? ge_key_load : aes_key_load),
@@ -299,7 +300,7 @@ module vcrypto_lane
   );
 
   sha256_engine u_sha (
-    .clk_i, .rst_ni,
+    .clk_i (lane_clk), .rst_ni,
     .cfg_valid_i   (sha_cfg_valid && !wide),
     .cfg_ready_o   (s2_cfg_ready),
     .cfg_init_i    (sha_init[1:0]),
@@ -317,7 +318,7 @@ module vcrypto_lane
   );
 
   sha512_engine u_sha512 (
-    .clk_i, .rst_ni,
+    .clk_i (lane_clk), .rst_ni,
     .cfg_valid_i   (sha_cfg_valid && wide),
     .cfg_ready_o   (s5_cfg_ready),
     .cfg_init_i    (sha_init),
@@ -335,7 +336,7 @@ module vcrypto_lane
   );
 
   vcrypto_sha_pad u_pad (
-    .clk_i, .rst_ni,
+    .clk_i (lane_clk), .rst_ni,
     .cmd_valid_i    (pad_cmd_valid),
     .cmd_ready_o    (pad_cmd_ready),
     .cmd_len_i      (pad_cmd_len),
@@ -420,7 +421,7 @@ module vcrypto_lane
   assign wr_ready   = !sk_b_v_q;
   assign wr_valid_o = sk_a_v_q;
   assign wr_data_o  = sk_a_q;
-  always_ff @(posedge clk_i or negedge rst_ni) begin
+  always_ff @(posedge lane_clk or negedge rst_ni) begin
     if (!rst_ni) begin
       sk_a_v_q <= 1'b0; sk_b_v_q <= 1'b0; sk_a_q <= '0; sk_b_q <= '0;
     end else if (!sk_a_v_q || wr_ready_i) begin     // A is free or leaves this clock: B moves up
@@ -481,7 +482,7 @@ module vcrypto_lane
   end
 
   // ---------------------------------------------------------------- FSM
-  always_ff @(posedge clk_i or negedge rst_ni) begin
+  always_ff @(posedge lane_clk or negedge rst_ni) begin
     if (!rst_ni) begin
       state_q <= L_IDLE;
       q_q <= '0; beat_q <= '0;
@@ -654,6 +655,20 @@ module vcrypto_lane
       endcase
     end
   end
+
+  // The lane's clock: a wire as synthesised. In the accelerator process's view (+define+
+  // VCRYPTO_CLOCK_GATE; rtl/README.md, "Views") it runs while the lane has a request, a beat in
+  // its block slice or write buffer, or an engine not idle, and 8 clocks after; and in a clock
+  // where the fetch loads it, starts, aborts or wipes it. An idle lane's state changes on
+  // nothing else (every stream above is routed only outside L_IDLE), so with several lanes the
+  // idle ones cost the simulator nothing. The engines' and the GCM sequencer's own gates run
+  // from this clock (their HOLD is no longer than this one's).
+  vcrypto_clock_gate #(.HOLD(8)) u_lane_clock (
+    .clk_i, .rst_ni,
+    .busy_i  (state_q != L_IDLE || slc_valid_q || sk_a_v_q || sk_b_v_q || !aes_idle || !sha_idle || !g_idle),
+    .event_i (ld_sqe_i || ld_ctx_i || start_i || abort_i || wipe_i),
+    .clk_o   (lane_clk)
+  );
 
   assign idle_o       = state_q == L_IDLE;
   assign aes_wipe     = (state_q == L_WIPE) && (beat_q == '0);
