@@ -5,8 +5,9 @@
 //     clk_o = clk_i; busy_i and event_i are not used;
 //   * with +define+VCRYPTO_CLOCK_GATE (the accelerator process, sim/accel_process.py): a latch
 //     clock gate, the way an ASIC gates an idle block. clk_o runs in every clock where busy_i
-//     or event_i is high and for HOLD clocks after the last clock where busy_i was high; else
-//     it stays low, and Verilator does not evaluate the block behind it.
+//     or event_i is high, for HOLD clocks after the last clock where busy_i was high, and
+//     while rst_ni is low; else it stays low, and Verilator does not evaluate the block
+//     behind it.
 // Contract for the block's owner: busy_i or event_i must be high in every clock in which the
 // block's state can change (its request is valid, it is working, its output is waiting), with
 // HOLD covering what still moves after busy_i falls (e.g. a pipeline draining). Sampled while
@@ -30,7 +31,9 @@ module vcrypto_clock_gate #(
     else if (busy_i)           hold_q <= 8'(HOLD);
     else if (hold_q != 8'd0)   hold_q <= hold_q - 8'd1;
   end
-  assign en = busy_i | event_i | (hold_q != 8'd0);
+  // while in reset too: a flop with an asynchronous reset takes its reset value only on a reset
+  // edge, which a simulator may never see when the reset is low from time 0
+  assign en = busy_i | event_i | (hold_q != 8'd0) | !rst_ni;
   always_latch if (!clk_i) en_latch = en;
   assign clk_o = clk_i & en_latch;
 `else
