@@ -661,11 +661,12 @@ module vcrypto_lane
   // its block slice or write buffer, or an engine not idle, and 8 clocks after; and in a clock
   // where the fetch loads it, starts, aborts or wipes it. An idle lane's state changes on
   // nothing else (every stream above is routed only outside L_IDLE), so with several lanes the
-  // idle ones cost the simulator nothing. The engines' and the GCM sequencer's own gates run
+  // idle ones cost the simulator little. The engines' and the GCM sequencer's own gates run
   // from this clock (their HOLD is no longer than this one's).
   vcrypto_clock_gate #(.HOLD(8)) u_lane_clock (
     .clk_i, .rst_ni,
-    .busy_i  (state_q != L_IDLE || slc_valid_q || sk_a_v_q || sk_b_v_q || !aes_idle || !sha_idle || !g_idle),
+    .busy_i  (state_q != L_IDLE || slc_valid_q || sk_a_v_q || sk_b_v_q
+              || !aes_idle || !sha_idle || !g_idle),
     .event_i (ld_sqe_i || ld_ctx_i || start_i || abort_i || wipe_i),
     .clk_o   (lane_clk)
   );
