@@ -87,8 +87,8 @@ def default_lanes() -> int:
 
 
 def default_clock_gate() -> bool:
-    """The idle blocks' clocks gated (register block, AES/SHA-256/SHA-512 engines; rtl/README.md,
-    "Views") unless VCRYPTO_ACCEL_CLOCK_GATE=0."""
+    """The idle blocks' clocks gated (rtl/README.md, "Views", lists them) unless
+    VCRYPTO_ACCEL_CLOCK_GATE=0."""
     return os.environ.get("VCRYPTO_ACCEL_CLOCK_GATE", "1") != "0"
 
 
@@ -149,9 +149,9 @@ def build(verbose: bool = False, *, sbox: str | None = None, trace: bool = False
     lock: safe in parallel) and return its path.
 
     sbox: "table" (default; VCRYPTO_ACCEL_SBOX) or "tower" (the synthesised S-box lane);
-    clock_gate: the clocks of idle blocks gated (the register block, the AES, SHA-256 and SHA-512
-    engines, the GCM sequencer, each lane, the FIFOs; +define+VCRYPTO_CLOCK_GATE, rtl/README.md
-    "Views"; default on unless VCRYPTO_ACCEL_CLOCK_GATE=0); off, they are clocked as synthesised;
+    clock_gate: the clocks of idle blocks gated (+define+VCRYPTO_CLOCK_GATE; rtl/README.md,
+    "Views", lists the blocks; default on unless VCRYPTO_ACCEL_CLOCK_GATE=0); off, they are
+    clocked as synthesised;
     trace: FST waveform support (a separate, slower build, used for fst=);
     pgo: profile-guided optimisation (default: on with clang and llvm-profdata or GCC >= 10 unless
     VCRYPTO_ACCEL_PGO=0; if collecting the profile fails, the build goes on without it and says
