@@ -50,7 +50,7 @@ bench-accel: setup ## accelerator process: sim speed, cycles per 4 KiB request, 
 bench-device: setup ## the whole device on both datapaths: req/s, MB/s, rtl_efficiency, stateless vs session, soft in process vs main at 0bce809 -> build/bench/device.json
 	$(PY) sim/bench_device.py
 
-bench-qemu: setup ## AF_ALG cbc(aes) in the guest: QEMU builtin vs vcrypto soft vs vcrypto rtl; soft backend CPU vs main at 0bce809; wakeup floor -> build/bench/qemu.json
+bench-qemu: setup ## AF_ALG cbc(aes) in the guest: QEMU builtin vs vcrypto soft vs vcrypto rtl; soft backend CPU vs main at 0bce809; wakeup floor and a Python backend's floor -> build/bench/qemu.json
 	$(PY) sim/bench_qemu.py
 
 bench: bench-rtl bench-accel bench-device bench-qemu ## all benchmarks, then the measured tables of README.md and sim/README.md and the PNG plots of docs/plots/ from build/bench/*.json

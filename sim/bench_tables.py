@@ -298,6 +298,16 @@ def qemu_table(d: dict) -> str:
                      f"that is {d.get('wakeup_floor_c_vs_0bce809_4k', float('nan')):.2f}× / "
                      f"{d.get('wakeup_floor_python_vs_0bce809_4k', float('nan')):.2f}×, the best ratio a backend that "
                      "sleeps between requests could reach here before it parses anything")
+    if "python_floor_4k_us" in d:
+        facts.append("a backend written in Python must also make the AES call ("
+                     f"{d['crypto_call_python_512_us']:.1f} µs at 512 B, {d['crypto_call_python_4k_us']:.1f} µs at 4 KiB "
+                     "in `cryptography`'s cheapest form): with the wakeup floor that is "
+                     f"{d['python_floor_512_us']:.0f} / {d['python_floor_4k_us']:.0f} µs a request, "
+                     f"**{d['python_floor_vs_0bce809_512']:.2f}× / {d['python_floor_vs_0bce809_4k']:.2f}×** of main at "
+                     "0bce809's backend CPU, the best this project's Python backend could reach here before it parses "
+                     "anything (`python_floor_vs_0bce809_512`, `_4k`); such a backend would reach b/a' = "
+                     f"{d['python_floor_backend_vs_builtin_intx_4k']:.2f} with one stream "
+                     "(`python_floor_backend_vs_builtin_intx_4k`)")
     if "rtl_simulated_cycles_per_request" in d:
         facts.append(f"(c): {n(d['rtl_simulated_cycles_per_request'])} simulated clocks a request (mixed sizes)")
     if facts:
