@@ -38,6 +38,11 @@ REGRESSIONS = [
     ("vcrypto_lane", "tb.vcrypto_lane_tb", (), {"QW": 4}),
     ("vcrypto_fifo", "tb.vcrypto_fifo_tb", (), {"DEPTH": 2}),
     ("vcrypto_fifo", "tb.vcrypto_fifo_tb", (), {"DEPTH": 16}),
+    # the DMA engines, clocked only while a command is offered or a transfer runs, and the
+    # arbiter's two sides (three clients each way, as in test_vcrypto_dma_arb.py)
+    ("vcrypto_dma_rd", "tb.vcrypto_dma_rd_tb", (), {}),
+    ("vcrypto_dma_wr", "tb.vcrypto_dma_wr_tb", (), {}),
+    ("vcrypto_dma_arb", "tb.vcrypto_dma_arb_tb", (), {"NRC": 3, "NWC": 3}),
 ]
 
 

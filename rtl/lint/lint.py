@@ -21,7 +21,7 @@ from rtl.filelists import rtl_sources, tops  # noqa: E402,F401
 # (top, defines): the views only the accelerator process builds
 SIM_VIEWS = tuple((top, ("VCRYPTO_CLOCK_GATE",)) for top in ("vcrypto_csr", "aes_engine", "sha256_engine",
                                                               "sha512_engine", "vcrypto_lane", "vcrypto_fifo",
-                                                              "vcrypto_top"))
+                                                              "vcrypto_dma_arb", "vcrypto_top"))
 
 
 def lint(top: str, defines: tuple[str, ...] = ()) -> tuple[bool, str]:

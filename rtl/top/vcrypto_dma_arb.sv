@@ -171,7 +171,19 @@ module vcrypto_dma_arb
   assign rd_cmd_len   = 32'(r_cbytes_q[r_pick]);
   assign rd_out_ready = !r_fifo_full[r_own_q];        // never low: credits reserve the room
 
-  always_ff @(posedge clk_i or negedge rst_ni) begin
+  // The simulation view's clock gate of the read side's registers (rtl/README.md, "Views"; as
+  // synthesised a wire). They move only with a chunk at the engine, an eligibility to register
+  // (a grant follows), a command offered or a beat popped: a client whose FIFO is full waits
+  // without a clock until it takes a beat.
+  logic r_clk;
+  vcrypto_clock_gate #(.HOLD(0)) u_rd_clock (
+    .clk_i, .rst_ni,
+    .busy_i  (r_act_q || r_elig != '0 || r_elig_d != '0),
+    .event_i (rc_cmd_valid_i != '0 || r_pop != '0),
+    .clk_o   (r_clk)
+  );
+
+  always_ff @(posedge r_clk or negedge rst_ni) begin
     if (!rst_ni) begin
       for (int c = 0; c < NRC; c++) begin
         r_addr_q[c] <= '0; r_left_q[c] <= '0; r_owed_q[c] <= '0; r_cred_q[c] <= '0;
@@ -277,7 +289,17 @@ module vcrypto_dma_arb
   assign wr_in_valid  = w_act_q && w_nb_q != '0 && !w_fifo_empty[w_own_q];
   assign wr_in_data   = w_fifo_data[w_own_q*128 +: 128];
 
-  always_ff @(posedge clk_i or negedge rst_ni) begin
+  // The write side's gate, the same way: a chunk at the engine, an eligibility to register, a
+  // command offered or a beat pushed.
+  logic w_clk;
+  vcrypto_clock_gate #(.HOLD(0)) u_wr_clock (
+    .clk_i, .rst_ni,
+    .busy_i  (w_act_q || w_elig != '0 || w_elig_d != '0),
+    .event_i (wc_cmd_valid_i != '0 || w_push != '0),
+    .clk_o   (w_clk)
+  );
+
+  always_ff @(posedge w_clk or negedge rst_ni) begin
     if (!rst_ni) begin
       for (int c = 0; c < NWC; c++) begin
         w_addr_q[c] <= '0; w_left_q[c] <= '0; w_in_q[c] <= '0;

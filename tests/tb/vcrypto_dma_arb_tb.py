@@ -27,6 +27,11 @@ from tb.host_memory import aliased_get, aliased_put, inject_failures
 import cocotbext.axi.axi_slave as _axi_slave
 
 
+# a test that has not finished after this much simulated time has hung (a lost handshake, a
+# clock that stopped): it fails instead of running forever; the longest takes about 0.09 ms
+TIMEOUT_MS = 20
+
+
 class _Resp:
     """AxiRam answers a failed access with AxiResp.SLVERR; the tests choose that code (1 EXOKAY,
     2 SLVERR, 3 DECERR) through this stand-in for cocotbext-axi's AxiResp."""
@@ -275,7 +280,7 @@ def write_area(c: int) -> tuple[int, int]:
 
 
 # ---------------------------------------------------------------- tests
-@cocotb.test()
+@cocotb.test(timeout_time=TIMEOUT_MS, timeout_unit="ms")
 async def random_transfers_on_every_client(dut):
     """Every client at once: commands of any alignment and length (0 to 3 KiB; client 0 at most
     the 16 beats of its FIFO, FD0, a chunk), random stalls on every stream and every AXI
@@ -300,7 +305,7 @@ async def random_transfers_on_every_client(dut):
     assert dut.idle_o.value
 
 
-@cocotb.test()
+@cocotb.test(timeout_time=TIMEOUT_MS, timeout_unit="ms")
 async def slow_clients_do_not_hold_the_engines(dut):
     """Client 1 reads and writes 64 KiB at one beat per 40 clocks (a slow engine); client 2 moves
     4 KiB at full speed meanwhile, within a few chunks' time of its time alone."""
@@ -335,7 +340,7 @@ async def slow_clients_do_not_hold_the_engines(dut):
     b.check_memory()
 
 
-@cocotb.test()
+@cocotb.test(timeout_time=TIMEOUT_MS, timeout_unit="ms")
 async def round_robin_under_full_load(dut):
     """Every client has chunks to move at full speed: the grants rotate (a client able to take
     a chunk is passed over at most NC-1 times, checked at every grant)."""
@@ -358,7 +363,7 @@ async def round_robin_under_full_load(dut):
         dut._log.info("%s grants: %s", kind, "".join(map(str, seq[:60])))
 
 
-@cocotb.test()
+@cocotb.test(timeout_time=TIMEOUT_MS, timeout_unit="ms")
 async def axi_errors_reach_only_their_client(dut):
     """An AXI error response in one client's range: that client's err is set when its command
     ends (the transfer still runs to its end); the others' are not; the next command clears it."""
@@ -406,7 +411,7 @@ def high(rng: random.Random) -> int:
     return rng.choice((rng.getrandbits(44), rng.getrandbits(44), 0, (1 << 44) - 1, 0x5555_5555_555, 0xAAAA_AAAA_AAA))
 
 
-@cocotb.test()
+@cocotb.test(timeout_time=TIMEOUT_MS, timeout_unit="ms")
 async def transfers_across_the_64_bit_space(dut):
     """Every client at once at addresses all over the 64-bit space (random bits 63:20 and the
     complementary patterns), each burst's full address checked against the commands in flight;
@@ -440,7 +445,7 @@ async def transfers_across_the_64_bit_space(dut):
     assert not any(e for c in b.rc + b.wc for *_, e in c.done)
 
 
-@cocotb.test()
+@cocotb.test(timeout_time=TIMEOUT_MS, timeout_unit="ms")
 async def axi_errors_every_response_on_every_client(dut):
     """EXOKAY, SLVERR and DECERR on one beat of one client's command, for every read and every
     write client, the others running at the same time: err is set on that client only and only
@@ -473,7 +478,7 @@ async def axi_errors_every_response_on_every_client(dut):
                 b.check_memory()
 
 
-@cocotb.test()
+@cocotb.test(timeout_time=TIMEOUT_MS, timeout_unit="ms")
 async def largest_commands_then_reset(dut):
     """Commands of 4 GiB - 1 (and the largest lengths at other offsets) on every client, reads
     checked beat by beat and writes streaming, for a while; then a reset: every client idle and
@@ -524,7 +529,7 @@ async def largest_commands_then_reset(dut):
         assert not any(e for c in b.rc + b.wc for *_, e in c.done[-3:])
 
 
-@cocotb.test()
+@cocotb.test(timeout_time=TIMEOUT_MS, timeout_unit="ms")
 async def full_fifos(dut):
     """Consumers that stop taking beats: each read client's FIFO fills to its depth (16 beats for
     client 0, 32 for the others), the read engine serves the other clients meanwhile and no beat

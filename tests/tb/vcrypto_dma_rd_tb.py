@@ -21,6 +21,11 @@ from tb.dma_bench import (LARGEST_TRANSFERS, TOP, BurstTiling, DmaTb,
 from tb.stream import to_int
 
 
+# a test that has not finished after this much simulated time has hung (a lost handshake, a
+# clock that stopped): it fails instead of running forever; the longest takes about 1.4 ms
+TIMEOUT_MS = 50
+
+
 def mem_byte(a: int) -> int:
     """The byte the memory holds at address a (no storage: any 64-bit address has data)."""
     a &= TOP - 1
@@ -136,7 +141,7 @@ class Tb(DmaTb):
         return {"beats": beats, "cycles": cycles, "err": to_int(d.err_o.value)}
 
 
-@cocotb.test()
+@cocotb.test(timeout_time=TIMEOUT_MS, timeout_unit="ms")
 async def every_offset_and_short_length(dut):
     """Every start offset 0..15 with lengths 1..48 and a few around 4 KiB, no stalls."""
     tb = await Tb.start(dut)
@@ -144,7 +149,7 @@ async def every_offset_and_short_length(dut):
         await tb.transfer(addr, length)
 
 
-@cocotb.test()
+@cocotb.test(timeout_time=TIMEOUT_MS, timeout_unit="ms")
 async def random_transfers_with_stalls(dut):
     """300 random commands (addresses over the whole 64-bit space, lengths to 9 KiB) with
     random AR, R and output stalls."""
@@ -156,7 +161,7 @@ async def random_transfers_with_stalls(dut):
         await tb.random_transfer()
 
 
-@cocotb.test()
+@cocotb.test(timeout_time=TIMEOUT_MS, timeout_unit="ms")
 async def zero_length_and_last_bytes_of_the_address_space(dut):
     """A zero-length command does nothing; transfers ending at the last byte of the 64-bit
     space (2^64 - 1), from every offset."""
@@ -164,7 +169,7 @@ async def zero_length_and_last_bytes_of_the_address_space(dut):
     await tb.zero_length_and_last_bytes_of_the_address_space()
 
 
-@cocotb.test()
+@cocotb.test(timeout_time=TIMEOUT_MS, timeout_unit="ms")
 async def read_errors_every_rresp(dut):
     """RRESP OKAY/EXOKAY leave err_o low; SLVERR/DECERR on any one burst set it, every beat
     is still delivered; the next command clears it."""
@@ -187,7 +192,7 @@ async def read_errors_every_rresp(dut):
         await tb.error_cleared_by_next_command()
 
 
-@cocotb.test()
+@cocotb.test(timeout_time=TIMEOUT_MS, timeout_unit="ms")
 async def reset_during_a_4gib_transfer(dut):
     """Commands of 4 GiB - 1 (and the largest lengths at every offset class) run for a while,
     then a reset: the engine is idle with AR and R quiet, and serves the next command."""

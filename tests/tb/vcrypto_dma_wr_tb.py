@@ -22,6 +22,11 @@ from tb.dma_bench import (LARGEST_TRANSFERS, TOP, BurstTiling, DmaTb,
 from tb.stream import to_int
 
 
+# a test that has not finished after this much simulated time has hung (a lost handshake, a
+# clock that stopped): it fails instead of running forever; the longest takes about 1.7 ms
+TIMEOUT_MS = 50
+
+
 def src_byte(seed: int, i: int) -> int:
     """Byte i of the input stream of a transfer (no storage: 4 GiB streams are fine)."""
     return ((i + seed) * 0x9E3779B97F4A7C15 >> 40 ^ i) & 0xFF
@@ -154,7 +159,7 @@ class Tb(DmaTb):
         return {"cycles": cycles, "err": to_int(d.err_o.value)}
 
 
-@cocotb.test()
+@cocotb.test(timeout_time=TIMEOUT_MS, timeout_unit="ms")
 async def every_offset_and_short_length(dut):
     """Every start offset 0..15 with lengths 1..48 and a few around 4 KiB, no stalls."""
     tb = await Tb.start(dut)
@@ -162,7 +167,7 @@ async def every_offset_and_short_length(dut):
         await tb.transfer(addr, length)
 
 
-@cocotb.test()
+@cocotb.test(timeout_time=TIMEOUT_MS, timeout_unit="ms")
 async def random_transfers_with_stalls(dut):
     """300 random commands (addresses over the whole 64-bit space, lengths to 9 KiB) with
     random AW, W, B and input stalls (a slow W side fills the 4-entry burst-length FIFO)."""
@@ -175,7 +180,7 @@ async def random_transfers_with_stalls(dut):
         await tb.random_transfer()
 
 
-@cocotb.test()
+@cocotb.test(timeout_time=TIMEOUT_MS, timeout_unit="ms")
 async def zero_length_and_last_bytes_of_the_address_space(dut):
     """A zero-length command writes nothing; transfers ending at the last byte of the 64-bit
     space (2^64 - 1), from every offset."""
@@ -183,7 +188,7 @@ async def zero_length_and_last_bytes_of_the_address_space(dut):
     await tb.zero_length_and_last_bytes_of_the_address_space()
 
 
-@cocotb.test()
+@cocotb.test(timeout_time=TIMEOUT_MS, timeout_unit="ms")
 async def responses_held_back_over_300_bursts(dut):
     """The slave answers no B until every W beat of a 76 KiB transfer is out (304 bursts
     awaiting B): the engine keeps writing and is done only after the last B."""
@@ -195,7 +200,7 @@ async def responses_held_back_over_300_bursts(dut):
     tb.release_b_after_w = False
 
 
-@cocotb.test()
+@cocotb.test(timeout_time=TIMEOUT_MS, timeout_unit="ms")
 async def write_errors_every_bresp(dut):
     """BRESP OKAY/EXOKAY leave err_o low; SLVERR/DECERR on any one burst set it; the transfer
     still runs to its end; the next command clears it."""
@@ -215,7 +220,7 @@ async def write_errors_every_bresp(dut):
         await tb.error_cleared_by_next_command()
 
 
-@cocotb.test()
+@cocotb.test(timeout_time=TIMEOUT_MS, timeout_unit="ms")
 async def reset_during_a_4gib_transfer(dut):
     """Commands of 4 GiB - 1 (and the largest lengths at other offsets) run for a while, then
     a reset: the engine is idle with AW, W and B quiet, and serves the next command."""
