@@ -57,10 +57,13 @@ def test_gated_view_passes_the_blocks_regression(top, tb, skip, params):
 
 
 # the top with four lanes, gated: lanes that sleep while the others work, wake for a load, a
-# wipe or an abort, and serve every queue (the tests of vcrypto_top_tb.py that exercise that)
+# wipe or an abort, and serve every queue; the fetch unit that sleeps until a doorbell, a
+# completion or a pick, and counts the entries in flight against the completion room (the
+# tests of vcrypto_top_tb.py that exercise that)
 TOP_TESTS = ["every_operation_directed", "random_requests_all_queues", "malformed_requests_get_statuses",
              "axi_errors_on_every_lane_while_the_others_run", "keys_zeroed_after_requests_scrub_and_reset",
-             "reset_while_busy_then_serve_again", "lanes_serve_in_parallel"]
+             "reset_while_busy_then_serve_again", "lanes_serve_in_parallel", "ring_wrap_around_small_rings",
+             "full_completion_ring_is_never_overrun"]
 
 
 def test_gated_view_passes_the_tops_lane_tests_with_four_lanes():

@@ -24,6 +24,8 @@ module vcrypto_fetch
   input  logic            clk_i,
   input  logic            rst_ni,
   // ring state (vcrypto_csr)
+  input  logic            cfg_write_i,    // the host writes a register (AW or W valid): the ring state
+                                          // below may change within the next clocks
   input  logic            enable_i,
   input  logic [63:0]     win_base_i,
   input  logic [63:0]     win_size_i,
@@ -106,7 +108,28 @@ module vcrypto_fetch
   logic [NQ-1:0] pending_q, eligible_q, cq_ok_q;
   logic [63:0]   sqe_addr_q [NQ];
   logic [3:0]    infl_q [NQ];     // entries of the queue picked and not yet completed (<= lanes + 2)
-  always_ff @(posedge clk_i or negedge rst_ni) begin
+
+  // The simulation view's clock gates (rtl/README.md, "Views"; as synthesised wires). The two
+  // arbitration stages follow their inputs, which change only after a host register write (the
+  // register block updates within 2 clocks of the write's last valid), a pop, a completion or a
+  // pick (the queue's entries in flight): each runs their clock, and HOLD 7 lets both stages
+  // take the new values. The FSM runs while it fetches, checks or reports, and in a clock where
+  // it takes an entry or a completion leaves (its count of entries in flight).
+  logic take, arb_clk, fsm_clk;
+  vcrypto_clock_gate #(.HOLD(7)) u_arb_clock (
+    .clk_i, .rst_ni,
+    .busy_i  (cfg_write_i || sq_pop_o != '0 || cq_push_i != '0 || take),
+    .event_i (1'b0),
+    .clk_o   (arb_clk)
+  );
+  vcrypto_clock_gate #(.HOLD(0)) u_fsm_clock (
+    .clk_i, .rst_ni,
+    .busy_i  (state_q != F_IDLE || start_q || abort_q || settle_q != '0 || sq_pop_o != '0),
+    .event_i (take || cq_push_i != '0),
+    .clk_o   (fsm_clk)
+  );
+
+  always_ff @(posedge arb_clk or negedge rst_ni) begin
     if (!rst_ni) begin
       pending_q  <= '0;
       eligible_q <= '0;
@@ -219,7 +242,7 @@ module vcrypto_fetch
   end
 
   // ---------------------------------------------------------------- outputs
-  logic rd_fire, take;
+  logic rd_fire;
   assign take       = state_q == F_IDLE && enable_i && pick_valid && settle_q == '0 && lane_avail_i;
   assign reserve_o  = take;
   assign rd_ready_o = state_q == F_SQE_DATA || state_q == F_CTX_DATA;
@@ -252,7 +275,7 @@ module vcrypto_fetch
   assign idle_o        = state_q == F_IDLE && !start_q && !abort_q;
 
   // ---------------------------------------------------------------- FSM
-  always_ff @(posedge clk_i or negedge rst_ni) begin
+  always_ff @(posedge fsm_clk or negedge rst_ni) begin
     if (!rst_ni) begin
       state_q <= F_IDLE;
       q_q <= '0; rr_q <= '0; beat_q <= '0; settle_q <= '0; start_q <= 1'b0; abort_q <= 1'b0;

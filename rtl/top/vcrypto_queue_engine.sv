@@ -22,6 +22,7 @@ module vcrypto_queue_engine
   input  logic                   clk_i,
   input  logic                   rst_ni,
   // ring state (vcrypto_csr)
+  input  logic                   cfg_write_i,   // the host writes a register (AW or W valid): ring state may change
   input  logic                   enable_i,
   input  logic [63:0]            win_base_i,
   input  logic [63:0]            win_size_i,
@@ -104,7 +105,7 @@ module vcrypto_queue_engine
 
   vcrypto_fetch #(.NQ(NQ), .QW(QW)) u_fetch (
     .clk_i, .rst_ni,
-    .enable_i, .win_base_i, .win_size_i, .sq_base_i, .sq_log2_i, .sq_head_i, .sq_tail_i,
+    .cfg_write_i, .enable_i, .win_base_i, .win_size_i, .sq_base_i, .sq_log2_i, .sq_head_i, .sq_tail_i,
     .cq_base_i, .cq_log2_i, .cq_head_i, .cq_tail_i,
     .sq_pop_o, .cq_push_i (cq_push_o), .ring_fault_o,
     .lane_avail_i (lane_avail), .reserve_o (reserve),

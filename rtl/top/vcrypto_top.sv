@@ -110,6 +110,7 @@ module vcrypto_top
 
   vcrypto_queue_engine #(.NQ(NQ), .LANES(LANES)) u_engine (
     .clk_i, .rst_ni,
+    .cfg_write_i (s_axil_awvalid | s_axil_wvalid),
     .enable_i (enable), .win_base_i (win_base), .win_size_i (win_size),
     .sq_base_i (sq_base), .sq_log2_i (sq_log2), .sq_head_i (sq_head), .sq_tail_i (sq_tail),
     .cq_base_i (cq_base), .cq_log2_i (cq_log2), .cq_head_i (cq_head), .cq_tail_i (cq_tail),
