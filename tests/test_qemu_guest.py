@@ -41,6 +41,32 @@ def test_guest_reports_a_failing_datapath_instead_of_hanging():
     assert "actual_error=-22" in Path(g.log).read_text(errors="replace")
 
 
+DEEP_SEEDS = (7, 8, 9)      # the rtl run is repeated on the next seed while the defect has not shown
+
+
+def _deep_run(backend: str, seed: int) -> tuple[dict, dict | None]:
+    """One deep run of 1,500 requests, every output checked (the driver defect only in its exact
+    form); its DEEP-DONE counts and, on rtl, the backend's stop line."""
+    g = qemu_guest.run(backend, "deep", seed=seed, count=1500, timeout=300,
+                       extra=["maxlen=16384", "inflight=1500"])
+    done = dict(kv.split("=") for kv in g.deep.split()[1:])
+    assert g.passed and g.host_check.startswith("check_results: PASS"), g.output[-3000:]
+    assert done["count"] == "1500" and done["errors"] == "0" and done["mismatches"] == "0"
+    assert f"ivbug={done['ivbug']}" in g.host_check          # each one confirmed on the host
+    if backend != "rtl":
+        return done, None
+    st = qemu_guest.backend_stats(g)
+    kernel = re.search(r"vcrypto-init: kernel ([^\s,]+)", g.output)
+    pinned = qemu_guest.pinned_kernel()
+    if st["ring_high_water"] == 1 and kernel and kernel.group(1) != pinned:
+        pytest.skip(f"guest kernel {kernel.group(1)} keeps one virtio_crypto request outstanding: no "
+                    f"guest workload fills the ring (not the pinned {pinned}: VCRYPTO_GUEST_KPKG is "
+                    f"set, or apt no longer offers it)")
+    assert st["ring_high_water"] == st["ring_size"] > 0, \
+        f"the virtqueue never filled ({st}): the deep-queue path was not reached"
+    return done, st
+
+
 @pytest.mark.parametrize("backend", ["rtl", "soft"])
 def test_guest_deep_queue_full_virtqueue(backend):
     """1,500 requests in flight at once (AIO on 1,500 op sockets; QEMU's virtqueue has 1,024
@@ -50,21 +76,18 @@ def test_guest_deep_queue_full_virtqueue(backend):
     sim/guest/build.sh) shows virtio_crypto's -ENOSPC defect: retried decryptions carry the last
     ciphertext block as IV (sim/guest/README.md). A request claimed as that defect is accepted
     only in its exact form (check_results.py recomputes the wrong-IV output), so any other wrong
-    answer still fails. Debian's later 6.1.0-57 keeps one request outstanding per data queue: a
-    guest running it cannot fill the ring, which the test reports as a skip, not a pass."""
-    g = qemu_guest.run(backend, "deep", seed=7, count=1500, timeout=300, extra=["maxlen=16384", "inflight=1500"])
-    done = dict(kv.split("=") for kv in g.deep.split()[1:])
-    assert g.passed and g.host_check.startswith("check_results: PASS"), g.output[-3000:]
-    assert done["count"] == "1500" and done["errors"] == "0" and done["mismatches"] == "0"
-    assert f"ivbug={done['ivbug']}" in g.host_check          # each one confirmed on the host
+    answer still fails. Whether a decryption is among the requests the driver retries depends on
+    timing: in one CI run on a loaded machine the ring filled and none was (AF_ALG's own -ENOSPC
+    took 473 resends instead), so the rtl run goes on to the next seed, at most DEEP_SEEDS, until
+    the defect shows, each run checked in full. Debian's later 6.1.0-57 keeps one request
+    outstanding per data queue: a guest running it cannot fill the ring, which the test reports
+    as a skip, not a pass."""
+    runs = []
+    for seed in DEEP_SEEDS if backend == "rtl" else DEEP_SEEDS[:1]:
+        done, _ = _deep_run(backend, seed)
+        runs.append((seed, done["ivbug"], done["resent_after_enospc"]))
+        if backend != "rtl" or int(done["ivbug"]) > 0:
+            break
     if backend == "rtl":
-        st = qemu_guest.backend_stats(g)
-        kernel = re.search(r"vcrypto-init: kernel ([^\s,]+)", g.output)
-        pinned = qemu_guest.pinned_kernel()
-        if st["ring_high_water"] == 1 and kernel and kernel.group(1) != pinned:
-            pytest.skip(f"guest kernel {kernel.group(1)} keeps one virtio_crypto request outstanding: no "
-                        f"guest workload fills the ring (not the pinned {pinned}: VCRYPTO_GUEST_KPKG is "
-                        f"set, or apt no longer offers it)")
-        assert st["ring_high_water"] == st["ring_size"] > 0, \
-            f"the virtqueue never filled ({st}): the deep-queue path was not reached"
-        assert int(done["ivbug"]) > 0, "a full ring without the pinned kernel's -ENOSPC defect"
+        assert int(runs[-1][1]) > 0, \
+            f"full rings without the pinned kernel's -ENOSPC defect (seed, ivbug, resent): {runs}"
