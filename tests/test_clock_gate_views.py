@@ -6,8 +6,9 @@ the accelerator process builds, against the RTL as synthesised:
     (every register, strobe, counter, interrupt, SCRUB, AXI4-Lite traffic; each checked on its
     clock), the AES engine (ECB/CBC/CTR, key hygiene, XTS), the SHA-256 and SHA-512 engines,
     and the lane, which gates its own clock and its GCM sequencer (AEAD both ways, forged tags,
-    wipes), the DMA clients' FIFO (clocked only for a push or a pop); and the top's tests that
-    make four gated lanes sleep and wake.
+    wipes), the DMA clients' FIFO (clocked only for a push or a pop), the DMA read and write
+    engines and the DMA arbiter's two sides; and the top's tests that make four gated lanes and
+    the gated fetch unit sleep and wake.
     Their runs on the view as synthesised are in test_vcrypto_csr.py, test_aes_engine.py, ...
 
 Every test that runs the accelerator process (bridge, device, guests) runs the gated view too.

@@ -12,6 +12,9 @@ from cocotb.triggers import ClockCycles, RisingEdge
 from tb.stream import to_int
 
 TOP = 1 << 64
+# a test that has not finished after this much simulated time has hung (a lost handshake, a
+# clock that stopped): it fails instead of running forever; the longest takes about 1.7 ms
+TIMEOUT_MS = 50
 
 
 def burst_rule(addr: int, beats_left: int) -> int:

@@ -17,14 +17,9 @@ import random
 import cocotb
 from cocotb.triggers import ReadOnly, RisingEdge
 
-from tb.dma_bench import (LARGEST_TRANSFERS, TOP, BurstTiling, DmaTb,
+from tb.dma_bench import (LARGEST_TRANSFERS, TIMEOUT_MS, TOP, BurstTiling, DmaTb,
                           every_offset_and_short_length_cases, rand_addr)
 from tb.stream import to_int
-
-
-# a test that has not finished after this much simulated time has hung (a lost handshake, a
-# clock that stopped): it fails instead of running forever; the longest takes about 1.7 ms
-TIMEOUT_MS = 50
 
 
 def src_byte(seed: int, i: int) -> int:
