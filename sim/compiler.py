@@ -33,8 +33,9 @@ class Compiler:
         return args
 
     def pgo_capable(self) -> bool:
-        return (self.kind == "clang" and shutil.which("llvm-profdata") is not None) or (
-            self.kind == "gcc" and self.major >= 10)
+        if self.kind == "clang":     # llvm-profdata, and the profile runtime the instrumented link needs
+            return shutil.which("llvm-profdata") is not None and _clang_profile_runtime(self.cxx)
+        return self.kind == "gcc" and self.major >= 10
 
     def pgo_flags(self, obj: Path) -> tuple[str, str, str]:
         """(compile flags to instrument, link flags to instrument, compile flags to use the profile)."""
@@ -61,6 +62,17 @@ def compiler() -> Compiler:
     if want is None:
         want = "clang++" if shutil.which("clang++") and shutil.which("llvm-profdata") else "c++"
     return _probe(want)
+
+
+@functools.lru_cache(maxsize=None)
+def _clang_profile_runtime(cxx: str) -> bool:
+    """Whether clang's libclang_rt.profile is installed (Debian: libclang-rt-dev, which clang
+    does not pull in without its recommends)."""
+    try:
+        rt = subprocess.run([cxx, "--print-runtime-dir"], capture_output=True, text=True, timeout=30).stdout.strip()
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return bool(rt) and any(Path(rt).glob("libclang_rt.profile*.a"))
 
 
 @functools.lru_cache(maxsize=None)

@@ -8,8 +8,10 @@ cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 VENV=$ROOT/.venv
 PY=${PYTHON:-python3}
-# clang + llvm (llvm-profdata): the Verilator models' compiler (sim/compiler.py; sim/README.md, "The build")
-APT_PKGS=(iverilog yosys nextpnr-ice40 fpga-icestorm liblz4-dev zlib1g-dev clang llvm qemu-system-x86 busybox-static kmod xz-utils zstd)
+# clang + llvm (llvm-profdata): the Verilator models' compiler (sim/compiler.py; sim/README.md, "The build");
+# libclang-rt-dev: clang's profile runtime, which its profile-guided build links (not pulled in by
+# clang itself under --no-install-recommends)
+APT_PKGS=(iverilog yosys nextpnr-ice40 fpga-icestorm liblz4-dev zlib1g-dev clang llvm libclang-rt-dev qemu-system-x86 busybox-static kmod xz-utils zstd)
 
 say() { printf '[setup] %s\n' "$*"; }
 die() { printf '[setup] ERROR: %s\n' "$*" >&2; exit 1; }
