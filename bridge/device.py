@@ -534,7 +534,7 @@ class VirtioCryptoDevice:
             if res.status != vc.OK:
                 return answer(res.status)
             if op.kind in (OpKind.CIPHER, OpKind.CHAIN):
-                payload = res.dst + res.hash_result
+                payload = res.dst + res.hash_result if res.hash_result else res.dst     # no copy for a cipher
             elif op.kind == OpKind.AEAD:
                 payload = res.dst
             else:

@@ -23,6 +23,7 @@ from bridge.guest_memory import BytesGuestMemory
 from bridge.virtqueue import DESC, U16, USED_ELEM, VIRTQ_DESC_F_INDIRECT, VIRTQ_DESC_F_NEXT, VIRTQ_DESC_F_WRITE, need_event
 
 LAYOUTS = ("linux", "direct", "split", "merged")
+_GARBAGE = memoryview(b"\xa5" * 65536)    # what a writable buffer holds before the device writes it
 
 
 @dataclass
@@ -61,15 +62,16 @@ class DriverQueue:
     def space(self, indirect: bool, nsegs: int) -> bool:
         return len(self.free) >= (1 if indirect else nsegs)
 
-    def add(self, segs: list[tuple[int, int, bool]], token: Pending, indirect: bool) -> int:
-        """Post one chain: segs = [(gpa, len, writable)], readable ones first."""
-        descs = []
+    def add(self, segs: list[tuple[int, int, bool]], token: Pending, indirect: bool, table: int = 0) -> int:
+        """Post one chain: segs = [(gpa, len, writable)], readable ones first. An indirect table
+        goes at `table` (16 bytes a segment, reserved by the caller) or in a block of its own."""
         if indirect and len(segs) > 1:
-            table = self.heap.alloc(16 * len(segs), 16)
-            token.allocations.append(table)
-            raw = b"".join(DESC.pack(a, n, (VIRTQ_DESC_F_WRITE if w else 0) |
-                                     (VIRTQ_DESC_F_NEXT if i + 1 < len(segs) else 0), i + 1 if i + 1 < len(segs) else 0)
-                           for i, (a, n, w) in enumerate(segs))
+            if not table:
+                table = self.heap.alloc(16 * len(segs), 16)
+                token.allocations.append(table)
+            last = len(segs) - 1
+            raw = b"".join([DESC.pack(a, n, (VIRTQ_DESC_F_WRITE if w else 0) | (VIRTQ_DESC_F_NEXT if i < last else 0),
+                                      i + 1 if i < last else 0) for i, (a, n, w) in enumerate(segs)])
             self.mem.write(table, raw)
             head = self.free.pop()
             self.mem.write(self.desc + 16 * head, DESC.pack(table, len(raw), VIRTQ_DESC_F_INDIRECT, 0))
@@ -211,29 +213,33 @@ class VirtioCryptoDriver:
 
     # -------------------------------------------------------------- chains
     def _segments(self, readable: bytes, cuts_r: list[int], writable_len: int, cuts_w: list[int],
-                  token: Pending) -> list[tuple[int, int, bool]]:
+                  token: Pending, table: bool = False) -> tuple[list[tuple[int, int, bool]], int]:
         """Buffers for one chain, carved from one allocation (16-byte aligned each): the
         readable stream cut at cuts_r, then writable ones of sizes cuts_w filled with garbage
-        the device must overwrite."""
+        the device must overwrite. table=True also reserves the chain's indirect table at the
+        allocation's end (one allocation a request, as Linux's kmalloc of the sg table is one):
+        returns (segments, the table's address or 0)."""
         sizes = [(max(n, 1) + 15) & ~15 for n in cuts_r + cuts_w]
-        a = self.heap.alloc(sum(sizes))
+        data_bytes = sum(sizes)
+        a = self.heap.alloc(data_bytes + (16 * len(sizes) if table else 0))
         token.allocations.append(a)
+        table_at = a + data_bytes if table else 0
         segs = []
-        view, pos = memoryview(readable), 0
+        write, view, pos = self.mem.write, memoryview(readable), 0
         for n, size in zip(cuts_r, sizes):
             chunk = view[pos:pos + n]
-            self.mem.write(a, chunk)
+            write(a, chunk)
             token.readable.append((a, chunk))
             segs.append((a, n, False))
             pos, a = pos + n, a + size
         assert pos == len(readable)
         for n, size in zip(cuts_w, sizes[len(cuts_r):]):
-            self.mem.write(a, b"\xa5" * n)
+            write(a, _GARBAGE[:n] if n <= len(_GARBAGE) else b"\xa5" * n)
             segs.append((a, n, True))
             token.writable.append((a, n))
             a += size
         assert sum(cuts_w) == writable_len
-        return segs
+        return segs, table_at
 
     def _cuts(self, parts: list[int], layout: str) -> list[int]:
         """Descriptor sizes for a stream made of `parts` (e.g. [72, iv, src])."""
@@ -269,9 +275,10 @@ class VirtioCryptoDriver:
             cuts_w = self._cuts([wlen], "split") + [1] if wlen else [1]
         else:
             cuts_w = self._cuts([wlen], layout) + [1]
-        segs = self._segments(readable, cuts_r, wlen + 1, cuts_w, token)
+        indirect = self.indirect and layout == "linux"
+        segs, table = self._segments(readable, cuts_r, wlen + 1, cuts_w, token, table=indirect)
         dq = self.queues[q]
-        token.head = dq.add(segs, token, indirect=self.indirect and layout == "linux")
+        token.head = dq.add(segs, token, indirect=indirect, table=table)
         if kick and dq.kick_needed():
             self.dev.kick(q)
         return token
@@ -350,7 +357,7 @@ class VirtioCryptoDriver:
         parts = [req] + [k for k in keys if k]
         token = Pending(self.controlq, -1, [], [], dst_len=out_len)
         cuts_r = self._cuts([len(p) for p in parts], layout if layout != "linux" else "direct")
-        segs = self._segments(b"".join(parts), cuts_r, out_len, [out_len], token)
+        segs, _ = self._segments(b"".join(parts), cuts_r, out_len, [out_len], token)
         dq = self.queues[self.controlq]
         token.head = dq.add(segs, token, indirect=False)
         if dq.kick_needed():

@@ -17,30 +17,38 @@ class GuestMemoryError(Exception):
 class BytesGuestMemory:
     def __init__(self, size: int, base: int = 0):
         self.buf = bytearray(size)
+        self._mv = memoryview(self.buf)     # slices of it copy once (a bytearray slice copies twice)
         self.base = base
         self.size = size
 
-    def _off(self, gpa: int, n: int) -> int:
-        off = gpa - self.base
-        if n < 0 or off < 0 or off + n > self.size:
-            raise GuestMemoryError(f"guest access [0x{gpa:x}, +{n}) outside guest memory")
-        return off
+    # every access is on the per-request path: the bounds check is written out in each method
+    # rather than shared through a helper call
+    def _outside(self, gpa: int, n: int) -> GuestMemoryError:
+        return GuestMemoryError(f"guest access [0x{gpa:x}, +{n}) outside guest memory")
 
     def check(self, gpa: int, n: int) -> None:
         """Raise GuestMemoryError unless [gpa, +n) is guest memory (nothing is read)."""
-        self._off(gpa, n)
+        off = gpa - self.base
+        if n < 0 or off < 0 or off + n > self.size:
+            raise self._outside(gpa, n)
 
     def read(self, gpa: int, n: int) -> bytes:
-        off = self._off(gpa, n)
-        return bytes(self.buf[off:off + n])
+        off = gpa - self.base
+        if n < 0 or off < 0 or off + n > self.size:
+            raise self._outside(gpa, n)
+        return bytes(self._mv[off:off + n])
 
     def write(self, gpa: int, data: bytes) -> None:
-        off = self._off(gpa, len(data))
-        self.buf[off:off + len(data)] = data
+        off, n = gpa - self.base, len(data)
+        if off < 0 or off + n > self.size:
+            raise self._outside(gpa, n)
+        self.buf[off:off + n] = data
 
     def view(self, gpa: int, n: int) -> memoryview:
-        off = self._off(gpa, n)
-        return memoryview(self.buf)[off:off + n]
+        off = gpa - self.base
+        if n < 0 or off < 0 or off + n > self.size:
+            raise self._outside(gpa, n)
+        return self._mv[off:off + n]
 
 
 @dataclass

@@ -374,7 +374,7 @@ class DeviceHarness:
         parts = [req] + [k for k in keys if k]
         token = Pending(drv.controlq, -1, [], [], dst_len=out_len)
         cuts_r = drv._cuts([len(p) for p in parts], layout if layout != "linux" else "direct")
-        segs = drv._segments(b"".join(parts), cuts_r, out_len, [out_len], token)
+        segs, _ = drv._segments(b"".join(parts), cuts_r, out_len, [out_len], token)
         token.head = drv.queues[drv.controlq].add(segs, token, indirect=indirect and drv.indirect)
         return token
 
