@@ -84,12 +84,14 @@ module vcrypto_csr
   // VCRYPTO_CLOCK_GATE; rtl/README.md, "Views") it runs only while something can change the
   // block's state: an AXI4-Lite valid on either side, 7 clocks after the last one (its request
   // and read-back pipeline settle within 2), or an event it stores (completion, error
-  // counters, SCRUB done). Its status, cycle-counter and ring-index fields are wires from here.
+  // counters, SCRUB done) or the ring indices below store (a pop). Its status and cycle-counter
+  // fields are wires from here; the ring indices run on this clock too: they change only with
+  // the generated block's write strobes and the queue engine's pop and completion pulses.
   logic regs_clk;
   vcrypto_clock_gate #(.HOLD(7)) u_regs_clock (
     .clk_i, .rst_ni,
     .busy_i  (s_axil_awvalid | s_axil_wvalid | s_axil_arvalid | s_axil_bvalid | s_axil_rvalid),
-    .event_i ((|cq_push_i) | inc_err_axi_i | inc_err_window_i | inc_err_notsupp_i | inc_err_length_i
+    .event_i ((|cq_push_i) | (|sq_pop_i) | inc_err_axi_i | inc_err_window_i | inc_err_notsupp_i | inc_err_length_i
               | scrub_done_i),
     .clk_o   (regs_clk)
   );
@@ -162,7 +164,7 @@ module vcrypto_csr
     ring_mask = 16'((17'd1 << log2) - 17'd1);
   endfunction
 
-  always_ff @(posedge clk_i or negedge rst_ni) begin
+  always_ff @(posedge regs_clk or negedge rst_ni) begin     // regs_clk: see the gate above
     if (!rst_ni) begin
       cq_phase_q <= '1;
       for (int q = 0; q < NQ; q++) begin
