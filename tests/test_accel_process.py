@@ -20,7 +20,7 @@ from bridge import abi
 from bridge.accel_abi import Context
 from bridge.accel_client import AccelClient, Request
 from bridge.accel_model import run_request
-from sim.accel_process import AcceleratorProcess, build, build_info, default_pgo, posix_objects_left
+from sim.accel_process import AcceleratorProcess, build, build_info, default_pgo, direct_eval_ok, posix_objects_left
 from sim.cocotb_run import ROOT
 from sim.compiler import compiler
 
@@ -246,6 +246,22 @@ def test_the_process_is_built_by_the_chosen_compiler_with_its_profile():
     info = build_info(build())
     assert info["config"]["compiler"] == cxx.version
     assert default_pgo() and info["profile_used"], info.get("note")
+
+
+def test_the_harness_evaluates_the_model_directly_only_when_eval_step_is_housekeeping():
+    """The harness skips eval_step()'s per-call housekeeping (sim/harness/accel_main.cpp,
+    eval_model) only if the generated eval_step() is exactly that around the model's
+    evaluation: so on this Verilator the process is built that way, and a Verilator whose
+    eval_step() does anything more gets the plain eval()."""
+    binary = build()
+    assert build_info(binary)["direct_eval"], "the pinned Verilator's eval_step() changed: direct_eval_ok refuses it"
+    text = (binary.parent / "obj" / "Vvcrypto_top.cpp").read_text()
+    assert direct_eval_ok(text)
+    call = "    Vvcrypto_top___024root___eval(&(vlSymsp->TOP));\n"
+    assert call in text
+    assert not direct_eval_ok(text.replace(call, call + "    vlSymsp->__Vm_somethingNew();\n"))
+    assert not direct_eval_ok(text.replace(call, ""))
+    assert not direct_eval_ok(text.replace("void Vvcrypto_top::eval_step() {", "void Vvcrypto_top::step() {"))
 
 
 def test_stop_request_ends_the_process_and_removes_everything():
