@@ -169,9 +169,6 @@ module sha256_engine (
   // ---------------------------------------------------------------- round datapath
   logic [31:0] t1, t2, w_new, w_ld, w_in, hx, hy, hkw_d, k_d, chain_w;
   logic [31:0] hsum [8];
-  logic [255:0] hsum_f, h_nxt;
-  logic         h_s1;
-  logic [3:0]   h_s0;
   logic [5:0]  k_idx;
   logic [1:0]  wsel;
 
@@ -203,18 +200,25 @@ module sha256_engine (
   // the four h_s0 selects it uses (s0_v: the masks are constants, so synthesis wires each
   // bit to one h_s0), so the IV choice costs no per-bit logic. Written as 256-bit vector
   // operations, not a per-bit loop: Verilator does not unroll a 256-iteration loop and ran
-  // it every clock, a third of the accelerator process's time.
-  logic [255:0] s0_v;
-  always_comb begin
-    for (int k = 0; k < 8; k++) hsum_f[255 - 32*k -: 32] = hsum[k];
-    h_s1 = !add && cfg_init_i != 2'd2;
+  // it every clock, a third of the accelerator process's time. A function called from the
+  // register block below, not an always_comb: its inputs cfg_init_i and cfg_state_i change
+  // with the lane's clock, and Verilator would evaluate a block reading them in every clock
+  // of every request (3 % of a 4 KiB AES request's time), though only this engine's clock
+  // uses the result.
+  function automatic logic [255:0] h_next(logic add_now, logic [1:0] init, logic [255:0] state,
+                                          logic [255:0] sum);
+    logic       s1;
+    logic [3:0] s0;
+    logic [255:0] s0_v;
+    s1 = !add_now && init != 2'd2;
     for (int c = 0; c < 4; c++)   // c = {IV_SHA256 bit, IV_SHA224 bit}
-      h_s0[c] = !add && (cfg_init_i == 2'd2 || (cfg_init_i == 2'd0 && c[1]) ||
-                         (cfg_init_i == 2'd1 && c[0]));
-    s0_v  = ({256{h_s0[3]}} &  IV_SHA256 &  IV_SHA224) | ({256{h_s0[2]}} &  IV_SHA256 & ~IV_SHA224) |
-            ({256{h_s0[1]}} & ~IV_SHA256 &  IV_SHA224) | ({256{h_s0[0]}} & ~IV_SHA256 & ~IV_SHA224);
-    h_nxt = h_s1 ? s0_v : ((s0_v & cfg_state_i) | (~s0_v & hsum_f));
-  end
+      s0[c] = !add_now && (init == 2'd2 || (init == 2'd0 && c[1]) || (init == 2'd1 && c[0]));
+    s0_v = ({256{s0[3]}} &  IV_SHA256 &  IV_SHA224) | ({256{s0[2]}} &  IV_SHA256 & ~IV_SHA224) |
+           ({256{s0[1]}} & ~IV_SHA256 &  IV_SHA224) | ({256{s0[0]}} & ~IV_SHA256 & ~IV_SHA224);
+    h_next = s1 ? s0_v : ((s0_v & state) | (~s0_v & sum));
+  endfunction
+  logic [255:0] hsum_f;
+  always_comb for (int k = 0; k < 8; k++) hsum_f[255 - 32*k -: 32] = hsum[k];
 
   always_ff @(posedge eng_clk or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -246,8 +250,11 @@ module sha256_engine (
         cfg_err_q <= (cfg_init_i == 2'd3);
         open_q    <= (cfg_init_i != 2'd3);
       end
-      if (cfg_fire || add)
+      if (cfg_fire || add) begin : h_update
+        logic [255:0] h_nxt;
+        h_nxt = h_next(add, cfg_init_i, cfg_state_i, hsum_f);
         for (int k = 0; k < 8; k++) h_q[k] <= h_nxt[255 - 32*k -: 32];
+      end
 
       // ------------------------------------------------ beats into the chain
       if (in_fire || adv) begin
