@@ -49,7 +49,7 @@ module vcrypto_dma_rd (
   logic [28:0] out_beats_q;      // output beats still to send
   logic [3:0]  off_q;            // start address mod 16
   logic [4:0]  last_bytes_q;     // valid bytes in the final output beat
-  logic [127:0] held_q;
+  logic [127:0] held_q;         // the last read beat's bytes from off_q on, shifted down to byte 0
   logic        have_held_q;
 
   // ---------------------------------------------------------------- command
@@ -95,9 +95,8 @@ module vcrypto_dma_rd (
   assign flush       = busy_q && r_beats_q == '0 && out_beats_q != '0 && have_held_q;
 
   always_comb begin
-    joined = held_q >> sh_lo;
+    joined = held_q;
     if (!flush && off_q != 4'd0) joined = joined | (m_axi_rdata << sh_hi);
-    if (!flush && off_q == 4'd0) joined = held_q;
     // last beat: keep the low last_bytes_q bytes, zero the rest
     masked = (out_beats_q == 29'd1) ? (joined & keep_mask) : joined;
   end
@@ -154,7 +153,7 @@ module vcrypto_dma_rd (
         end
         if (r_fire) begin
           r_beats_q   <= r_beats_q - 29'd1;
-          held_q      <= m_axi_rdata;
+          held_q      <= m_axi_rdata >> sh_lo;   // kept shifted: its bytes' place in the next output beat
           have_held_q <= 1'b1;
           if (m_axi_rresp[1]) err_q <= 1'b1;       // SLVERR / DECERR
         end
