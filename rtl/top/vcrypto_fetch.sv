@@ -207,16 +207,16 @@ module vcrypto_fetch
                            : src_len33;
   assign tag_len_ok = digest_len_q == 8'd4 || digest_len_q == 8'd8 || (digest_len_q >= 8'd12 && digest_len_q <= 8'd16);
 
-  // {fail, status, detail} for the submission + context just fetched
+  // {fail, status, detail} for the submission + context just fetched, less the read's AXI error
+  // (F_CTX_CHECK puts that first): this block then reads only this unit's and the register
+  // block's state, and Verilator no longer evaluates it whenever the DMA read side ticks.
   logic        chk_fail;
   logic [7:0]  chk_status, chk_detail;
   always_comb begin
     chk_fail   = 1'b0;
     chk_status = vcrypto_abi::STATUS_OK;
     chk_detail = vcrypto_abi::ERROR_DETAIL_NONE;
-    if (rd_err_i) begin
-      chk_fail = 1'b1; chk_status = vcrypto_abi::STATUS_ERR; chk_detail = vcrypto_abi::ERROR_DETAIL_AXI_ERROR;
-    end else if (need_cipher && !(cipher_alg_q == vcrypto_abi::CIPHER_ALG_AES_ECB || cipher_alg_q == vcrypto_abi::CIPHER_ALG_AES_CBC
+    if (need_cipher && !(cipher_alg_q == vcrypto_abi::CIPHER_ALG_AES_ECB || cipher_alg_q == vcrypto_abi::CIPHER_ALG_AES_CBC
                                   || cipher_alg_q == vcrypto_abi::CIPHER_ALG_AES_CTR || xts)) begin
       chk_fail = 1'b1; chk_status = vcrypto_abi::STATUS_NOTSUPP; chk_detail = vcrypto_abi::ERROR_DETAIL_BAD_ALGORITHM;
     end else if (aead && cipher_alg_q != vcrypto_abi::CIPHER_ALG_AES_GCM) begin
@@ -347,8 +347,9 @@ module vcrypto_fetch
           if (beat_q == 4'(vcrypto_abi::CTX_BEATS - 1)) state_q <= F_CTX_CHECK;
         end
         F_CTX_CHECK: begin
-          if (chk_fail) begin
-            status_q <= chk_status; detail_q <= chk_detail;
+          if (rd_err_i || chk_fail) begin
+            status_q <= rd_err_i ? vcrypto_abi::STATUS_ERR : chk_status;
+            detail_q <= rd_err_i ? vcrypto_abi::ERROR_DETAIL_AXI_ERROR : chk_detail;
             abort_q <= 1'b1;
             state_q <= F_FAIL;
           end else begin
