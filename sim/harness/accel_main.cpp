@@ -118,6 +118,11 @@ class Memory {
 
     // Outputs for this clock, from the model's state.
     void drive(Vvcrypto_top* t) {
+        // Nothing queued: the idle bus (ready for addresses, no data, no response) is on the
+        // inputs already after the first such clock. The model's inputs keep their values, and
+        // skipping the writes saves the harness a little in most clocks between bursts.
+        if (idle() && idle_driven_) return;
+        idle_driven_ = idle();
         t->m_axi_arready = rq_.size() < VCRYPTO_SHM_DMA_OUTSTANDING;
         t->m_axi_awready = wq_.size() < VCRYPTO_SHM_DMA_OUTSTANDING && wq_.size() + bq_.size() < 256;
         t->m_axi_wready = !wq_.empty();
@@ -195,6 +200,7 @@ class Memory {
     static_assert(VCRYPTO_SHM_DMA_OUTSTANDING <= 8, "bursts queued per direction");
     Fifo<Burst, 8> rq_, wq_;
     Fifo<uint8_t, 256> bq_;             // write responses the master has not taken yet
+    bool idle_driven_ = false;          // the inputs hold the idle bus (drive())
     bool ar_ = false, r_ = false, aw_ = false, w_ = false, b_ = false;
     Burst ar_b_{}, aw_b_{};
     uint32_t wdata_[4] = {};
@@ -223,6 +229,8 @@ class Mmio {
         // look for new mailbox entries every 16 clocks (and right after an access): a shared
         // cache line read per clock would cost more than the latency it saves
         if (!busy_ && (++poll_ & 15) == 0) start();
+        if (!busy_ && idle_driven_) return;     // the idle bus is on the inputs already
+        idle_driven_ = !busy_;
         t->s_axil_awvalid = busy_ && is_write_ && !addr_done_;
         t->s_axil_wvalid = busy_ && is_write_ && !addr_done_;
         t->s_axil_awaddr = addr_;
@@ -235,6 +243,7 @@ class Mmio {
     }
 
     void sample(const Vvcrypto_top* t) {
+        if (!busy_) return;                     // no access: no handshake (finish() cleared them)
         aw_ = t->s_axil_awvalid && t->s_axil_awready;
         b_ = t->s_axil_bvalid && t->s_axil_bready;
         ar_ = t->s_axil_arvalid && t->s_axil_arready;
@@ -244,6 +253,8 @@ class Mmio {
 
     void commit() {
         rang_ = false;
+        eoi_ = false;
+        if (!busy_) return;
         eoi_ = b_ && addr_ == VCRYPTO_CSR_INT_STATUS;
         if (aw_ || ar_) addr_done_ = true;
         if (b_) rang_ = addr_ >= VCRYPTO_CSR_QUEUE_BASE &&
@@ -276,12 +287,14 @@ class Mmio {
         tail_++;
         shm_.u32(VCRYPTO_SHM_MMIO_TAIL_OFF).store(tail_, std::memory_order_release);
         busy_ = false;
+        aw_ = b_ = ar_ = r_ = false;
         poll_now();                     // the client often queues several accesses at once
     }
 
     Shm& shm_;
     uint32_t tail_ = 0, poll_ = 0;
     bool busy_ = false, is_write_ = false, addr_done_ = false, rang_ = false, eoi_ = false;
+    bool idle_driven_ = false;          // the inputs hold the idle bus (set on the first idle drive)
     uint32_t addr_ = 0, data_ = 0, rdata_ = 0;
     bool aw_ = false, b_ = false, ar_ = false, r_ = false;
 };
