@@ -201,7 +201,7 @@ module sha256_engine (
   // bit to one h_s0), so the IV choice costs no per-bit logic. Written as 256-bit vector
   // operations, not a per-bit loop: Verilator does not unroll a 256-iteration loop and ran
   // it every clock, a third of the accelerator process's time. A function called from the
-  // register block below, not an always_comb: its inputs cfg_init_i and cfg_state_i change
+  // clocked block below, not an always_comb: its inputs cfg_init_i and cfg_state_i change
   // with the lane's clock, and Verilator would evaluate a block reading them in every clock
   // of every request (3 % of a 4 KiB AES request's time), though only this engine's clock
   // uses the result.
