@@ -197,8 +197,8 @@ module sha256_engine (
 
   // Next chaining state, one LUT4 per bit: in the add clock H + v; at a cfg the IV or the
   // supplied state (cfg_init_i = 3: zero). A bit's IV bits (SHA-256, SHA-224) pick which of
-  // the four h_s0 selects it uses (s0_v: the masks are constants, so synthesis wires each
-  // bit to one h_s0), so the IV choice costs no per-bit logic. Written as 256-bit vector
+  // the four s0 selects it uses (s0_v: the masks are constants, so synthesis wires each
+  // bit to one s0), so the IV choice costs no per-bit logic. Written as 256-bit vector
   // operations, not a per-bit loop: Verilator does not unroll a 256-iteration loop and ran
   // it every clock, a third of the accelerator process's time. A function called from the
   // clocked block below, not an always_comb: its inputs cfg_init_i and cfg_state_i change
