@@ -1,10 +1,12 @@
 """The C++ compiler of every Verilator model (the accelerator process, the cocotb testbenches):
-clang++ when it is installed with llvm-profdata (`make setup` installs the Debian packages clang
-and llvm), else the system's c++ (GCC). VCRYPTO_ACCEL_CXX=g++ (or another C++ compiler) chooses.
+the first clang of CLANGS installed with its llvm-profdata (`make setup` installs Debian's
+clang-19 and llvm-19), else the system's c++ (GCC). VCRYPTO_ACCEL_CXX=g++ (or another C++
+compiler) chooses.
 
 Why clang: on this RTL its model of the accelerator runs 1.30x / 1.18x GCC 12's (4 KiB
 AES-128-CBC / HMAC-SHA-256, each with its profile-guided optimisation), and it compiles the
-4-lane top's cocotb model in 21 s instead of 136 s (sim/README.md, "The build").
+4-lane top's cocotb model in 21 s instead of 136 s; why clang 19: its model runs 1.02-1.03x /
+1.05x clang 14's, Debian 12's default clang (sim/README.md, "The build").
 Verilator's makefiles take CXX/LINK on the make command line (or in MAKEFLAGS).
 """
 from __future__ import annotations
@@ -17,12 +19,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
+# (compiler, its profile merger), best first: Debian 12 ships clang 19 beside its default clang 14
+CLANGS = (("clang++-19", "llvm-profdata-19"), ("clang++", "llvm-profdata"))
+
+
 @dataclass(frozen=True)
 class Compiler:
     cxx: str
     kind: str          # "clang" or "gcc" (what the profile flags are), "" if neither
     version: str       # first line of `--version`
     major: int         # major version (0 if unknown)
+    profdata: str      # clang: the llvm-profdata of its version (merges its raw profiles)
 
     def make_args(self) -> list[str]:
         """Variables for Verilator's makefile: this compiler, and what its link needs."""
@@ -34,7 +41,7 @@ class Compiler:
 
     def pgo_capable(self) -> bool:
         if self.kind == "clang":     # llvm-profdata, and the profile runtime the instrumented link needs
-            return shutil.which("llvm-profdata") is not None and _clang_profile_runtime(self.cxx)
+            return shutil.which(self.profdata) is not None and _clang_profile_runtime(self.cxx)
         return self.kind == "gcc" and self.major >= 10
 
     def pgo_flags(self, obj: Path) -> tuple[str, str, str]:
@@ -53,26 +60,28 @@ class Compiler:
             return any(obj.glob("*.gcda"))
         raws = sorted(obj.glob("prof-*.profraw"))
         return bool(raws) and subprocess.run(
-            ["llvm-profdata", "merge", "-o", str(obj / "vcrypto.profdata"), *map(str, raws)],
+            [self.profdata, "merge", "-o", str(obj / "vcrypto.profdata"), *map(str, raws)],
             capture_output=True, text=True).returncode == 0
 
 
 def compiler() -> Compiler:
     want = os.environ.get("VCRYPTO_ACCEL_CXX")
     if want is None:
-        want = "clang++" if shutil.which("clang++") and shutil.which("llvm-profdata") else "c++"
+        want = next((cxx for cxx, profdata in CLANGS if shutil.which(cxx) and shutil.which(profdata)), "c++")
     return _probe(want)
 
 
 @functools.lru_cache(maxsize=None)
 def _clang_profile_runtime(cxx: str) -> bool:
-    """Whether clang's libclang_rt.profile is installed (Debian: libclang-rt-dev, which clang
-    does not pull in without its recommends)."""
+    """Whether clang's libclang_rt.profile is installed (Debian: libclang-rt-N-dev, which clang
+    does not pull in without its recommends), in either layout of its resource directory
+    (lib/<triple>/ or lib/linux/: clang 19 prints the first as its runtime directory while
+    Debian installs the second)."""
     try:
-        rt = subprocess.run([cxx, "--print-runtime-dir"], capture_output=True, text=True, timeout=30).stdout.strip()
+        res = subprocess.run([cxx, "-print-resource-dir"], capture_output=True, text=True, timeout=30).stdout.strip()
     except (OSError, subprocess.TimeoutExpired):
         return False
-    return bool(rt) and any(Path(rt).glob("libclang_rt.profile*.a"))
+    return bool(res) and any((Path(res) / "lib").glob("*/libclang_rt.profile*.a"))
 
 
 @functools.lru_cache(maxsize=None)
@@ -88,4 +97,8 @@ def _probe(want: str) -> Compiler:
         major = int(v.strip().split(".")[0])
     except (OSError, subprocess.TimeoutExpired, ValueError):
         major = 0
-    return Compiler(want, kind, first, major)
+    profdata = "llvm-profdata"
+    suffix = want.rsplit("-", 1)[-1] if "-" in Path(want).name else ""
+    if suffix.isdigit() and shutil.which(f"llvm-profdata-{suffix}"):     # clang++-19: llvm-profdata-19
+        profdata = f"llvm-profdata-{suffix}"
+    return Compiler(want, kind, first, major, profdata)
