@@ -10,7 +10,10 @@ machine and its load.
 
 The in-process soft device is also set beside main at 0bce809's (sim/bench_baseline.py), interleaved in
 this run: CPU requests/s at 4 KiB, 4 queues x 8 in flight (`sim/soft_device_speed.py` in each
-tree), and their ratio `soft_inprocess_vs_0bce809_4k` (issue #17's target: >= 3).
+tree), and their ratio `soft_inprocess_vs_0bce809_4k` (issue #17's target: >= 3); each side's CPU
+per request (device, driver model) and the AES call alone, and the ceiling
+`soft_inprocess_ceiling_vs_0bce809_4k`: main's CPU per request over today's driver model plus
+the AES call, the ratio a device that cost nothing but its `cryptography` call would reach.
 """
 from __future__ import annotations
 
@@ -83,22 +86,37 @@ def measure(drv, dev, op: str, size: int, seconds: float) -> dict:
 
 def soft_vs_baseline(seconds: float, rounds: int = 3, size: int = 4096) -> dict:
     """Today's in-process soft device against main at BASE_COMMIT's, each in its own process,
-    interleaved `rounds` times; medians of CPU requests/s."""
+    interleaved `rounds` times; medians of CPU requests/s and of each side's CPU per request.
+    The ceiling: main's CPU per request over today's driver model plus the AES call alone,
+    what a device that cost nothing but its `cryptography` call would reach."""
     trees = {"now": ROOT, BASE_COMMIT: base_tree()}
-    runs: dict[str, list[float]] = {k: [] for k in trees}
+    runs: dict[str, list[dict]] = {k: [] for k in trees}
     for _ in range(rounds):
         for name, tree in trees.items():
             r = subprocess.run([sys.executable, str(ROOT / "sim" / "soft_device_speed.py"), str(tree), str(size),
                                 str(seconds)], capture_output=True, text=True, check=True)
-            runs[name].append(float(r.stdout.split()[-1]))
-    now, base = statistics.median(runs["now"]), statistics.median(runs[BASE_COMMIT])
+            runs[name].append(json.loads(r.stdout.splitlines()[-1]))
+    med = {name: {k: statistics.median(x[k] for x in rs) for k in rs[0]} for name, rs in runs.items()}
+    now, base = med["now"]["requests_per_cpu_s"], med[BASE_COMMIT]["requests_per_cpu_s"]
     ratio = round(now / base, 3)
+    aes_us = statistics.median(x["aes_call_us"] for rs in runs.values() for x in rs)
+    ceiling = round(1e6 / base / (med["now"]["driver_model_us_per_request"] + aes_us), 2)
     print(f"soft in process, {size} B, {QUEUES} queues x {INFLIGHT}: {now:.0f} CPU req/s, main at {BASE_COMMIT} "
           f"{base:.0f}: ratio {ratio} (target >= {SOFT_SPEEDUP_TARGET}: "
-          f"{'met' if ratio >= SOFT_SPEEDUP_TARGET else 'NOT met'})", flush=True)
+          f"{'met' if ratio >= SOFT_SPEEDUP_TARGET else 'NOT met'}); CPU per request: device "
+          f"{med['now']['device_us_per_request']:.1f} / {med[BASE_COMMIT]['device_us_per_request']:.1f} us, driver model "
+          f"{med['now']['driver_model_us_per_request']:.1f} / {med[BASE_COMMIT]['driver_model_us_per_request']:.1f} us "
+          f"(now / main), the AES call {aes_us:.1f} us; ceiling with today's driver model {ceiling}", flush=True)
     return {"soft_inprocess_cpu_requests_per_s_4k": round(now),
             f"soft_inprocess_cpu_requests_per_s_4k_{BASE_COMMIT}": round(base),
             f"soft_inprocess_vs_{BASE_COMMIT}_4k": ratio,
+            "soft_inprocess_device_us_per_request_4k": round(med["now"]["device_us_per_request"], 1),
+            "soft_inprocess_driver_model_us_per_request_4k": round(med["now"]["driver_model_us_per_request"], 1),
+            f"soft_inprocess_device_us_per_request_4k_{BASE_COMMIT}": round(med[BASE_COMMIT]["device_us_per_request"], 1),
+            f"soft_inprocess_driver_model_us_per_request_4k_{BASE_COMMIT}":
+                round(med[BASE_COMMIT]["driver_model_us_per_request"], 1),
+            "soft_inprocess_aes_call_us_4k": round(aes_us, 1),
+            f"soft_inprocess_ceiling_vs_{BASE_COMMIT}_4k": ceiling,
             "target_soft_inprocess_3x_met": ratio >= SOFT_SPEEDUP_TARGET}
 
 

@@ -2,6 +2,7 @@
 (sim/bench_baseline.py): the in-process speed script runs on a tree and checks every status,
 and the backend's stop line is read from today's `serve` and from the baseline's, which did
 not report the ring high-water yet."""
+import json
 import subprocess
 import sys
 
@@ -13,7 +14,12 @@ def test_soft_device_speed_runs_on_this_tree():
     r = subprocess.run([sys.executable, str(ROOT / "sim" / "soft_device_speed.py"), str(ROOT), "512", "0.2"],
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
-    assert float(r.stdout.split()[-1]) > 0
+    out = json.loads(r.stdout.splitlines()[-1])
+    assert out["requests_per_cpu_s"] > 0 and out["aes_call_us"] > 0
+    # the device's and the driver model's shares are the whole CPU per request, each some of it
+    per_request = 1e6 / out["requests_per_cpu_s"]
+    assert out["device_us_per_request"] > out["aes_call_us"] > 0 and out["driver_model_us_per_request"] > 0
+    assert abs(out["device_us_per_request"] + out["driver_model_us_per_request"] - per_request) < 0.02 * per_request
 
 
 def _stats(tmp_path, line: str) -> dict:
