@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
-# (compiler, its profile merger), best first: Debian 12 ships clang 19 beside its default clang 14
-CLANGS = (("clang++-19", "llvm-profdata-19"), ("clang++", "llvm-profdata"))
+# best first: Debian 12 ships clang 19 beside its default clang 14
+CLANGS = ("clang++-19", "clang++")
 
 
 @dataclass(frozen=True)
@@ -67,8 +67,15 @@ class Compiler:
 def compiler() -> Compiler:
     want = os.environ.get("VCRYPTO_ACCEL_CXX")
     if want is None:
-        want = next((cxx for cxx, profdata in CLANGS if shutil.which(cxx) and shutil.which(profdata)), "c++")
+        want = next((cxx for cxx in CLANGS if shutil.which(cxx) and shutil.which(_profdata_for(cxx))), "c++")
     return _probe(want)
+
+
+def _profdata_for(cxx: str) -> str:
+    """The llvm-profdata of a clang's version: llvm-profdata-19 for clang++-19 (another
+    version's cannot merge its raw profiles), llvm-profdata for an unversioned clang++."""
+    suffix = Path(cxx).name.rsplit("-", 1)[-1] if "-" in Path(cxx).name else ""
+    return f"llvm-profdata-{suffix}" if suffix.isdigit() else "llvm-profdata"
 
 
 @functools.lru_cache(maxsize=None)
@@ -97,8 +104,4 @@ def _probe(want: str) -> Compiler:
         major = int(v.strip().split(".")[0])
     except (OSError, subprocess.TimeoutExpired, ValueError):
         major = 0
-    profdata = "llvm-profdata"
-    suffix = want.rsplit("-", 1)[-1] if "-" in Path(want).name else ""
-    if suffix.isdigit() and shutil.which(f"llvm-profdata-{suffix}"):     # clang++-19: llvm-profdata-19
-        profdata = f"llvm-profdata-{suffix}"
-    return Compiler(want, kind, first, major, profdata)
+    return Compiler(want, kind, first, major, _profdata_for(want))

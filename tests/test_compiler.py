@@ -30,16 +30,20 @@ def test_the_first_clang_with_its_own_profile_merger_is_chosen(installed, progra
     assert cc.compiler() == chosen
 
 
+@pytest.mark.parametrize("cxx, profdata", [
+    ("clang++-19", "llvm-profdata-19"), ("/usr/bin/clang++-19", "llvm-profdata-19"), ("clang++", "llvm-profdata"),
+])
+def test_each_compiler_names_the_profile_merger_of_its_version(cxx, profdata):
+    assert cc._profdata_for(cxx) == profdata
+
+
 def test_a_chosen_compiler_merges_profiles_with_its_own_version():
     probed = 0
-    for cxx in ("clang++-19", "clang++"):
+    for cxx in cc.CLANGS:
         if shutil.which(cxx) is None:
             continue
         probed += 1
         c = cc._probe(cxx)
         assert c.kind == "clang"
-        if cxx == "clang++-19" and shutil.which("llvm-profdata-19"):
-            assert c.profdata == "llvm-profdata-19"
-        if cxx == "clang++":
-            assert c.profdata == "llvm-profdata"
+        assert c.profdata == {"clang++-19": "llvm-profdata-19", "clang++": "llvm-profdata"}[cxx]
     assert probed, "make setup installs clang-19"
