@@ -139,6 +139,7 @@ class VirtioCryptoDriver:
         self.heap = Heap(0x1000, mem_bytes)        # page 0 stays unused, like a null page
         self.rng = random.Random(seed)
         self.interrupts = 0
+        self.kicks = 0                             # notifications sent to the device (all queues)
         self.config_changes = 0
         device.mem = self.mem
         device.on_notify = self._interrupt
@@ -279,12 +280,14 @@ class VirtioCryptoDriver:
         segs, table = self._segments(readable, cuts_r, wlen + 1, cuts_w, token, table=indirect)
         dq = self.queues[q]
         token.head = dq.add(segs, token, indirect=indirect, table=table)
-        if kick and dq.kick_needed():
-            self.dev.kick(q)
+        if kick:
+            self.kick(q)
         return token
 
     def kick(self, q: int) -> None:
+        """Notify the device of queue q's new chains, unless it said it needs no kick."""
         if self.queues[q].kick_needed():
+            self.kicks += 1
             self.dev.kick(q)
 
     def collect(self, q: int) -> list[Pending]:
@@ -360,8 +363,7 @@ class VirtioCryptoDriver:
         segs, _ = self._segments(b"".join(parts), cuts_r, out_len, [out_len], token)
         dq = self.queues[self.controlq]
         token.head = dq.add(segs, token, indirect=False)
-        if dq.kick_needed():
-            self.dev.kick(self.controlq)
+        self.kick(self.controlq)
         got = self.collect(self.controlq)
         assert got and got[0] is token, "control requests complete synchronously"
         return token

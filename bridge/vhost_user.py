@@ -59,6 +59,7 @@ MAX_REGIONS = 8                 # VHOST_MEMORY_BASELINE_NREGIONS
 MAX_PAYLOAD = 4096              # larger than any vhost-user message payload (QEMU's largest: < 1.2 KiB)
 MSG_TIMEOUT = 2.0               # seconds a started message (or an unsent reply) may stall before the front end is dropped
 MAX_UNSENT = 64 << 10           # reply bytes the front end may leave unread beyond the socket buffer
+_ONE = struct.pack("<Q", 1)       # an eventfd write: add 1
 IDLE_WAIT = 0.2                 # longest select() while idle: how late a stop request can be seen
 ANC_SPACE = socket.CMSG_SPACE(MAX_FDS * array.array("i").itemsize)
 SOCKET_MODE = 0o600             # the socket file; 0o666 when other uids are allowed (SO_PEERCRED decides)
@@ -252,6 +253,8 @@ class VhostUserBackend:
         self.stopping = False
         self.connections = 0
         self.refused = 0
+        self.guest_kicks = 0             # kick eventfd counts read (the guest's notifications), all rings
+        self.interrupts = 0              # call eventfd writes (used-buffer notifications), all rings
         self.flog = GuestLog(log)        # what a front end (or a local peer) can make us log: rate-limited
         self._chan: _Channel | None = None
         self._retired: list[mmap.mmap] = []            # maps of replaced memory tables still referenced
@@ -466,7 +469,7 @@ class VhostUserBackend:
                     if self.vrings[q].kick != key.fd:
                         continue           # the fd was closed/replaced by a message handled just before
                     try:
-                        os.read(key.fd, 8)
+                        self.guest_kicks += int.from_bytes(os.read(key.fd, 8), "little")
                     except BlockingIOError:
                         pass
                     except OSError as e:
@@ -522,8 +525,9 @@ class VhostUserBackend:
     def _notify(self, q: int) -> None:
         fd = self.vrings[q].call
         if fd >= 0:
+            self.interrupts += 1
             try:
-                os.write(fd, struct.pack("<Q", 1))
+                os.write(fd, _ONE)
             except BlockingIOError:
                 pass                   # an eventfd at its maximum count: already signalled
             except OSError as e:       # not a writable eventfd: the guest is not told, the backend goes on

@@ -11,10 +11,18 @@ memory, whose available index jumps by more than the queue size, or that makes a
 available again while the device still holds it, is `broken`: ChainError with head -1, nothing
 can be completed on it until the device is reset (Linux's driver treats a used head it does not
 hold the same way: BAD_RING).
+
+Kicks are suppressed while the device drains (as Linux's vhost does): the driver is asked for
+its next kick (EVENT_IDX: avail_event = the next index the device will take; otherwise used
+flags without NO_NOTIFY) only when `pop()` finds the ring empty, and the ring is read once more
+after asking, so a chain the driver made available in between is taken now rather than left
+waiting for a kick it was told it need not send. A driver that adds chains while the device is
+still working through earlier ones therefore does not kick at all.
 """
 from __future__ import annotations
 
 import struct
+import threading
 from dataclasses import dataclass, field
 
 from bridge.guest_memory import GuestMemoryError
@@ -46,6 +54,18 @@ class Chain:
     writable_len: int = 0
 
 
+_FENCE = threading.Lock()
+
+
+def full_barrier() -> None:
+    """Order the stores before it against the loads after it, as virtio_mb() does: x86 lets a
+    load pass an earlier store to another address, and Python has no fence of its own. An
+    uncontended lock's acquire and release are locked read-modify-writes in glibc's semaphore,
+    which x86 orders as full barriers."""
+    with _FENCE:
+        pass
+
+
 def need_event(event: int, new: int, old: int) -> bool:
     """vring_need_event: has the other side asked to be told when idx passes `event`?"""
     return ((new - event - 1) & 0xFFFF) < ((new - old) & 0xFFFF)
@@ -64,6 +84,7 @@ class DeviceVirtqueue:
         self.broken = ""             # why the queue cannot be used until reset ("" = usable)
         self.heads_out: set[int] = set()   # heads popped and not yet pushed back: never in flight twice
         self.high_water = 0          # most chains the driver had outstanding (available, not yet used) at a pop
+        self.kicks_wanted = True     # the driver was last told to kick for its next chain (see pop)
         # the three rings, each checked once to lie wholly in guest memory; the device reads the
         # descriptor table and the available ring through these views (every ring offset below
         # is inside them by construction) and writes the used ring through mem.write (audited)
@@ -88,7 +109,14 @@ class DeviceVirtqueue:
         consumed from the ring: the caller must push it to the used ring)."""
         avail_idx = self.avail_idx()
         if avail_idx == self.last_avail:
-            return None
+            self._want_kicks()
+            avail_idx = self.avail_idx()
+            if avail_idx == self.last_avail:
+                return None
+        if self.kicks_wanted:        # draining: the driver need not kick until the ring is empty
+            self.kicks_wanted = False
+            if not self.event_idx:   # (with EVENT_IDX, avail_event simply stays behind its index)
+                self.mem.write(self.used, U16.pack(VIRTQ_USED_F_NO_NOTIFY))
         if (avail_idx - self.last_avail) & 0xFFFF > self.size:
             raise ChainError(-1, f"available index jumped by {(avail_idx - self.last_avail) & 0xFFFF}")
         outstanding = (avail_idx - self.used_idx) & 0xFFFF     # == size: the driver's ring is full
@@ -96,13 +124,21 @@ class DeviceVirtqueue:
             self.high_water = outstanding
         head = U16.unpack_from(self._avail_ring, 4 + 2 * (self.last_avail % self.size))[0]
         self.last_avail = (self.last_avail + 1) & 0xFFFF
-        if self.event_idx:    # avail_event: kick us when the driver adds past this
-            self.mem.write(self.used + 4 + 8 * self.size, U16.pack(self.last_avail))
         if head in self.heads_out:      # the driver reused a head we hold: its ring is corrupt
             raise ChainError(-1, f"head {head} made available again while still in flight")
         chain = self._walk(head)
         self.heads_out.add(head)
         return chain
+
+    def _want_kicks(self) -> None:
+        """Ask the driver to kick for the next chain it adds (the ring is empty), then make that
+        store visible before the caller reads the available index again."""
+        if self.event_idx:
+            self.mem.write(self.used + 4 + 8 * self.size, U16.pack(self.last_avail))
+        else:
+            self.mem.write(self.used, U16.pack(0))
+        self.kicks_wanted = True
+        full_barrier()
 
     def _walk(self, head: int) -> Chain:
         if head >= self.size:

@@ -193,6 +193,10 @@ def main() -> int:
                         out[key] = b["MB_per_s"]
                         out[f"{label}_{tag}_requests_per_s{suffix}"] = b["requests_per_s"]
             st = qemu_guest.backend_stats(g)
+            if label == "soft" and st.get("requests"):   # its whole run: 1 and 4 streams, both sizes
+                for what in ("guest_kicks", "interrupts"):
+                    out.setdefault(f"soft_{what}_per_request_by_round", []).append(
+                        round(st[what] / st["requests"], 3))
             if backend == "rtl" and st.get("cycles"):
                 out["rtl_simulated_cycles_per_request"] = round(st["cycles"] / max(st["requests"], 1))
             report_round(rnd, label, g)

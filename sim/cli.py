@@ -140,7 +140,8 @@ def _serve(args) -> int:
         print(f"vcrypto serve: stopped after {dev.counters['requests']} data requests"
               + (f", {st['busy_cycles']} simulated clock cycles" if st else "")
               + f", backend CPU {_cpu_seconds() - cpu_at_listen:.3f} s"
-              + f", data ring high-water {peak} of {size}", file=sys.stderr, flush=True)
+              + f", data ring high-water {peak} of {size}"
+              + f", guest kicks {backend.guest_kicks}, interrupts {backend.interrupts}", file=sys.stderr, flush=True)
         dev.close()
     return 0
 

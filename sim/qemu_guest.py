@@ -159,17 +159,21 @@ def _parse(g: GuestRun) -> None:
 
 def backend_stats(g: GuestRun) -> dict:
     """What `vcrypto serve` said when it stopped: data requests served, simulated clock cycles
-    (RTL datapath only), the backend process's CPU seconds while serving, and the most requests
+    (RTL datapath only), the backend process's CPU seconds while serving, the most requests
     the guest had outstanding on one data queue with that queue's size (equal: its ring was
-    full). {} if it said nothing."""
+    full), and the guest's kicks and the interrupts sent (all queues, control queue included).
+    {} if it said nothing."""
     text = Path(g.backend_log).read_text(errors="replace") if g.backend_log else ""
     m = re.search(r"stopped after (\d+) data requests(?:, (\d+) simulated clock cycles)?, backend CPU ([\d.]+) s"
-                  r"(?:, data ring high-water (\d+) of (\d+))?", text)      # the baseline's serve: no high-water
+                  r"(?:, data ring high-water (\d+) of (\d+))?(?:, guest kicks (\d+), interrupts (\d+))?",
+                  text)      # the baseline's serve: no high-water, no kicks
     if not m:
         return {}
     st = {"requests": int(m.group(1)), "cycles": int(m.group(2)) if m.group(2) else None, "cpu_s": float(m.group(3))}
     if m.group(4):
         st.update(ring_high_water=int(m.group(4)), ring_size=int(m.group(5)))
+    if m.group(6):
+        st.update(guest_kicks=int(m.group(6)), interrupts=int(m.group(7)))
     return st
 
 

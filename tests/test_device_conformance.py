@@ -122,6 +122,72 @@ def test_one_interrupt_for_a_batch_of_completions():
             assert [t.status for t in drv.wait(ts)] == [vc.OK] * 8
 
 
+class _AddsWhileDraining(SoftDatapath):
+    """A soft datapath that runs a hook (once) when the device hands it a request: the device
+    is then in the middle of draining its ring."""
+
+    def __init__(self):
+        super().__init__()
+        self.hook = None
+
+    def submit(self, s, op, done):
+        hook, self.hook = self.hook, None
+        if hook:
+            hook()
+        super().submit(s, op, done)
+
+
+@pytest.mark.parametrize("event_idx", [True, False])
+def test_no_kick_while_the_device_drains_the_ring(event_idx):
+    """Issue #17: a chain the driver adds while the device is still draining needs no kick
+    (EVENT_IDX: avail_event stays behind the driver's index; otherwise used flags NO_NOTIFY),
+    and the device takes it in that same drain; once the ring is empty the driver is asked to
+    kick for its next chain again."""
+    dp = _AddsWhileDraining()
+    dev, drv = make(dp, event_idx=event_idx)
+    key = bytes(range(16))
+    enc, _ = drv.skcipher_setkey(vc.CIPHER_AES_CBC, key)
+    q, later, kick_needed = drv.queues[0], [], []
+
+    def add_one():
+        later.append(drv.cipher(0, enc, True, bytes(16), bytes(range(64)), kick=False))
+        kick_needed.append(q.kick_needed())
+    dp.hook = add_one
+    kicks0 = drv.kicks
+    first = drv.cipher(0, enc, True, bytes(16), bytes(64))
+    assert kick_needed == [False], "the driver was asked to kick while the device was draining"
+    assert drv.kicks == kicks0 + 1
+    assert dev.queues[0].last_avail == q.avail_idx, "the chain added during the drain was not taken by it"
+    for t, src in zip(drv.wait([first] + later), (bytes(64), bytes(range(64)))):
+        assert t.status == vc.OK and t.extra["data"] == aes("CBC", key, bytes(16), src)
+    drv.cipher(0, enc, True, bytes(16), bytes(16), kick=False)
+    assert q.kick_needed(), "the ring was drained, yet the driver was not asked for its next kick"
+
+
+@pytest.mark.parametrize("event_idx", [True, False])
+def test_a_chain_added_while_the_device_asks_for_kicks_is_taken(event_idx):
+    """The race kick suppression must not lose: the device finds the ring empty and, before its
+    request for a kick is visible, the driver adds a chain and (told it need not) does not
+    kick. The device reads the ring again after asking, so it takes that chain at once."""
+    dev, drv = make(event_idx=event_idx)
+    enc, _ = drv.skcipher_setkey(vc.CIPHER_AES_CBC, bytes(16))
+    q = drv.queues[0]
+    drv.cipher(0, enc, True, bytes(16), bytes(16), kick=False)
+    q.kick_needed()
+    vq = dev.queues[0]
+    ask, added = vq._want_kicks, []
+
+    def add_then_ask():
+        if not added:
+            added.append(drv.cipher(0, enc, True, bytes(16), bytes(32), kick=False))
+            assert not q.kick_needed()
+        ask()
+    vq._want_kicks = add_then_ask
+    dev.kick(0)
+    assert added and vq.last_avail == q.avail_idx
+    assert all(t.status == vc.OK for t in drv.wait(added))
+
+
 def test_without_event_idx_or_indirect():
     dev, drv = make(indirect=False, event_idx=False)
     enc, _ = drv.skcipher_setkey(vc.CIPHER_AES_CBC, bytes(16))

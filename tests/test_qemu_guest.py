@@ -26,6 +26,7 @@ def test_guest_selftest_vectors_and_random_requests(backend):
     st = qemu_guest.backend_stats(g)
     assert st["requests"] >= 40 + 12 and st["cpu_s"] > 0
     assert (st["cycles"] is not None and st["cycles"] > 0) == (backend == "rtl")
+    assert 0 < st["guest_kicks"] and 0 < st["interrupts"]      # the guest's notifications, both ways
 
 
 def test_guest_reports_a_missing_backend_instead_of_hanging():

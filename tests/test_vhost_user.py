@@ -155,12 +155,16 @@ def test_qemu_message_sequence_sessions_and_requests(backend):
         assert t.status == vc.OK and t.dst == ref(key, bytes([i]) * 16, bytes([i]) * (16 * (i + 1)))
         assert t.used_len == len(t.dst) + 1
     assert len(done) == 20
+    # the backend counts the guest's kicks (the eventfd's count) and the interrupts it sends
+    assert backend.guest_kicks == 1 and backend.interrupts >= 1
+    interrupts = backend.interrupts
     # close one session: requests on it now get INVSESS
     fe.send(vu.CLOSE_CRYPTO_SESSION, struct.pack("<q", enc))
     t = fe.cbc(dq, enc, True, bytes(16), bytes(16))
     os.eventfd_write(fe.kick, 1)
     [t] = fe.wait(dq, 1)
     assert t.status == vc.INVSESS
+    assert backend.guest_kicks == 2 and backend.interrupts == interrupts + 1
     base = struct.unpack("<II", fe.send(vu.GET_VRING_BASE, struct.pack("<II", 0, 0), reply=True))
     assert base == (0, 21)                          # 20 + 1 chains consumed
     fe.close()
