@@ -22,6 +22,9 @@ costs `wakeup_floor_c_us` in C (sim/harness/wakeup_floor.c) and `wakeup_floor_py
 Python per round trip on this machine, before any request is parsed; over 0bce809's backend CPU
 that is the best ratio any backend sleeping between requests could reach here
 (`wakeup_floor_c_vs_0bce809_4k`; `wakeup_floor_python_vs_0bce809_4k` for one written in Python).
+A bare Python backend (sim/bare_backend.py: the shortest loop that serves whole requests, with
+none of the device's checks) bounds any Python backend's CPU per request from below
+(`bare_python_backend_vs_0bce809_512`, `_4k`).
 """
 from __future__ import annotations
 
@@ -36,6 +39,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sim import qemu_guest  # noqa: E402
+from sim.bare_backend import bare_backend_us  # noqa: E402
 from sim.bench_baseline import BASE_COMMIT, base_tree  # noqa: E402
 from sim.cocotb_run import ROOT  # noqa: E402
 
@@ -43,6 +47,7 @@ from sim.cocotb_run import ROOT  # noqa: E402
 JOBS = 4
 BACKEND_CPU_TARGET = 0.3     # issue #17: soft backend CPU per request against main at 0bce809's
 CPU_SIZES = ((512, "512"), (4096, "4k"))     # the request sizes that target is set at
+BARE_REQUESTS = 10000        # requests per measurement of the bare Python backend
 # The machine is shared: each backend runs ROUNDS times, the rounds interleaved (a, b, c, a, b,
 # c, ...) so a busy spell hits every backend alike, and each figure is the best of its rounds.
 ROUNDS = int(os.environ.get("VCRYPTO_BENCH_ROUNDS", "2"))
@@ -152,21 +157,25 @@ def wakeup_floor(rounds: int = 5) -> dict:
     """Both floors, interleaved, the median of `rounds` each (it varies with where the scheduler
     puts the two processes: one core or two)."""
     exe = build_wakeup_floor_c()
-    c, py, crypto = [], [], {tag: [] for _, tag in CPU_SIZES}
+    c, py, crypto, bare = [], [], {tag: [] for _, tag in CPU_SIZES}, {tag: [] for _, tag in CPU_SIZES}
     for _ in range(rounds):
         c.append(float(subprocess.run([str(exe)], capture_output=True, text=True, check=True).stdout))
         py.append(wakeup_floor_python())
         for size, tag in CPU_SIZES:
             crypto[tag].append(crypto_call_python(size))
+            bare[tag].append(bare_backend_us(size, BARE_REQUESTS))
     out = {"wakeup_floor_c_us": round(statistics.median(c), 1),
            "wakeup_floor_python_us": round(statistics.median(py), 1),
            "wakeup_floor_c_us_range": [round(min(c), 1), round(max(c), 1)],
            "wakeup_floor_python_us_range": [round(min(py), 1), round(max(py), 1)]}
     out.update({f"crypto_call_python_{tag}_us": round(statistics.median(v), 2) for tag, v in crypto.items()})
+    out.update({f"bare_python_backend_{tag}_us": round(statistics.median(v), 1) for tag, v in bare.items()})
     print(f"wakeup floor (sleep on the kick, read it, write the call; nothing else), CPU per round trip: "
           f"C {out['wakeup_floor_c_us']} us ({min(c):.1f}-{max(c):.1f}), Python {out['wakeup_floor_python_us']} us "
           f"({min(py):.1f}-{max(py):.1f}); the AES-128-CBC call alone in Python: "
-          + ", ".join(f"{size} B {out[f'crypto_call_python_{tag}_us']} us" for size, tag in CPU_SIZES), flush=True)
+          + ", ".join(f"{size} B {out[f'crypto_call_python_{tag}_us']} us" for size, tag in CPU_SIZES)
+          + "; a bare Python backend (sim/bare_backend.py), whole requests: "
+          + ", ".join(f"{size} B {out[f'bare_python_backend_{tag}_us']} us" for size, tag in CPU_SIZES), flush=True)
     return out
 
 
@@ -231,6 +240,11 @@ def main() -> int:
         out[f"python_floor_{tag}_us"] = round(floor_us, 1)
         out[f"python_floor_vs_{BASE_COMMIT}_{tag}"] = round(
             floor_us / out[f"soft_{tag}_backend_cpu_us_per_request_{BASE_COMMIT}"], 3)
+    # ... and what the shortest Python loop that serves whole requests, with none of the device's
+    # checks, costs over it: no Python backend here can do better than that ratio
+    for _, tag in CPU_SIZES:
+        out[f"bare_python_backend_vs_{BASE_COMMIT}_{tag}"] = round(
+            out[f"bare_python_backend_{tag}_us"] / out[f"soft_{tag}_backend_cpu_us_per_request_{BASE_COMMIT}"], 3)
     out["python_floor_backend_vs_builtin_intx_4k"] = round(
         out["builtin_intx_4k_round_trip_us"] / (out["soft_4k_round_trip_without_backend_cpu_us"]
                                                 + out["python_floor_4k_us"]), 3)
@@ -251,6 +265,9 @@ def main() -> int:
     print("a Python backend's floor (wakeup + the AES call) against main at 0bce809's backend CPU: "
           + ", ".join(f"{size} B {out[f'python_floor_{tag}_us']} us = {out[f'python_floor_vs_{BASE_COMMIT}_{tag}']}x"
                       for size, tag in CPU_SIZES) + f" (target <= {BACKEND_CPU_TARGET})")
+    print("a bare Python backend serving whole requests, none of the device's checks: "
+          + ", ".join(f"{size} B {out[f'bare_python_backend_{tag}_us']} us = "
+                      f"{out[f'bare_python_backend_vs_{BASE_COMMIT}_{tag}']}x" for size, tag in CPU_SIZES))
     if "rtl_simulated_cycles_per_request" in out:
         print(f"rtl: {out['rtl_simulated_cycles_per_request']} simulated cycles per request (mixed sizes)")
     print(f"wrote {dest.relative_to(ROOT)}")

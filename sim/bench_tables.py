@@ -320,6 +320,13 @@ def qemu_table(d: dict) -> str:
                      "anything (`python_floor_vs_0bce809_512`, `_4k`); such a backend would reach b/a' = "
                      f"{d['python_floor_backend_vs_builtin_intx_4k']:.2f} with one stream "
                      "(`python_floor_backend_vs_builtin_intx_4k`)")
+    if "bare_python_backend_vs_0bce809_4k" in d:
+        facts.append("a bare Python backend (`sim/bare_backend.py`: the shortest loop that serves whole requests, "
+                     f"none of the device's checks): {d['bare_python_backend_512_us']:.0f} / "
+                     f"{d['bare_python_backend_4k_us']:.0f} µs a request at 512 B / 4 KiB, "
+                     f"**{d['bare_python_backend_vs_0bce809_512']:.2f}× / {d['bare_python_backend_vs_0bce809_4k']:.2f}×** "
+                     "of main at 0bce809's backend CPU, the least a backend written in Python could spend here "
+                     "(`bare_python_backend_vs_0bce809_512`, `_4k`)")
     if "rtl_simulated_cycles_per_request" in d:
         facts.append(f"(c): {n(d['rtl_simulated_cycles_per_request'])} simulated clocks a request (mixed sizes)")
     if facts:

@@ -1,12 +1,15 @@
 """The pieces the benchmarks use to set today's soft path beside main at 0bce809's
 (sim/bench_baseline.py): the in-process speed script runs on a tree and checks every status,
-and the backend's stop line is read from today's `serve` and from the baseline's, which did
-not report the ring high-water yet."""
+the backend's stop line is read from today's `serve` and from the baseline's, which did not
+report the ring high-water yet, and the bare Python backend (sim/bare_backend.py) serves its
+guest and fails when a result is wrong."""
 import json
 import subprocess
 import sys
 
-from sim import qemu_guest
+import pytest
+
+from sim import bare_backend, qemu_guest
 from sim.cocotb_run import ROOT
 
 
@@ -42,3 +45,17 @@ def test_backend_stats_reads_the_baselines_stop_line(tmp_path):
                           "backend CPU 0.250 s")
     assert st == {"requests": 7, "cycles": 900, "cpu_s": 0.25}
     assert _stats(tmp_path, "vcrypto serve: stopped") == {}
+
+
+def test_bare_backend_serves_its_guest():
+    assert bare_backend.bare_backend_us(512, 200) > 0
+
+
+def test_bare_backend_fails_on_a_wrong_result(monkeypatch):
+    """Its guest checks every result: a loop that encrypted with the wrong key must not yield a
+    figure (the guest stops, the loop waits WAIT_S for a kick and gives up)."""
+    monkeypatch.setattr(bare_backend, "WAIT_S", 0.5)
+    serve = bare_backend._serve
+    monkeypatch.setattr(bare_backend, "_serve", lambda mv, dq, kick, call, n, key: serve(mv, dq, kick, call, n, bytes(16)))
+    with pytest.raises(SystemExit):
+        bare_backend.bare_backend_us(512, 50)
