@@ -422,8 +422,7 @@ class VirtioCryptoDriver:
 
     def cipher(self, q: int, sid: int, encrypt: bool, iv: bytes, src: bytes, layout: str = "linux",
                extra_dst: int = 0, kick: bool = True) -> Pending:
-        fixed = vc.CIPHER_DATA.pack(len(iv), len(src), len(src), 0).ljust(40, b"\0") + \
-            struct.pack("<II", vc.SYM_OP_CIPHER, 0)
+        fixed = vc.cipher_data_fixed(len(iv), len(src), len(src))
         opc = vc.CIPHER_ENCRYPT if encrypt else vc.CIPHER_DECRYPT
         return self.submit(q, [self._hdr(opc, sid, fixed), iv, src], len(src), layout, extra_dst, kick=kick)
 

@@ -93,6 +93,13 @@ CHAIN_DATA = struct.Struct("<10I")        # iv_len, src, dst, cipher_start, len_
 HASH_DATA = struct.Struct("<II")          # src_data_len, hash_result_len (also MAC)
 AEAD_DATA = struct.Struct("<4I")          # iv_len, aad_len, src_data_len, dst_data_len
 
+
+def cipher_data_fixed(iv_len: int, src_len: int, dst_len: int) -> bytes:
+    """The 48-byte fixed part of a plain cipher data request (after the 24-byte header):
+    CIPHER_DATA padded to the 40-byte union, then op_type SYM_OP_CIPHER at OP_TYPE_OFF, padding."""
+    return CIPHER_DATA.pack(iv_len, src_len, dst_len, 0).ljust(OP_TYPE_OFF - OP_HDR.size, b"\0") + \
+        struct.pack("<II", SYM_OP_CIPHER, 0)
+
 # stateless data requests (REVISION_1 + the service's STATELESS_MODE bit, flag without SESSION_MODE):
 # the session's parameters travel in the fixed part, its keys first in the variable part
 FLAG_SESSION_MODE = 1

@@ -432,8 +432,7 @@ class VhostHarness:
     # ------------------------------------------------------------ guest side
     def post_cbc(self, sid: int, nbytes: int) -> None:
         """A request laid out as Linux's virtio_crypto skcipher request (sid 0 = first session)."""
-        hdr = vc.OP_HDR.pack(vc.CIPHER_ENCRYPT, 0, sid, 0, 0) + \
-            vc.CIPHER_DATA.pack(16, nbytes, nbytes, 0).ljust(40, b"\0") + struct.pack("<II", 1, 0)
+        hdr = vc.OP_HDR.pack(vc.CIPHER_ENCRYPT, 0, sid, 0, 0) + vc.cipher_data_fixed(16, nbytes, nbytes)
         segs = []
         for part, w in ((hdr, False), (bytes(16), False), (bytes(nbytes), False), (bytes(nbytes), True),
                         (b"\xff", True)):

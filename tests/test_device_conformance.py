@@ -313,14 +313,12 @@ def test_reset_forgets_sessions_then_invsess():
 def test_20_flag_ignored_without_revision_1_and_checked_with_it():
     dev, drv = make()
     enc, _ = drv.skcipher_setkey(vc.CIPHER_AES_ECB, bytes(16))
-    hdr = vc.OP_HDR.pack(vc.CIPHER_ENCRYPT, 0, enc, 0xDEAD, 0) + \
-        (vc.CIPHER_DATA.pack(0, 16, 16, 0).ljust(40, b"\0") + struct.pack("<II", 1, 0))
+    hdr = vc.OP_HDR.pack(vc.CIPHER_ENCRYPT, 0, enc, 0xDEAD, 0) + vc.cipher_data_fixed(0, 16, 16)
     assert drv.run(drv.submit(0, [hdr, bytes(16)], 16)).status == vc.OK
     dev, drv = make(revision_1=True)
     enc, _ = drv.skcipher_setkey(vc.CIPHER_AES_ECB, bytes(16))
     assert drv.run(drv.cipher(0, enc, True, b"", bytes(16))).status == vc.OK        # SESSION_MODE set
-    hdr = vc.OP_HDR.pack(vc.CIPHER_ENCRYPT, 0, enc, 0, 0) + vc.CIPHER_DATA.pack(0, 16, 16, 0).ljust(40, b"\0") + \
-        struct.pack("<II", 1, 0)
+    hdr = vc.OP_HDR.pack(vc.CIPHER_ENCRYPT, 0, enc, 0, 0) + vc.cipher_data_fixed(0, 16, 16)
     assert drv.run(drv.submit(0, [hdr, bytes(16)], 16)).status == vc.NOTSUPP        # stateless: not offered
 
 
@@ -467,16 +465,13 @@ def test_bad_truncated_header_err_or_needs_reset_in_strict_mode():
 def test_bad_src_ne_dst_and_short_writable_area():
     dev, drv = make()
     enc, _ = drv.skcipher_setkey(vc.CIPHER_AES_CBC, bytes(16))
-    hdr = vc.OP_HDR.pack(vc.CIPHER_ENCRYPT, 0, enc, 0, 0) + vc.CIPHER_DATA.pack(16, 32, 48, 0).ljust(40, b"\0") + \
-        struct.pack("<II", 1, 0)
+    hdr = vc.OP_HDR.pack(vc.CIPHER_ENCRYPT, 0, enc, 0, 0) + vc.cipher_data_fixed(16, 32, 48)
     assert drv.run(drv.submit(0, [hdr, bytes(16), bytes(32)], 48)).status == vc.ERR
-    hdr = vc.OP_HDR.pack(vc.CIPHER_ENCRYPT, 0, enc, 0, 0) + vc.CIPHER_DATA.pack(16, 32, 32, 0).ljust(40, b"\0") + \
-        struct.pack("<II", 1, 0)
+    hdr = vc.OP_HDR.pack(vc.CIPHER_ENCRYPT, 0, enc, 0, 0) + vc.cipher_data_fixed(16, 32, 32)
     assert drv.run(drv.submit(0, [hdr, bytes(16), bytes(32)], 16, result_len=16)).status == vc.ERR
     dev, drv = make(strict_qemu=True)
     enc, _ = drv.skcipher_setkey(vc.CIPHER_AES_CBC, bytes(16))
-    hdr = vc.OP_HDR.pack(vc.CIPHER_ENCRYPT, 0, enc, 0, 0) + vc.CIPHER_DATA.pack(16, 32, 48, 0).ljust(40, b"\0") + \
-        struct.pack("<II", 1, 0)
+    hdr = vc.OP_HDR.pack(vc.CIPHER_ENCRYPT, 0, enc, 0, 0) + vc.cipher_data_fixed(16, 32, 48)
     t = drv.submit(0, [hdr, bytes(16), bytes(32)], 48)
     drv.wait([t])
     assert dev.status & vc.DEVICE_NEEDS_RESET
@@ -488,11 +483,10 @@ def test_bad_iv_size_and_lengths():
     assert drv.run(drv.cipher(0, enc, True, bytes(8), bytes(16))).status == vc.ERR         # IV of 8 bytes
     assert drv.run(drv.cipher(0, enc, True, bytes(16), bytes(17))).status == vc.ERR        # CBC not a block multiple
     big = vc.OP_HDR.pack(vc.CIPHER_ENCRYPT, 0, enc, 0, 0) + \
-        vc.CIPHER_DATA.pack(16, 1 << 21, 1 << 21, 0).ljust(40, b"\0") + struct.pack("<II", 1, 0)
+        vc.cipher_data_fixed(16, 1 << 21, 1 << 21)
     assert drv.run(drv.submit(0, [big, bytes(16)], 16)).status == vc.ERR                   # > max_size
     # a readable stream shorter than src_data_len says
-    hdr = vc.OP_HDR.pack(vc.CIPHER_ENCRYPT, 0, enc, 0, 0) + vc.CIPHER_DATA.pack(16, 64, 64, 0).ljust(40, b"\0") + \
-        struct.pack("<II", 1, 0)
+    hdr = vc.OP_HDR.pack(vc.CIPHER_ENCRYPT, 0, enc, 0, 0) + vc.cipher_data_fixed(16, 64, 64)
     assert drv.run(drv.submit(0, [hdr, bytes(16), bytes(32)], 64)).status == vc.ERR
 
 

@@ -404,7 +404,7 @@ def fe_request(fe, dq, sid: int, iv: bytes, data: bytes, digest_len: int = 0):
         fixed = vc.CHAIN_DATA.pack(16, n, n, 0, n, 0, n, 0, digest_len, 0) + \
             struct.pack("<II", vc.SYM_OP_ALGORITHM_CHAINING, 0)
     else:
-        fixed = vc.CIPHER_DATA.pack(16, n, n, 0).ljust(40, b"\0") + struct.pack("<II", vc.SYM_OP_CIPHER, 0)
+        fixed = vc.cipher_data_fixed(16, n, n)
     hdr = vc.OP_HDR.pack(vc.CIPHER_ENCRYPT, 0, sid, 0, 0) + fixed.ljust(48, b"\0")
     return fe.request(dq, hdr, iv, data, n + digest_len)
 

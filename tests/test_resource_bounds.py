@@ -149,8 +149,7 @@ def big_cbc_chains(drv, sid: int, q: int, count: int, nbytes: int = BIG) -> None
     """`count` chains that each carry a `nbytes` CBC request; all of them are one head
     descriptor pointing to one shared indirect table (header, IV, source, destination), so a
     small guest makes the device copy a lot."""
-    hdr = drv._hdr(vc.CIPHER_ENCRYPT, sid, vc.CIPHER_DATA.pack(16, nbytes, nbytes, 0).ljust(40, b"\0")
-                   + struct.pack("<II", vc.SYM_OP_CIPHER, 0))
+    hdr = drv._hdr(vc.CIPHER_ENCRYPT, sid, vc.cipher_data_fixed(16, nbytes, nbytes))
     h, iv, src, dst = (drv.heap.alloc(n) for n in (len(hdr), 16, nbytes, nbytes + 1))
     drv.mem.write(h, hdr)
     parts = [(h, len(hdr), 0), (iv, 16, 0), (src, nbytes, 0), (dst, nbytes + 1, VIRTQ_DESC_F_WRITE)]
