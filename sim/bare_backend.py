@@ -18,7 +18,6 @@ from __future__ import annotations
 import mmap
 import os
 import select
-import struct
 import sys
 import time
 from pathlib import Path
@@ -45,15 +44,15 @@ def _guest(mem: RegionGuestMemory, heap: Heap, dq: DriverQueue, kick: int, call:
     ep = select.epoll()
     ep.register(call, select.EPOLLIN)
     hdr = (vc.OP_HDR.pack(vc.CIPHER_ENCRYPT, 0, SESSION_ID, vc.FLAG_SESSION_MODE, 0)
-           + vc.CIPHER_DATA.pack(16, size, size, 0).ljust(40, b"\0") + struct.pack("<II", vc.SYM_OP_CIPHER, 0))
+           + vc.cipher_data_fixed(16, size, size))
     iv, src = os.urandom(16), os.urandom(size)
     enc = Cipher(algorithms.AES(key), modes.CBC(iv)).encryptor()
     want = enc.update(src) + enc.finalize()
     for _ in range(requests):
-        token, allocations, segs = Pending(0, -1, [], [], dst_len=size), [], []
+        token, segs = Pending(0, -1, [], [], dst_len=size), []
         for part, writable in ((hdr, False), (iv, False), (src, False), (bytes(size), True), (b"\xff", True)):
             a = heap.alloc(len(part))
-            allocations.append(a)
+            token.allocations.append(a)
             mem.write(a, part)
             segs.append((a, len(part), writable))
             if writable:
@@ -72,7 +71,7 @@ def _guest(mem: RegionGuestMemory, heap: Heap, dq: DriverQueue, kick: int, call:
         (dst, n), (status, _) = token.writable
         if mem.read(dst, n) != want or mem.read(status, 1) != bytes([vc.OK]):
             raise SystemExit("bare backend: wrong result")
-        for a in allocations + token.allocations:
+        for a in token.allocations:        # the buffers and the indirect table
             heap.release(a)
 
 

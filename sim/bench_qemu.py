@@ -154,8 +154,8 @@ def build_wakeup_floor_c() -> Path:
 
 
 def wakeup_floor(rounds: int = 5) -> dict:
-    """Both floors, interleaved, the median of `rounds` each (it varies with where the scheduler
-    puts the two processes: one core or two)."""
+    """Both wakeup floors, the AES call and the bare Python backend, interleaved, the median of
+    `rounds` each (it varies with where the scheduler puts the two processes: one core or two)."""
     exe = build_wakeup_floor_c()
     c, py, crypto, bare = [], [], {tag: [] for _, tag in CPU_SIZES}, {tag: [] for _, tag in CPU_SIZES}
     for _ in range(rounds):

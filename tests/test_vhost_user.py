@@ -84,7 +84,7 @@ class FrontEnd:
     def cbc(self, dq: DriverQueue, sid: int, encrypt: bool, iv: bytes, data: bytes) -> Pending:
         """A request laid out exactly like Linux's virtio_crypto skcipher request."""
         hdr = vc.OP_HDR.pack(vc.CIPHER_ENCRYPT if encrypt else vc.CIPHER_DECRYPT, 0, sid, 0, 0) + \
-            vc.CIPHER_DATA.pack(16, len(data), len(data), 0).ljust(40, b"\0") + struct.pack("<II", 1, 0)
+            vc.cipher_data_fixed(16, len(data), len(data))
         return self.request(dq, hdr, iv, data, len(data))
 
     def request(self, dq: DriverQueue, hdr: bytes, iv: bytes, data: bytes, dst_len: int) -> Pending:
@@ -93,6 +93,7 @@ class FrontEnd:
         segs = []
         for part, w in ((hdr, False), (iv, False), (data, False), (bytes(dst_len), True), (b"\xff", True)):
             a = self.heap.alloc(len(part))
+            t.allocations.append(a)
             self.mem.write(a, part)
             segs.append((a, len(part), w))
             if w:
@@ -207,9 +208,8 @@ def test_kick_suppression_strands_no_request_across_processes(tmp_path):
         while done < total:
             depth = rng.randint(1, 16)
             while posted < total and len(outstanding) < depth:
-                before = set(fe.heap.used)
                 t = fe.cbc(dq, sid, True, bytes(16), data)
-                outstanding[t.head] = (t, set(fe.heap.used) - before)
+                outstanding[t.head] = t
                 posted += 1
                 if dq.kick_needed():
                     os.eventfd_write(fe.kick, 1)
@@ -217,10 +217,10 @@ def test_kick_suppression_strands_no_request_across_processes(tmp_path):
             if select.select([fe.call], [], [], 0.0005)[0]:      # mostly polling: post while it drains
                 os.read(fe.call, 8)
             for t, _ in dq.reap():        # also without an interrupt: only a lost kick may stall
-                t, allocs = outstanding.pop(t.head)
+                del outstanding[t.head]
                 stream = b"".join(fe.mem.read(a, k) for a, k in t.writable)
                 assert stream[-1] == vc.OK and stream[:-1] == want
-                for a in allocs:
+                for a in t.allocations:
                     fe.heap.release(a)
                 done += 1
                 last_progress = time.monotonic()
@@ -228,5 +228,4 @@ def test_kick_suppression_strands_no_request_across_processes(tmp_path):
                 f"{len(outstanding)} requests stranded after {done} served ({kicks} kicks)"
         fe.close()
     finally:
-        proc.terminate()
-        proc.wait(10)
+        qemu_guest._stop(proc)
