@@ -164,6 +164,9 @@ def _digest(s: Session, data: bytes, keyed: bool) -> bytes:
 class SoftDatapath:
     """`cryptography` in process; completes requests at the next poll()."""
     name = "soft"
+    # the device may answer this datapath's plain cipher requests in its native lane
+    # (bridge/native_lane.py): OpenSSL there, OpenSSL under `cryptography` here, the same results
+    native_lane = True
 
     def __init__(self):
         cipher = {vc.CIPHER_AES_ECB, vc.CIPHER_AES_CBC, vc.CIPHER_AES_CTR, vc.CIPHER_AES_XTS}

@@ -25,6 +25,8 @@ from bridge import virtio_crypto as vc
 from bridge.algorithms import OpKind
 from bridge.datapath import CryptoOp, Datapath, OpResult, check_request
 from bridge.guest_log import GuestLog
+from bridge.native_lane import NativeLane
+from bridge.native_lane import library as native_library
 from bridge.session import Session, check_session, symmetric_session
 from bridge.virtqueue import Chain, ChainError, ChainReader, ChainWriter, DeviceVirtqueue
 
@@ -71,7 +73,7 @@ class Fatal(Exception):
 class VirtioCryptoDevice:
     def __init__(self, datapath: Datapath, num_dataqueues: int = 1, max_sessions: int = 256,
                  strict_qemu: bool = False, offer_revision_1: bool = True, offer_stateless: bool = True,
-                 limits: Limits | None = None):
+                 limits: Limits | None = None, native_lane: bool = True):
         if not 1 <= num_dataqueues <= 65535:
             raise ValueError("max_dataqueues must be in 1..65535")
         self.dp = datapath
@@ -100,6 +102,11 @@ class VirtioCryptoDevice:
         self.inflight = 0
         self.held_bytes = 0
         self.glog = GuestLog(log)         # guest-triggered warnings: rate-limited
+        # plain cipher requests of a datapath that computes as soft does, answered in C (see
+        # bridge/native_lane.py); everything else, and every status but OK, stays on the Python path
+        self.lane: NativeLane | None = None
+        if native_lane and getattr(datapath, "native_lane", False) and (lib := native_library()) is not None:
+            self.lane = NativeLane(lib, max_sessions, self.caps.max_size, bool(self.services & (1 << vc.SERVICE_CIPHER)))
         self.reset()
 
     # -------------------------------------------------------------- configuration
@@ -141,7 +148,9 @@ class VirtioCryptoDevice:
 
     def reset(self) -> None:
         """Device reset: every session is destroyed (keys wiped), queues forgotten."""
-        for s in getattr(self, "sessions", {}).values():
+        for sid, s in getattr(self, "sessions", {}).items():
+            if self.lane is not None:
+                self.lane.remove(sid)
             self.dp.destroy_session(s)
             s.wipe()
         self.sessions: dict[int, Session] = {}
@@ -223,7 +232,7 @@ class VirtioCryptoDevice:
             self.setup_queue(q, old.size, desc, avail, used)
             new = self.queues[q]
             new.last_avail, new.used_idx, new.signalled_used = old.last_avail, old.used_idx, old.signalled_used
-            new.heads_out, new.high_water = old.heads_out, old.high_water
+            new.held[:], new.high_water = old.held, old.high_water
 
     def poll_inflight(self, timeout: float = 0.0) -> int:
         """Answer requests already in the datapath without taking new chains (a transport
@@ -264,10 +273,19 @@ class VirtioCryptoDevice:
         if vq is None or vq.broken or not self.status & vc.DRIVER_OK:
             return 0
         n = 0
+        lane = self.lane if q != self.controlq else None
         while True:
             if budget.spent() or (q != self.controlq and self._held_full()):
                 self.deferred[q] = None
                 return n
+            if lane is not None and (k := lane.drain(self.mem, vq, budget, self.revision_1)):
+                n += k
+                self.counters["requests"] += k
+                self._to_signal[q] = None
+                if budget.spent():
+                    continue      # deferred at the top of the loop
+            # (what the lane left: an empty ring, whose pop() asks for the next kick, or a chain
+            # for the Python path)
             try:
                 chain = vq.pop()
             except ChainError as e:
@@ -427,6 +445,8 @@ class VirtioCryptoDevice:
             return status, 0
         s.id = sid
         self.sessions[sid] = s
+        if self.lane is not None:
+            self.lane.add(sid, s)
         return vc.OK, sid
 
     def close_session(self, sid: int) -> int:
@@ -436,6 +456,8 @@ class VirtioCryptoDevice:
         s = self.sessions.pop(sid, None)
         if s is None:
             return vc.ERR
+        if self.lane is not None:
+            self.lane.remove(sid)
         self.dp.destroy_session(s)
         s.wipe()
         return vc.OK
@@ -660,6 +682,9 @@ class VirtioCryptoDevice:
 
     def close(self) -> None:
         self.reset()
+        if self.lane is not None:
+            self.lane.close()
+            self.lane = None
         self.dp.close()
 
 

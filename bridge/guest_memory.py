@@ -50,6 +50,10 @@ class BytesGuestMemory:
             raise self._outside(gpa, n)
         return self._mv[off:off + n]
 
+    def spans(self) -> list[tuple[int, int, bytearray]]:
+        """(gpa, size, buffer) of each region, for the native lane (bridge/native_lane.py)."""
+        return [(self.base, self.size, self.buf)]
+
 
 @dataclass
 class Region:
@@ -88,6 +92,10 @@ class RegionGuestMemory:
     def view(self, gpa: int, n: int) -> memoryview:
         r, off = self._find(gpa, n)
         return r.mem[off:off + n]
+
+    def spans(self) -> list[tuple[int, int, memoryview]]:
+        """(gpa, size, buffer) of each region, for the native lane (bridge/native_lane.py)."""
+        return [(r.gpa, r.size, r.mem) for r in self.regions]
 
     def uaddr_to_gpa(self, uaddr: int) -> int:
         for r in self.regions:

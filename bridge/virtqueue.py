@@ -82,9 +82,10 @@ class DeviceVirtqueue:
         self.used_idx = 0
         self.signalled_used = 0      # used idx at the last notification we sent
         self.broken = ""             # why the queue cannot be used until reset ("" = usable)
-        self.heads_out: set[int] = set()   # heads popped and not yet pushed back: never in flight twice
+        self.held = bytearray(size)  # held[head]: popped and not yet pushed back (never in flight twice)
         self.high_water = 0          # most chains the driver had outstanding (available, not yet used) at a pop
         self.kicks_wanted = True     # the driver was last told to kick for its next chain (see pop)
+        self.lane_state = None       # the native lane's copy of this queue's state (bridge/native_lane.py)
         # the three rings, each checked once to lie wholly in guest memory; the device reads the
         # descriptor table and the available ring through these views (every ring offset below
         # is inside them by construction) and writes the used ring through mem.write (audited)
@@ -124,10 +125,10 @@ class DeviceVirtqueue:
             self.high_water = outstanding
         head = U16.unpack_from(self._avail_ring, 4 + 2 * (self.last_avail % self.size))[0]
         self.last_avail = (self.last_avail + 1) & 0xFFFF
-        if head in self.heads_out:      # the driver reused a head we hold: its ring is corrupt
+        if head < self.size and self.held[head]:     # the driver reused a head we hold: its ring is corrupt
             raise ChainError(-1, f"head {head} made available again while still in flight")
         chain = self._walk(head)
-        self.heads_out.add(head)
+        self.held[head] = 1
         return chain
 
     def _want_kicks(self) -> None:
@@ -195,7 +196,8 @@ class DeviceVirtqueue:
     # ------------------------------------------------------------ used ring
     def push(self, head: int, length: int) -> None:
         """Publish a used element: the element first, then the index (virtio 2.7.8.2)."""
-        self.heads_out.discard(head)
+        if head < self.size:
+            self.held[head] = 0
         slot = self.used + 4 + 8 * (self.used_idx % self.size)
         self.mem.write(slot, USED_ELEM.pack(head, length))
         self.used_idx = (self.used_idx + 1) & 0xFFFF

@@ -11,8 +11,9 @@ PY=${PYTHON:-python3}
 # clang-19 + llvm-19 (llvm-profdata-19): the Verilator models' compiler (sim/compiler.py; sim/README.md,
 # "The build"; Debian 12's default clang is 14, whose models run 2-5 % slower);
 # libclang-rt-19-dev: clang's profile runtime, which its profile-guided build links (not pulled in by
-# clang itself under --no-install-recommends)
-APT_PKGS=(iverilog yosys nextpnr-ice40 fpga-icestorm liblz4-dev zlib1g-dev clang-19 llvm-19 libclang-rt-19-dev qemu-system-x86 busybox-static kmod xz-utils zstd)
+# clang itself under --no-install-recommends);
+# gcc + libssl-dev: the soft device's native lane (bridge/native_lane.py builds it with cc and libcrypto)
+APT_PKGS=(iverilog yosys nextpnr-ice40 fpga-icestorm liblz4-dev zlib1g-dev clang-19 llvm-19 libclang-rt-19-dev qemu-system-x86 busybox-static kmod xz-utils zstd gcc libssl-dev)
 
 say() { printf '[setup] %s\n' "$*"; }
 die() { printf '[setup] ERROR: %s\n' "$*" >&2; exit 1; }

@@ -3,7 +3,8 @@ SIZE SECONDS`): the driver model keeps 4 data queues x 8 requests of SIZE-byte A
 encryption in flight for SECONDS and checks every status; prints one JSON line: the figure,
 the CPU per request split between the device (its kick handler and poll, where it drains the
 rings and runs the datapath) and the driver model (the rest), and what the `cryptography` call
-alone costs (one AES-128-CBC encryption of SIZE bytes, the device's floor). TREE is today's
+alone costs (one AES-128-CBC encryption of SIZE bytes: the floor of a device that computes
+through `cryptography`; today's answers these requests in its native lane, bridge/native_lane.py). TREE is today's
 checkout or the baseline's (sim/bench_baseline.py): only driver and device calls that both have are
 used, so `bench_device.py` can set the two side by side in one session."""
 from __future__ import annotations

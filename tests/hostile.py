@@ -75,9 +75,13 @@ class WatchedMemory(BytesGuestMemory):
         self.log: list[tuple[int, bytes]] = []
 
     def write(self, gpa: int, data: bytes) -> None:
+        self.note_write(gpa, data)
+        super().write(gpa, data)
+
+    def note_write(self, gpa: int, data: bytes) -> None:
+        """Also the native lane's audit trail (its writes are made in C)."""
         if self.armed:
             self.log.append((gpa, bytes(data)))
-        super().write(gpa, data)
 
     def view(self, gpa: int, n: int) -> memoryview:
         v = super().view(gpa, n)
@@ -128,15 +132,20 @@ def u16(mem, gpa: int) -> int:
 class DeviceHarness:
     def __init__(self, *, num_dataqueues: int = 2, queue_size: int = 32, indirect: bool = True,
                  event_idx: bool = True, revision_1: bool = False, strict_qemu: bool = False,
-                 max_sessions: int = 16, datapath=None, limits=None, stateless: bool = False):
+                 max_sessions: int = 16, datapath=None, limits=None, stateless: bool = False,
+                 native_lane: bool = True):
         # a datapath passed in (the rtl one: an accelerator process) is shared by many cases
         # and outlives this harness: close() leaves it idle, without sessions
         self.dev = VirtioCryptoDevice(datapath or SoftDatapath(), num_dataqueues=num_dataqueues,
-                                      max_sessions=max_sessions, strict_qemu=strict_qemu, limits=limits)
+                                      max_sessions=max_sessions, strict_qemu=strict_qemu, limits=limits,
+                                      native_lane=native_lane)
         with mock.patch.object(bridge.driver, "BytesGuestMemory", WatchedMemory):
             self.drv = VirtioCryptoDriver(self.dev, mem_bytes=MEM, queue_size=queue_size, indirect=indirect,
                                           event_idx=event_idx, revision_1=revision_1, stateless=stateless)
         self.mem: WatchedMemory = self.drv.mem
+        if self.dev.lane is not None:          # the native lane's writes and chains are audited too
+            self.dev.lane.trace_writes(self.mem.note_write)
+            self._wrap_lane_drain()
         self.nq = num_dataqueues + 1
         self.size = queue_size
         self.rings = [(dq.desc, dq.avail, dq.used) for dq in self.drv.queues]
@@ -200,6 +209,22 @@ class DeviceHarness:
                     self.popped[q].append((head, reference_writable(self.mem, vq.desc, vq.size, head)))
                     self.stats["chains"] += 1
         vq.pop = pop
+
+    def _wrap_lane_drain(self) -> None:
+        lane = self.dev.lane
+        orig = lane.drain
+
+        def drain(mem, vq, budget, revision_1):
+            before = vq.last_avail
+            n = orig(mem, vq, budget, revision_1)
+            q = next(i for i, v in enumerate(self.dev.queues) if v is vq)
+            for k in range(n):                   # the chains it took, as the wrapped pop() records them
+                head = u16(self.mem, vq.avail + 4 + 2 * ((before + k) % vq.size))
+                self.popped[q].append((head, reference_writable(self.mem, vq.desc, vq.size, head)))
+                self.stats["chains"] += 1
+                self.stats["lane"] = self.stats.get("lane", 0) + 1
+            return n
+        lane.drain = drain
 
     # ---------------------------------------------------------------- device calls, checked
     def call(self, what: str, fn, *args):

@@ -21,7 +21,8 @@ def test_soft_device_speed_runs_on_this_tree():
     assert out["requests_per_cpu_s"] > 0 and out["aes_call_us"] > 0
     # the device's and the driver model's shares are the whole CPU per request, each some of it
     per_request = 1e6 / out["requests_per_cpu_s"]
-    assert out["device_us_per_request"] > out["aes_call_us"] > 0 and out["driver_model_us_per_request"] > 0
+    # (today's device answers these requests in its native lane, below the `cryptography` call)
+    assert out["device_us_per_request"] > 0 and out["aes_call_us"] > 0 and out["driver_model_us_per_request"] > 0
     assert abs(out["device_us_per_request"] + out["driver_model_us_per_request"] - per_request) < 0.02 * per_request
 
 

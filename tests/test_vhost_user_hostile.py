@@ -393,7 +393,9 @@ def test_regression_vhost_user_listen_refuses_a_live_socket_and_replaces_a_stale
 
 # ---------------------------------------------------------------- 10: a second memory table
 class HeldDatapath(SoftDatapath):
-    """The soft datapath, but nothing completes until `release` is set: requests stay in flight."""
+    """The soft datapath, but nothing completes until `release` is set: requests stay in flight
+    (so none is answered in the device's native lane, which answers within the kick)."""
+    native_lane = False
 
     def __init__(self):
         super().__init__()
