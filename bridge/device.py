@@ -278,12 +278,16 @@ class VirtioCryptoDevice:
             if budget.spent() or (q != self.controlq and self._held_full()):
                 self.deferred[q] = None
                 return n
-            if lane is not None and (k := lane.drain(self.mem, vq, budget, self.revision_1)):
-                n += k
-                self.counters["requests"] += k
-                self._to_signal[q] = None
-                if budget.spent():
-                    continue      # deferred at the top of the loop
+            if lane is not None:
+                k, emptied = lane.drain(self.mem, vq, budget, self.revision_1)
+                if k:
+                    n += k
+                    self.counters["requests"] += k
+                    self._to_signal[q] = None
+                    if emptied:   # and the next kick asked for, as pop() would have
+                        return n
+                    if budget.spent():
+                        continue  # deferred at the top of the loop
             # (what the lane left: an empty ring, whose pop() asks for the next kick, or a chain
             # for the Python path)
             try:

@@ -60,7 +60,7 @@ class _Queue(ctypes.Structure):
                 ("size", ctypes.c_uint32), ("event_idx", ctypes.c_uint32),
                 ("last_avail", ctypes.c_uint32), ("used_idx", ctypes.c_uint32),
                 ("kicks_wanted", ctypes.c_uint32), ("high_water", ctypes.c_uint32),
-                ("held", ctypes.c_void_p)]
+                ("held", ctypes.c_void_p), ("emptied", ctypes.c_uint32)]
 
 
 class _Budget(ctypes.Structure):
@@ -201,13 +201,16 @@ class NativeLane:
         self._dev.nregions = len(spans)
         return True
 
-    def drain(self, mem, vq, budget, revision_1: bool) -> int:
-        """Answer chains of `vq` here while they are plain cipher requests of a lane session;
-        returns how many. The queue's positions and the budget are updated as pop() would."""
+    def drain(self, mem, vq, budget, revision_1: bool) -> tuple[int, bool]:
+        """Answer chains of `vq` here while they are plain cipher requests of a lane session:
+        (how many, whether it ended on an empty ring having asked for the next kick, as pop()
+        does then). The queue's positions and the budget are updated as pop() would."""
+        if vq.avail_idx() == vq.last_avail:
+            return 0, False            # an empty ring: pop() asks for the next kick (the cheap case first)
         if mem is not self._mem():
             self._regions(mem)
         if not self._dev.nregions:
-            return 0
+            return 0, False
         if vq.lane_state is None:      # its rings' addresses and its held-heads map, made once
             st = _Queue(desc=vq.desc, avail=vq.avail, used=vq.used, size=vq.size, event_idx=int(vq.event_idx),
                         held=_address(vq.held))
@@ -225,7 +228,7 @@ class NativeLane:
             st.last_avail, st.used_idx, bool(st.kicks_wanted), st.high_water
         budget.chains, budget.descs, budget.bytes = b.chains, b.descs, b.bytes
         self.served += n
-        return n
+        return n, bool(st.emptied)
 
     def _replay(self, mem) -> None:
         t = self._trace

@@ -29,7 +29,7 @@ import errno
 import logging
 import mmap
 import os
-import selectors
+import select
 import socket
 import stat
 import struct
@@ -216,10 +216,14 @@ class _Channel:
 
     def deadline(self) -> float | None:
         """When the oldest stalled thing (a partial message, an unsent reply) runs out of time."""
+        if self.started is None and self.out_since is None:
+            return None                          # the common case, on every turn of the loop
         ts = [t + self.timeout for t in (self.started, self.out_since) if t is not None]
         return min(ts) if ts else None
 
     def check(self) -> None:
+        if self.started is None and self.out_since is None:
+            return
         now = time.monotonic()
         if self.started is not None and now - self.started > self.timeout:
             have = self.hdr_got + self.got
@@ -428,77 +432,86 @@ class VhostUserBackend:
     # -------------------------------------------------------------- main loop
     def _serve(self, conn: socket.socket) -> None:
         self._chan = _Channel(conn, self.msg_timeout)
+        ep = select.epoll()           # epoll itself, not `selectors`: this loop turns once a request
         try:
-            with selectors.DefaultSelector() as sel:       # its epoll fd closes with the connection
-                self._serve_loop(conn, sel)
+            self._serve_loop(conn, ep)
         finally:
+            ep.close()                # its fd closes with the connection
             self._chan.close()
             self._chan = None
 
-    def _serve_loop(self, conn: socket.socket, sel: selectors.BaseSelector) -> None:
+    def _serve_loop(self, conn: socket.socket, ep: select.epoll) -> None:
         chan = self._chan
-        sel.register(conn, selectors.EVENT_READ, "conn")
-        mask = selectors.EVENT_READ
-        kicks: dict[int, int] = {}
+        cfd = conn.fileno()
+        ep.register(cfd, select.EPOLLIN)
+        mask = select.EPOLLIN
+        kicks: dict[int, int] = {}          # vring -> its kick fd, registered
+        vring_of: dict[int, int] = {}       # kick fd -> vring
         while not self.stopping:
             busy = self.dev.busy()
             wait = 0.0 if busy else IDLE_WAIT
             deadline = chan.deadline()
             if deadline is not None:
                 wait = max(0.0, min(wait, deadline - time.monotonic()))
-            want = selectors.EVENT_READ | (selectors.EVENT_WRITE if chan.out else 0)
+            want = select.EPOLLIN | (select.EPOLLOUT if chan.out else 0)
             if want != mask:
-                sel.modify(conn, want, "conn")
+                ep.modify(cfd, want)
                 mask = want
-            # messages before kicks: a session QEMU closed must be gone before the data that
-            # follows it in the guest's order is served
-            events = sorted(sel.select(wait), key=lambda e: e[0].data != "conn")
-            for key, ev in events:
-                if key.data == "conn":
-                    if ev & selectors.EVENT_WRITE:
+            events = ep.poll(wait)
+            if len(events) > 1:             # messages before kicks: a session QEMU closed must be
+                events.sort(key=lambda e: e[0] != cfd)     # gone before the data that follows it
+            for fd, ev in events:
+                if fd == cfd:
+                    if ev & ~select.EPOLLIN:             # writable, or hung up / failed: flush sees it
                         chan.flush()
-                    if not ev & selectors.EVENT_READ:
+                    if not ev & ~select.EPOLLOUT:        # nothing to read (a hang-up reads as EOF)
                         continue
                     msg = chan.read()
                     if msg is None:
                         continue
                     self._handle(conn, *msg)
-                    self._watch_kicks(sel, kicks)
+                    self._watch_kicks(ep, kicks, vring_of)
                 else:
-                    q = key.data
-                    if self.vrings[q].kick != key.fd:
+                    q = vring_of.get(fd)
+                    if q is None or self.vrings[q].kick != fd:
                         continue           # the fd was closed/replaced by a message handled just before
                     try:
-                        self.guest_kicks += int.from_bytes(os.read(key.fd, 8), "little")
+                        self.guest_kicks += int.from_bytes(os.read(fd, 8), "little")
                     except BlockingIOError:
                         pass
                     except OSError as e:
                         raise ProtocolError(f"vring {q}: kick fd cannot be read: {e}") from None
                     self._kick(q)
-                    self.dev.poll(0)
+                    if self.dev.busy():    # requests the datapath finishes later (not the native lane's)
+                        self.dev.poll(0)
             chan.check()
             if busy:                       # requests in flight or chains deferred: keep polling
                 self.dev.poll(0.002)
 
-    def _watch_kicks(self, sel: selectors.BaseSelector, kicks: dict[int, int]) -> None:
+    def _watch_kicks(self, ep: select.epoll, kicks: dict[int, int], vring_of: dict[int, int]) -> None:
         """(Re-)register the kick eventfds that appeared or changed."""
         for i, v in enumerate(self.vrings):
             if v.kick >= 0 and kicks.get(i) != v.kick:
                 if i in kicks:
-                    try:
-                        sel.unregister(kicks.pop(i))
-                    except (KeyError, ValueError):
-                        pass
+                    self._unwatch(ep, kicks, vring_of, i)
                 try:
-                    sel.register(v.kick, selectors.EVENT_READ, i)
+                    ep.register(v.kick, select.EPOLLIN)
                 except (OSError, ValueError) as e:
                     raise ProtocolError(f"vring {i}: kick fd {v.kick} cannot be polled: {e}") from None
                 kicks[i] = v.kick
+                vring_of[v.kick] = i
             elif v.kick < 0 and i in kicks:
-                try:
-                    sel.unregister(kicks.pop(i))
-                except (KeyError, ValueError):
-                    pass
+                self._unwatch(ep, kicks, vring_of, i)
+
+    @staticmethod
+    def _unwatch(ep: select.epoll, kicks: dict[int, int], vring_of: dict[int, int], i: int) -> None:
+        fd = kicks.pop(i)
+        if vring_of.get(fd) == i:
+            del vring_of[fd]
+        try:
+            ep.unregister(fd)
+        except (OSError, ValueError):       # closed already (epoll dropped it then)
+            pass
 
     def _drain(self, why: str) -> None:
         """Let the datapath finish every request in flight (their results go to the used rings

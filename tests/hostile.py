@@ -216,14 +216,14 @@ class DeviceHarness:
 
         def drain(mem, vq, budget, revision_1):
             before = vq.last_avail
-            n = orig(mem, vq, budget, revision_1)
+            n, emptied = orig(mem, vq, budget, revision_1)
             q = next(i for i, v in enumerate(self.dev.queues) if v is vq)
             for k in range(n):                   # the chains it took, as the wrapped pop() records them
                 head = u16(self.mem, vq.avail + 4 + 2 * ((before + k) % vq.size))
                 self.popped[q].append((head, reference_writable(self.mem, vq.desc, vq.size, head)))
                 self.stats["chains"] += 1
                 self.stats["lane"] = self.stats.get("lane", 0) + 1
-            return n
+            return n, emptied
         lane.drain = drain
 
     # ---------------------------------------------------------------- device calls, checked

@@ -14,8 +14,10 @@
  *   (malformed, another request kind, an unknown session, a stateless request, any rule
  *   broken): the Python path takes it next and gives it its status. So every status other than
  *   OK, and every guest-visible decision about a bad chain, stays in one place (device.py).
- * - It stops when the ring is empty (the Python pop() then asks for the next kick) or the
- *   kick's budget is spent.
+ * - It stops when the kick's budget is spent, or when the ring is empty; then, as pop() does,
+ *   it asks the driver for its next kick (virtqueue.py: EVENT_IDX's avail_event, or the used
+ *   flags), makes that store visible (a full fence) and reads the ring once more, so a chain
+ *   added meanwhile is taken now (`emptied` says it ended so).
  * - Every guest address is checked to lie wholly inside one region; every descriptor and header
  *   is copied once before it is used (the guest may change its memory at any time).
  * - Virtio numbers and offsets come from Python (struct lane_params), not from this file.
@@ -24,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 
 #define MAX_REGIONS 32
@@ -52,6 +55,7 @@ struct lane_queue {               /* a DeviceVirtqueue's state; synced by the ca
     uint32_t size, event_idx;
     uint32_t last_avail, used_idx, kicks_wanted, high_water;
     const uint8_t *held;          /* held[head] != 0: popped by Python, not yet pushed */
+    uint32_t emptied;             /* out: the drain ended on an empty ring, the next kick asked for */
 };
 
 struct lane_budget { int64_t chains, descs, bytes; };
@@ -69,15 +73,22 @@ struct lane_session {
     uint32_t mode, encrypt;
 };
 
+struct seg { uint8_t *p; uint32_t len; uint64_t gpa; };
+
+struct chain {            /* one walked chain: its segments in guest and host terms */
+    struct seg r[MAX_SEGS], w[MAX_SEGS];
+    uint32_t nr, nw, descs;
+    uint64_t total_r, total_w;
+};
+
 struct lane {
     struct lane_params p;
     uint32_t nsessions;
     struct lane_session *sessions;
     uint8_t *scratch;             /* the source, then in place the result; at most max_size */
     size_t scratch_len;
+    struct chain chain;           /* the chain being taken (too big for the stack) */
 };
-
-struct seg { uint8_t *p; uint32_t len; uint64_t gpa; };
 
 struct lane *lane_new(const struct lane_params *p, uint32_t nsessions)
 {
@@ -159,12 +170,6 @@ static uint8_t *host(const struct lane_device *d, uint64_t gpa, uint64_t n)
 static uint16_t ld16(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2); return v; }
 static uint32_t ld32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
 static uint64_t ld64(const uint8_t *p) { uint64_t v; memcpy(&v, p, 8); return v; }
-
-struct chain {
-    struct seg r[MAX_SEGS], w[MAX_SEGS];
-    uint32_t nr, nw, descs;
-    uint64_t total_r, total_w;
-};
 
 /* virtqueue.py DeviceVirtqueue._walk's rules; 0 when the chain keeps all of them. */
 static int walk(const struct lane *l, const struct lane_device *d, const struct lane_queue *q,
@@ -316,23 +321,45 @@ static int serve(struct lane *l, const struct lane_device *d, struct lane_queue 
     }
     if (dst_len > c->total_w - 1)
         return -1;                                   /* the writable area cannot hold the result */
-    if (grow(l, src_len ? src_len : 1) || rd(&r, l->scratch, src_len))
-        return -1;
     int n1 = 0, n2 = 0;
-    if (EVP_CipherInit_ex(s->ctx, NULL, NULL, NULL, s->mode == MODE_ECB ? NULL : iv, -1) != 1
-        || EVP_CipherUpdate(s->ctx, l->scratch, &n1, l->scratch, (int)src_len) != 1
-        || EVP_CipherFinal_ex(s->ctx, l->scratch + n1, &n2) != 1 || (uint64_t)(n1 + n2) != src_len)
-        return -1;                                   /* (not expected) the Python path answers it */
-    /* the result from the start of the writable part, the status in its last byte */
-    uint64_t left = dst_len;
-    const uint8_t *out = l->scratch;
-    for (uint32_t i = 0; i < c->nw && left; i++) {
-        uint64_t take = c->w[i].len < left ? c->w[i].len : left;
-        memcpy(c->w[i].p, out, take);
-        traced(t, c->w[i].gpa, out, (uint32_t)take);
-        out += take;
-        left -= take;
+    if (EVP_CipherInit_ex(s->ctx, NULL, NULL, NULL, s->mode == MODE_ECB ? NULL : iv, -1) != 1) {
+        ERR_clear_error();
+        return -1;
     }
+    while (r.seg < c->nr && r.off == c->r[r.seg].len) {      /* past the segment the IV ended */
+        r.seg++;
+        r.off = 0;
+    }
+    if (src_len && r.seg < c->nr && c->r[r.seg].len - r.off >= src_len && c->w[0].len >= dst_len) {
+        /* the source in one segment, the result in one (Linux's layout up to a page): straight
+         * from one to the other (OpenSSL refuses buffers that partly overlap: Python path) */
+        uint8_t *dst = c->w[0].p;
+        if (EVP_CipherUpdate(s->ctx, dst, &n1, c->r[r.seg].p + r.off, (int)src_len) != 1
+            || EVP_CipherFinal_ex(s->ctx, dst + n1, &n2) != 1 || (uint64_t)(n1 + n2) != src_len) {
+            ERR_clear_error();                       /* nothing of it stays on OpenSSL's error queue */
+            return -1;
+        }
+        traced(t, c->w[0].gpa, dst, (uint32_t)dst_len);
+    } else {
+        /* gathered into the scratch buffer, computed in place, scattered */
+        if (grow(l, src_len ? src_len : 1) || rd(&r, l->scratch, src_len))
+            return -1;
+        if (EVP_CipherUpdate(s->ctx, l->scratch, &n1, l->scratch, (int)src_len) != 1
+            || EVP_CipherFinal_ex(s->ctx, l->scratch + n1, &n2) != 1 || (uint64_t)(n1 + n2) != src_len) {
+            ERR_clear_error();                       /* (not expected) the Python path answers it */
+            return -1;
+        }
+        uint64_t left = dst_len;
+        const uint8_t *out = l->scratch;
+        for (uint32_t i = 0; i < c->nw && left; i++) {
+            uint64_t take = c->w[i].len < left ? c->w[i].len : left;
+            memcpy(c->w[i].p, out, take);
+            traced(t, c->w[i].gpa, out, (uint32_t)take);
+            out += take;
+            left -= take;
+        }
+    }
+    /* the status in the last writable byte */
     const struct seg *last = &c->w[c->nw - 1];
     last->p[last->len - 1] = (uint8_t)p->status_ok;
     traced(t, last->gpa + last->len - 1, &last->p[last->len - 1], 1);
@@ -357,19 +384,35 @@ int64_t lane_drain(struct lane *l, const struct lane_device *d, struct lane_queu
     uint8_t *table = host(d, q->desc, 16 * (uint64_t)q->size);
     uint8_t *avail = host(d, q->avail, 6 + 2 * (uint64_t)q->size);
     uint8_t *used = host(d, q->used, 6 + 8 * (uint64_t)q->size);
-    struct chain *c;
+    struct chain *c = &l->chain;
     int64_t n = 0;
+    q->emptied = 0;
     if (!table || !avail || !used || !q->size)
-        return 0;
-    c = malloc(sizeof *c);
-    if (!c)
         return 0;
     while (b->chains > 0 && b->descs > 0 && b->bytes > 0) {
         if (t && t->cap - t->n < MAX_SEGS + 4)
             break;                                   /* the trail is full: the caller goes on */
         uint16_t avail_idx = __atomic_load_n((uint16_t *)(avail + 2), __ATOMIC_ACQUIRE);
-        if (avail_idx == q->last_avail)
-            break;                                   /* empty: pop() asks for the next kick */
+        if (avail_idx == q->last_avail) {            /* as pop() and _want_kicks() */
+            if (!n)
+                break;                               /* nothing taken: pop() does it all */
+            if (q->event_idx) {
+                uint16_t e = (uint16_t)q->last_avail;
+                memcpy(used + 4 + 8 * (size_t)q->size, &e, 2);
+                traced(t, q->used + 4 + 8 * (uint64_t)q->size, &e, 2);
+            } else {
+                uint16_t f = 0;
+                memcpy(used, &f, 2);
+                traced(t, q->used, &f, 2);
+            }
+            q->kicks_wanted = 1;
+            __atomic_thread_fence(__ATOMIC_SEQ_CST);
+            avail_idx = __atomic_load_n((uint16_t *)(avail + 2), __ATOMIC_ACQUIRE);
+            if (avail_idx == q->last_avail) {
+                q->emptied = 1;
+                break;
+            }
+        }
         if (q->kicks_wanted) {                       /* as pop(): draining, no kicks wanted */
             q->kicks_wanted = 0;
             if (!q->event_idx) {
@@ -396,6 +439,5 @@ int64_t lane_drain(struct lane *l, const struct lane_device *d, struct lane_queu
         b->bytes -= (int64_t)(bytes < d->max_size ? bytes : d->max_size);
         n++;
     }
-    free(c);
     return n;
 }
