@@ -13,8 +13,10 @@ the data queue). The plain keys (`soft_4k_mbps`, ...) are the one-stream figures
 `_jobsN` keys the parallel ones.
 
 Separate soft runs (64 B, 512 B and 4 KiB, one stream) measure the backend process's own CPU
-time per request, today's and main at 0bce809's (sim/bench_baseline.py) interleaved in the same
-run, and their ratio (`soft_4k_backend_cpu_vs_0bce809`, issue #17's target <= 0.3); the round
+time per request, today's, today's with its native lane off (every request on the Python path:
+`soft_4k_python_path_backend_cpu_us_per_request`) and main at 0bce809's (sim/bench_baseline.py)
+interleaved in the same run, and their ratio (`soft_4k_backend_cpu_vs_0bce809`, issue #17's
+target <= 0.3; `soft_4k_native_lane_share`: the requests the lane answered); the round
 trip minus that is what the thread crossings alone cost, which bounds b/a for any vhost-user
 backend here (`zero_cost_backend_vs_builtin_intx_4k`). The wakeup floor bounds the CPU side the
 same way: a loop that only sleeps on the kick eventfd, reads it and writes the call eventfd
@@ -67,18 +69,22 @@ def backend_cost(seconds: float) -> dict:
     Round trip minus backend CPU is what a backend that cost nothing would still take here: the
     price of the kick/call thread crossings and the guest's side of them."""
     out = {}
-    trees = (("now", ROOT), (BASE_COMMIT, base_tree()))
+    # today's serve, today's with every request on the Python path (its native lane off: what
+    # the lane saves), and main at BASE_COMMIT's
+    trees = (("now", ROOT, ()), ("python_path", ROOT, ("--no-native-lane",)), (BASE_COMMIT, base_tree(), ()))
     for size, tag in ((64, "64"),) + CPU_SIZES:
         cpu, req_s = {}, {}
-        for name, tree in trees:
+        for name, tree, serve_args in trees:
             g = qemu_guest.run("soft", "bench", seconds=seconds, sizes=(size,), jobs=(1,), timeout=900, vectors0=True,
-                               backend_tree=tree)
+                               backend_tree=tree, serve_args=serve_args)
             st = qemu_guest.backend_stats(g)
             if not g.bench or not st:
                 raise SystemExit(f"soft backend-cost run ({name}): no benchmark or CPU figure (logs {g.log}, "
                                  f"{g.backend_log})")
             cpu[name] = 1e6 * st["cpu_s"] / max(st["requests"], 1)
             req_s[name] = g.bench[(size, 1)]["requests_per_s"]
+            if name == "now":          # the share of the data requests its native lane answered
+                out[f"soft_{tag}_native_lane_share"] = round(st.get("native_lane", 0) / max(st["requests"], 1), 3)
         rt_us = 1e6 / req_s["now"]
         ratio = round(cpu["now"] / cpu[BASE_COMMIT], 3)
         target = ""
@@ -86,11 +92,14 @@ def backend_cost(seconds: float) -> dict:
             out[f"target_soft_{tag}_backend_cpu_met"] = met = ratio <= BACKEND_CPU_TARGET
             target = f" (target <= {BACKEND_CPU_TARGET}: {'met' if met else 'NOT met'})"
         print(f"soft backend alone, {size} B, 1 stream: round trip {rt_us:.0f} us, backend CPU {cpu['now']:.0f} us a "
-              f"request, main at {BASE_COMMIT} {cpu[BASE_COMMIT]:.0f} us: ratio {ratio}{target}", flush=True)
+              f"request ({cpu['python_path']:.0f} on the Python path), main at {BASE_COMMIT} {cpu[BASE_COMMIT]:.0f} us: "
+              f"ratio {ratio}{target}", flush=True)
         out.update({f"soft_{tag}_requests_per_s_alone": req_s["now"], f"soft_{tag}_round_trip_us": round(rt_us, 1),
                     f"soft_{tag}_backend_cpu_us_per_request": round(cpu["now"], 1),
                     f"soft_{tag}_backend_cpu_us_per_request_{BASE_COMMIT}": round(cpu[BASE_COMMIT], 1),
                     f"soft_{tag}_backend_cpu_vs_{BASE_COMMIT}": ratio,
+                    f"soft_{tag}_python_path_backend_cpu_us_per_request": round(cpu["python_path"], 1),
+                    f"soft_{tag}_python_path_backend_cpu_vs_{BASE_COMMIT}": round(cpu["python_path"] / cpu[BASE_COMMIT], 3),
                     f"soft_{tag}_round_trip_without_backend_cpu_us": round(rt_us - cpu["now"], 1)})
     return out
 

@@ -45,6 +45,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="treat what QEMU treats as fatal (src != dst, oversize, truncated) as needs-reset")
     sv.add_argument("--fail-every", type=int, default=0, metavar="N",
                     help="fault injection: answer every N-th request with ERR (tests)")
+    sv.add_argument("--no-native-lane", action="store_true",
+                    help="soft: answer every request on the Python path (no native lane; bridge/native_lane.py)")
     sv.add_argument("--hang-timeout", type=float, default=5.0, metavar="S",
                     help="rtl: seconds without a completion while busy before the accelerator counts as "
                          "hung and is restarted (default 5)")
@@ -117,7 +119,7 @@ def _serve(args) -> int:
     except Exception as e:
         print(f"vcrypto serve: cannot start the {args.datapath} datapath: {e}", file=sys.stderr)
         return 2
-    dev = VirtioCryptoDevice(dp, num_dataqueues=1, strict_qemu=args.strict_qemu)
+    dev = VirtioCryptoDevice(dp, num_dataqueues=1, strict_qemu=args.strict_qemu, native_lane=not args.no_native_lane)
     backend = VhostUserBackend(args.socket, dev, allow_uids=args.allow_uid, allow_any_user=args.allow_any_user)
 
     def stop(*_):
@@ -127,7 +129,8 @@ def _serve(args) -> int:
     cpu_at_listen = _cpu_seconds()
     try:
         backend.listen()
-        print(f"vcrypto serve: {args.datapath} datapath, listening on {args.socket}", file=sys.stderr, flush=True)
+        print(f"vcrypto serve: {args.datapath} datapath{' with its native lane' if dev.lane else ''}, "
+              f"listening on {args.socket}", file=sys.stderr, flush=True)
         backend.serve_forever()
     except OSError as e:
         print(f"vcrypto serve: {e}", file=sys.stderr)
@@ -141,7 +144,8 @@ def _serve(args) -> int:
               + (f", {st['busy_cycles']} simulated clock cycles" if st else "")
               + f", backend CPU {_cpu_seconds() - cpu_at_listen:.3f} s"
               + f", data ring high-water {peak} of {size}"
-              + f", guest kicks {backend.guest_kicks}, interrupts {backend.interrupts}", file=sys.stderr, flush=True)
+              + f", guest kicks {backend.guest_kicks}, interrupts {backend.interrupts}"
+              + f", native lane {dev.lane.served if dev.lane else 0}", file=sys.stderr, flush=True)
         dev.close()
     return 0
 

@@ -69,11 +69,13 @@ def _stop(proc: subprocess.Popen | None, grace: float = 10.0) -> None:
         proc.wait()
 
 
-def start_backend(datapath: str, sock: str, log_path: str, fail_every: int = 0, tree: Path = ROOT) -> subprocess.Popen:
+def start_backend(datapath: str, sock: str, log_path: str, fail_every: int = 0, tree: Path = ROOT,
+                  serve_args: tuple[str, ...] = ()) -> subprocess.Popen:
     """`vcrypto serve` of this checkout, or of another tree of the project (the benchmarks'
-    baseline, sim/bench_baseline.py, whose CLI was still bridge/cli.py)."""
+    baseline, sim/bench_baseline.py, whose CLI was still bridge/cli.py); serve_args: more of its
+    options (e.g. --no-native-lane)."""
     cli = "sim.cli" if (tree / "sim" / "cli.py").exists() else "bridge.cli"
-    cmd = [sys.executable, "-m", cli, "serve", "--socket", sock, "--datapath", datapath, "-v"]
+    cmd = [sys.executable, "-m", cli, "serve", "--socket", sock, "--datapath", datapath, "-v", *serve_args]
     if fail_every:
         cmd += ["--fail-every", str(fail_every)]
     log = open(log_path, "w")
@@ -92,7 +94,8 @@ def start_backend(datapath: str, sock: str, log_path: str, fail_every: int = 0, 
 
 def run(backend: str = "rtl", mode: str = "all", seed: int = 1, count: int = 100, seconds: float = 3,
         sizes: tuple[int, ...] = (4096, 65536), jobs: tuple[int, ...] = (1,), timeout: int = 300, fail_every: int = 0,
-        extra: list[str] | None = None, vectors0: bool = False, backend_tree: Path = ROOT) -> GuestRun:
+        extra: list[str] | None = None, vectors0: bool = False, backend_tree: Path = ROOT,
+        serve_args: tuple[str, ...] = ()) -> GuestRun:
     """vectors0: give the device no MSI-X vectors (INTx), as vhost-user always needs here (see
     sim/guest/README.md); for the builtin backend it makes the device configuration the same.
     backend_tree: whose `vcrypto serve` answers (rtl, soft)."""
@@ -109,7 +112,7 @@ def run(backend: str = "rtl", mode: str = "all", seed: int = 1, count: int = 100
     try:
         if backend in ("rtl", "soft"):
             run_.backend_log = str(OUT / "logs" / f"{backend}-serve-{stamp}.log")
-            backend_proc = start_backend(backend, sock, run_.backend_log, fail_every, backend_tree)
+            backend_proc = start_backend(backend, sock, run_.backend_log, fail_every, backend_tree, serve_args)
             qargs = ["--backend", f"vhost-user:{sock}"]
         elif backend == "absent":
             qargs = ["--backend", f"vhost-user:{sock}", "--reconnect"]
@@ -161,12 +164,14 @@ def backend_stats(g: GuestRun) -> dict:
     """What `vcrypto serve` said when it stopped: data requests served, simulated clock cycles
     (RTL datapath only), the backend process's CPU seconds while serving, the most requests
     the guest had outstanding on one data queue with that queue's size (equal: its ring was
-    full), and the guest's kicks and the interrupts sent (all queues, control queue included).
+    full), the guest's kicks and the interrupts sent (all queues, control queue included), and
+    the requests the soft device answered in its native lane.
     {} if it said nothing."""
     text = Path(g.backend_log).read_text(errors="replace") if g.backend_log else ""
     m = re.search(r"stopped after (\d+) data requests(?:, (\d+) simulated clock cycles)?, backend CPU ([\d.]+) s"
-                  r"(?:, data ring high-water (\d+) of (\d+))?(?:, guest kicks (\d+), interrupts (\d+))?",
-                  text)      # the baseline's serve: no high-water, no kicks
+                  r"(?:, data ring high-water (\d+) of (\d+))?(?:, guest kicks (\d+), interrupts (\d+))?"
+                  r"(?:, native lane (\d+))?",
+                  text)      # the baseline's serve: no high-water, no kicks, no lane
     if not m:
         return {}
     st = {"requests": int(m.group(1)), "cycles": int(m.group(2)) if m.group(2) else None, "cpu_s": float(m.group(3))}
@@ -174,6 +179,8 @@ def backend_stats(g: GuestRun) -> dict:
         st.update(ring_high_water=int(m.group(4)), ring_size=int(m.group(5)))
     if m.group(6):
         st.update(guest_kicks=int(m.group(6)), interrupts=int(m.group(7)))
+    if m.group(8):
+        st.update(native_lane=int(m.group(8)))
     return st
 
 

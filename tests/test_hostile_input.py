@@ -50,6 +50,7 @@ def tally(h: DeviceHarness) -> None:
     st_ = h.stats
     for k, v in (("chains", st_["chains"]), ("answered with a status", st_["with_status"]),
                  ("data requests OK", st_["with_status_data"] - h.dev.counters["errors"]),
+                 ("of them answered in the native lane", st_.get("lane", 0)),
                  ("used length 0 (needs reset)", st_["used_len_0"]),
                  ("queues left with NEEDS_RESET", st_["queues_abandoned"]),
                  ("cases that set NEEDS_RESET", st_["needs_reset"])):
@@ -437,7 +438,9 @@ _mixed_property = _device_property("both queues, resets, kicks without polls",
 
 
 def test_property_data_queues_hostile_chains(record_property):
+    lane = OUTCOMES.get("of them answered in the native lane", 0)
     assert run_counted(record_property, _data_queue_property) > 0
+    assert OUTCOMES.get("of them answered in the native lane", 0) > lane, "no case reached the native lane"
 
 
 def test_property_control_queue_hostile_chains(record_property):
