@@ -209,7 +209,8 @@ def device_table(d: dict) -> str:
                      f"{d['soft_inprocess_driver_model_us_per_request_4k']:.1f} µs against "
                      f"{d['soft_inprocess_device_us_per_request_4k_0bce809']:.1f} / "
                      f"{d['soft_inprocess_driver_model_us_per_request_4k_0bce809']:.1f} µs, the AES call alone "
-                     f"{d['soft_inprocess_aes_call_us_4k']:.1f} µs: a device that cost only that call would reach "
+                     f"{d['soft_inprocess_aes_call_us_4k']:.1f} µs in `cryptography` (today's device answers these "
+                     f"requests in its native lane); a device that cost nothing would reach "
                      f"{d['soft_inprocess_ceiling_vs_0bce809_4k']:.2f}× with today's driver model")
     if extra:
         out += "\n" + "; ".join(extra) + ".\n"
@@ -303,6 +304,14 @@ def qemu_table(d: dict) -> str:
                                  f"{d[f'soft_{tag}_backend_cpu_us_per_request_0bce809']:.0f} µs "
                                  f"(**{d[f'soft_{tag}_backend_cpu_vs_0bce809']:.2f}×**)" for label, tag in cpu)
                      + " (target ≤ 0.3× at 512 B and 4 KiB)")
+    lane = [(label, tag) for label, tag in cpu if f"soft_{tag}_python_path_backend_cpu_us_per_request" in d]
+    if lane:
+        facts.append("of those requests the native lane answered "
+                     + ", ".join(f"{d.get(f'soft_{tag}_native_lane_share', 0):.0%}" for _, tag in lane)
+                     + "; the same backend with the lane off (`--no-native-lane`, every request on the Python path), "
+                     "same run: "
+                     + ", ".join(f"{label} {d[f'soft_{tag}_python_path_backend_cpu_us_per_request']:.0f} µs "
+                                 f"({d[f'soft_{tag}_python_path_backend_cpu_vs_0bce809']:.2f}×)" for label, tag in lane))
     if "wakeup_floor_c_us" in d:
         facts.append(f"the wakeup floor, a loop that only sleeps on the kick eventfd, reads it and writes the call "
                      f"eventfd: {d['wakeup_floor_c_us']:.0f} µs of CPU per round trip in C, "

@@ -390,7 +390,7 @@ int64_t lane_drain(struct lane *l, const struct lane_device *d, struct lane_queu
     if (!table || !avail || !used || !q->size)
         return 0;
     while (b->chains > 0 && b->descs > 0 && b->bytes > 0) {
-        if (t && t->cap - t->n < MAX_SEGS + 4)
+        if (t && t->cap - t->n < MAX_SEGS + 8)
             break;                                   /* the trail is full: the caller goes on */
         uint16_t avail_idx = __atomic_load_n((uint16_t *)(avail + 2), __ATOMIC_ACQUIRE);
         if (avail_idx == q->last_avail) {            /* as pop() and _want_kicks() */
