@@ -29,8 +29,11 @@ soak: setup ## long soak + reconciliation: SOAK_SOFT=1000000 requests on soft, S
 	$(VENV)/bin/vcrypto soak --datapath rtl --requests $(SOAK_RTL) --kill-every 10000
 
 FUZZ_CASES ?= 2000
-fuzz: setup ## hostile-input fuzzing: the properties of tests/test_hostile_input.py, FUZZ_CASES=2000 each, new seed
+fuzz: setup ## hostile-input fuzzing: the properties of tests/test_hostile_input.py, FUZZ_CASES=2000 each, new seed; then the device's again with the native lane built with AddressSanitizer
 	VCRYPTO_FUZZ_CASES=$(FUZZ_CASES) nice $(PY) -m pytest -n $(JOBS) -q -p no:cacheprovider tests/test_hostile_input.py -k property
+	VCRYPTO_FUZZ_CASES=$(FUZZ_CASES) VCRYPTO_LANE_CFLAGS="-fsanitize=address -fno-omit-frame-pointer -g" \
+	    LD_PRELOAD=$$(gcc -print-file-name=libasan.so) ASAN_OPTIONS=detect_leaks=0 \
+	    nice $(PY) -m pytest -n $(JOBS) -q -p no:cacheprovider tests/test_hostile_input.py -k "property and not rtl"
 
 lint: setup ## Verilator -Wall lint of every RTL top level
 	$(PY) rtl/lint/lint.py

@@ -95,7 +95,10 @@ def library() -> ctypes.CDLL | None:
     if _lib is not None or _lib_error:
         return _lib
     cc = os.environ.get("CC", "cc")
-    digest = hashlib.sha256(SOURCE.read_bytes() + " ".join([cc, *CFLAGS, *LIBS]).encode()).hexdigest()[:16]
+    # VCRYPTO_LANE_CFLAGS: more flags, e.g. "-fsanitize=address -g" for a sanitizer run (with
+    # LD_PRELOAD of the compiler's libasan: bridge/README.md, "The native lane")
+    flags = CFLAGS + os.environ.get("VCRYPTO_LANE_CFLAGS", "").split()
+    digest = hashlib.sha256(SOURCE.read_bytes() + " ".join([cc, *flags, *LIBS]).encode()).hexdigest()[:16]
     so = BUILD / f"cipher_lane-{digest}.so"
     try:
         if not so.exists():
@@ -103,7 +106,7 @@ def library() -> ctypes.CDLL | None:
             fd, tmp = tempfile.mkstemp(dir=BUILD, suffix=".so")      # then renamed: parallel builds are safe
             os.close(fd)
             try:
-                subprocess.run([cc, *CFLAGS, "-o", tmp, str(SOURCE), *LIBS], check=True, capture_output=True,
+                subprocess.run([cc, *flags, "-o", tmp, str(SOURCE), *LIBS], check=True, capture_output=True,
                                text=True, timeout=120)
                 os.replace(tmp, so)
             finally:

@@ -9,7 +9,11 @@ and the results match `cryptography`. The hostile-input properties (tests/test_h
 run with the lane on and audit its every write (tests/hostile.py)."""
 from __future__ import annotations
 
+import os
 import random
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
@@ -19,6 +23,9 @@ from bridge.datapath import SoftDatapath
 from bridge.device import VirtioCryptoDevice
 from bridge.driver import VirtioCryptoDriver
 from bridge.native_lane import library, library_error
+
+ROOT = Path(__file__).resolve().parents[1]
+ASAN_CFLAGS = "-fsanitize=address -fno-omit-frame-pointer -g"
 
 MODES = {vc.CIPHER_AES_ECB: (lambda iv: modes.ECB(), (16, 24, 32)),
          vc.CIPHER_AES_CBC: (modes.CBC, (16, 24, 32)),
@@ -129,3 +136,21 @@ def test_a_destroyed_session_leaves_the_lane():
     assert drv.destroy_session(vc.CIPHER_DESTROY_SESSION, sid) == vc.OK
     assert drv.run(drv.cipher(0, sid, True, bytes(16), bytes(32))).status == vc.INVSESS
     assert dev.lane.served == 1
+
+
+def test_the_lane_under_address_sanitizer():
+    """The lane rebuilt with AddressSanitizer (VCRYPTO_LANE_CFLAGS, the compiler's libasan
+    preloaded) through this file's differential test and the hostile data-queue property: an
+    out-of-bounds access of the lane in any of them aborts the run. (`make fuzz` runs the
+    properties this way with many more cases.)"""
+    libasan = subprocess.run(["gcc", "-print-file-name=libasan.so"], capture_output=True, text=True,
+                             check=True).stdout.strip()
+    assert os.path.isabs(libasan) and os.path.exists(libasan), f"gcc has no libasan: {libasan!r}"
+    env = dict(os.environ, VCRYPTO_LANE_CFLAGS=ASAN_CFLAGS, LD_PRELOAD=libasan, ASAN_OPTIONS="detect_leaks=0",
+               VCRYPTO_FUZZ_CASES="150")
+    r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist",
+                        "tests/test_native_lane.py", "tests/test_hostile_input.py", "-k",
+                        "answer_alike or property_data_queues"], cwd=ROOT, env=env, capture_output=True, text=True,
+                       timeout=600)
+    assert r.returncode == 0 and " passed" in r.stdout, (r.stdout[-3000:], r.stderr[-3000:])
+    assert "AddressSanitizer" not in r.stderr
