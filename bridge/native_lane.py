@@ -60,7 +60,7 @@ class _Queue(ctypes.Structure):
                 ("size", ctypes.c_uint32), ("event_idx", ctypes.c_uint32),
                 ("last_avail", ctypes.c_uint32), ("used_idx", ctypes.c_uint32),
                 ("kicks_wanted", ctypes.c_uint32), ("high_water", ctypes.c_uint32),
-                ("held", ctypes.c_void_p), ("emptied", ctypes.c_uint32)]
+                ("held", ctypes.c_void_p), ("emptied", ctypes.c_uint32), ("last_sid", ctypes.c_uint64)]
 
 
 class _Budget(ctypes.Structure):
@@ -159,6 +159,7 @@ class NativeLane:
         # views, and so its maps, alive after the transport has replaced it
         self._mem = lambda: None
         self.served = 0               # requests answered here (the device counts them as requests too)
+        self.last_sid = -1            # the session of the last one
         self._trace = None            # set by trace_writes()
         self._trace_ref = None
         self._on_write = None
@@ -230,7 +231,9 @@ class NativeLane:
         vq.last_avail, vq.used_idx, vq.kicks_wanted, vq.high_water = \
             st.last_avail, st.used_idx, bool(st.kicks_wanted), st.high_water
         budget.chains, budget.descs, budget.bytes = b.chains, b.descs, b.bytes
-        self.served += n
+        if n:
+            self.served += n
+            self.last_sid = st.last_sid
         return n, bool(st.emptied)
 
     def _replay(self, mem) -> None:

@@ -212,7 +212,7 @@ def main() -> int:
                         out[f"{label}_{tag}_requests_per_s{suffix}"] = b["requests_per_s"]
             st = qemu_guest.backend_stats(g)
             if label == "soft" and st.get("requests"):   # its whole run: 1 and 4 streams, both sizes
-                for what in ("guest_kicks", "interrupts"):
+                for what in ("guest_kicks", "interrupts", "interrupt_holds"):
                     out.setdefault(f"soft_{what}_per_request_by_round", []).append(
                         round(st[what] / st["requests"], 3))
             if backend == "rtl" and st.get("cycles"):

@@ -285,7 +285,10 @@ def qemu_table(d: dict) -> str:
         facts.append("(b)'s notifications over its whole run (1 and {} streams, both sizes), by round: guest kicks "
                      "{} and interrupts {} a request".format(
                          jobs, " / ".join(f"{v:.2f}" for v in d["soft_guest_kicks_per_request_by_round"]),
-                         " / ".join(f"{v:.2f}" for v in d["soft_interrupts_per_request_by_round"])))
+                         " / ".join(f"{v:.2f}" for v in d["soft_interrupts_per_request_by_round"]))
+                     + ("; interrupts held back (several requesters going) {} a request".format(
+                         " / ".join(f"{v:.2f}" for v in d["soft_interrupt_holds_per_request_by_round"]))
+                        if "soft_interrupt_holds_per_request_by_round" in d else ""))
     if "soft_4k_round_trip_us" in d:
         facts.append(f"one stream, 4 KiB round trip: {d.get('builtin_intx_4k_round_trip_us', float('nan')):.0f} µs "
                      f"with (a'), {d['soft_4k_round_trip_us']:.0f} µs with (b), of which the backend process's own "

@@ -47,6 +47,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="fault injection: answer every N-th request with ERR (tests)")
     sv.add_argument("--no-native-lane", action="store_true",
                     help="soft: answer every request on the Python path (no native lane; bridge/native_lane.py)")
+    sv.add_argument("--no-interrupt-holds", action="store_true",
+                    help="signal every answer at once, also with several requesters (bridge/vhost_user.py, _kick)")
     sv.add_argument("--hang-timeout", type=float, default=5.0, metavar="S",
                     help="rtl: seconds without a completion while busy before the accelerator counts as "
                          "hung and is restarted (default 5)")
@@ -120,7 +122,8 @@ def _serve(args) -> int:
         print(f"vcrypto serve: cannot start the {args.datapath} datapath: {e}", file=sys.stderr)
         return 2
     dev = VirtioCryptoDevice(dp, num_dataqueues=1, strict_qemu=args.strict_qemu, native_lane=not args.no_native_lane)
-    backend = VhostUserBackend(args.socket, dev, allow_uids=args.allow_uid, allow_any_user=args.allow_any_user)
+    backend = VhostUserBackend(args.socket, dev, allow_uids=args.allow_uid, allow_any_user=args.allow_any_user,
+                               coalesce=not args.no_interrupt_holds)
 
     def stop(*_):
         backend.stopping = True
@@ -145,7 +148,9 @@ def _serve(args) -> int:
               + f", backend CPU {_cpu_seconds() - cpu_at_listen:.3f} s"
               + f", data ring high-water {peak} of {size}"
               + f", guest kicks {backend.guest_kicks}, interrupts {backend.interrupts}"
-              + f", native lane {dev.lane.served if dev.lane else 0}", file=sys.stderr, flush=True)
+              + f", native lane {dev.lane.served if dev.lane else 0}"
+              + f", interrupt holds {backend.interrupt_holds} (caught {backend.holds_caught})",
+              file=sys.stderr, flush=True)
         dev.close()
     return 0
 

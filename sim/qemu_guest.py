@@ -165,12 +165,13 @@ def backend_stats(g: GuestRun) -> dict:
     (RTL datapath only), the backend process's CPU seconds while serving, the most requests
     the guest had outstanding on one data queue with that queue's size (equal: its ring was
     full), the guest's kicks and the interrupts sent (all queues, control queue included), and
-    the requests the soft device answered in its native lane.
+    the requests the soft device answered in its native lane, and the kicks whose interrupt
+    was held back (and how many of those holds caught more requests).
     {} if it said nothing."""
     text = Path(g.backend_log).read_text(errors="replace") if g.backend_log else ""
     m = re.search(r"stopped after (\d+) data requests(?:, (\d+) simulated clock cycles)?, backend CPU ([\d.]+) s"
                   r"(?:, data ring high-water (\d+) of (\d+))?(?:, guest kicks (\d+), interrupts (\d+))?"
-                  r"(?:, native lane (\d+))?",
+                  r"(?:, native lane (\d+))?(?:, interrupt holds (\d+) \(caught (\d+)\))?",
                   text)      # the baseline's serve: no high-water, no kicks, no lane
     if not m:
         return {}
@@ -181,6 +182,8 @@ def backend_stats(g: GuestRun) -> dict:
         st.update(guest_kicks=int(m.group(6)), interrupts=int(m.group(7)))
     if m.group(8):
         st.update(native_lane=int(m.group(8)))
+    if m.group(9):
+        st.update(interrupt_holds=int(m.group(9)), holds_caught=int(m.group(10)))
     return st
 
 

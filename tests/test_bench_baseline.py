@@ -36,9 +36,10 @@ def _stats(tmp_path, line: str) -> dict:
 
 def test_backend_stats_reads_todays_stop_line(tmp_path):
     st = _stats(tmp_path, "vcrypto serve: stopped after 12 data requests, backend CPU 0.500 s, "
-                          "data ring high-water 3 of 128, guest kicks 11, interrupts 10, native lane 9")
+                          "data ring high-water 3 of 128, guest kicks 11, interrupts 10, native lane 9, "
+                          "interrupt holds 4 (caught 1)")
     assert st == {"requests": 12, "cycles": None, "cpu_s": 0.5, "ring_high_water": 3, "ring_size": 128,
-                  "guest_kicks": 11, "interrupts": 10, "native_lane": 9}
+                  "guest_kicks": 11, "interrupts": 10, "native_lane": 9, "interrupt_holds": 4, "holds_caught": 1}
 
 
 def test_backend_stats_reads_the_baselines_stop_line(tmp_path):

@@ -187,6 +187,30 @@ def test_unknown_session_layout_refused_and_a_new_front_end_connects(backend):
     fe2.close()
 
 
+def test_interrupts_are_held_only_while_several_requesters_are_going(backend):
+    """Interrupt moderation (VhostUserBackend._kick): one session's requests, one at a time,
+    are never held (a single requester only waits); requests alternating between two sessions
+    are, and each is still answered correctly."""
+    fe = FrontEnd(backend.path, timeout=10)
+    dq = fe.start()
+    key = bytes(range(16))
+    a, b = fe.create_session(vc.CIPHER_AES_CBC, key, vc.OP_ENCRYPT), fe.create_session(vc.CIPHER_AES_CBC, key, vc.OP_DECRYPT)
+
+    def one(sid, encrypt, i):
+        t = fe.cbc(dq, sid, encrypt, bytes([i]) * 16, bytes([i]) * 64)
+        if dq.kick_needed():
+            os.eventfd_write(fe.kick, 1)
+        [t] = fe.wait(dq, 1)
+        assert t.status == vc.OK and t.dst == ref(key, bytes([i]) * 16, bytes([i]) * 64, encrypt)
+    for i in range(40):
+        one(a, True, i)
+    assert backend.interrupt_holds == 0 and backend.dev.requesters() == 1
+    for i in range(40):
+        one(a if i % 2 else b, bool(i % 2), i)
+    assert backend.dev.requesters() == 2 and 30 <= backend.interrupt_holds <= 40
+    fe.close()
+
+
 @pytest.mark.parametrize("serve_args", [(), ("--no-native-lane",)], ids=["native lane", "python path"])
 def test_kick_suppression_strands_no_request_across_processes(tmp_path, serve_args):
     """Issue #17's kick suppression under real concurrency: `vcrypto serve` in a process of its

@@ -56,6 +56,7 @@ struct lane_queue {               /* a DeviceVirtqueue's state; synced by the ca
     uint32_t last_avail, used_idx, kicks_wanted, high_water;
     const uint8_t *held;          /* held[head] != 0: popped by Python, not yet pushed */
     uint32_t emptied;             /* out: the drain ended on an empty ring, the next kick asked for */
+    uint64_t last_sid;            /* out: the session of the last request answered */
 };
 
 struct lane_budget { int64_t chains, descs, bytes; };
@@ -370,6 +371,7 @@ static int serve(struct lane *l, const struct lane_device *d, struct lane_queue 
     memcpy(elem + 4, &len, 4);
     traced(t, q->used + 4 + 8 * (uint64_t)(q->used_idx % q->size), elem, 8);
     q->used_idx = (q->used_idx + 1) & 0xFFFF;
+    q->last_sid = sid;
     uint16_t idx = (uint16_t)q->used_idx;
     __atomic_store_n((uint16_t *)(used_ring + 2), idx, __ATOMIC_RELEASE);
     traced(t, q->used + 2, &idx, 2);
