@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import logging
 import struct
-from collections import deque
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -103,10 +102,11 @@ class VirtioCryptoDevice:
         self.inflight = 0
         self.held_bytes = 0
         self.glog = GuestLog(log)         # guest-triggered warnings: rate-limited
-        # the sessions of the last data requests answered: how many requesters the guest has
-        # going at once (each AF_ALG socket, each dm-crypt target has its own), for a transport
-        # deciding whether holding an interrupt back could gather answers (requesters())
-        self.recent_sessions: deque[int] = deque(maxlen=8)
+        # whether the guest has more than one requester going (each AF_ALG socket, each
+        # dm-crypt target has a session of its own): the session of the last data request
+        # answered and how many answers since it changed (O(1) a request; several_requesters())
+        self._last_session = -1
+        self._same_session = 8
         # plain cipher requests of a datapath that computes as soft does, answered in C (see
         # bridge/native_lane.py); everything else, and every status but OK, stays on the Python path
         self.lane: NativeLane | None = None
@@ -289,7 +289,7 @@ class VirtioCryptoDevice:
                     n += k
                     self.counters["requests"] += k
                     self._to_signal[q] = None
-                    self.recent_sessions.append(lane.last_sid)
+                    self._note_session(lane.last_sid)
                     if emptied:   # and the next kick asked for, as pop() would have
                         return n
                     if budget.spent():
@@ -346,9 +346,16 @@ class VirtioCryptoDevice:
                 continue
             self._drain(q, budget)
 
-    def requesters(self) -> int:
-        """Distinct sessions among the last data requests answered (at most 8)."""
-        return len(set(self.recent_sessions))
+    def _note_session(self, sid: int) -> None:
+        if sid == self._last_session:
+            self._same_session += 1
+        else:                   # (the first session is no change)
+            self._same_session = 0 if self._last_session >= 0 else 8
+            self._last_session = sid
+
+    def several_requesters(self) -> bool:
+        """The session changed within the last 8 data requests: more than one requester going."""
+        return self._same_session < 8
 
     def busy(self) -> bool:
         """Work remains without a new kick: requests in the datapath, or chains left on a queue
@@ -530,7 +537,7 @@ class VirtioCryptoDevice:
             s = self.sessions.get(sid)
             if s is None or s.service != want_service:
                 return answer(vc.INVSESS)
-            self.recent_sessions.append(sid)
+            self._note_session(sid)
         status = vc.OK
         if op.kind in (OpKind.CIPHER, OpKind.CHAIN):
             if op.kind != s.kind or (opcode == vc.CIPHER_ENCRYPT) != s.encrypt:

@@ -125,9 +125,6 @@ def library() -> ctypes.CDLL | None:
     lib.lane_session_add.argtypes = [ctypes.c_void_p, ctypes.c_uint64, ctypes.c_uint32, ctypes.c_uint32,
                                      ctypes.c_void_p, ctypes.c_uint32]
     lib.lane_session_remove.argtypes = [ctypes.c_void_p, ctypes.c_uint64]
-    lib.lane_drain.restype = ctypes.c_int64
-    lib.lane_drain.argtypes = [ctypes.c_void_p, ctypes.POINTER(_Device), ctypes.POINTER(_Queue),
-                               ctypes.POINTER(_Budget), ctypes.POINTER(_Trace)]
     _lib = lib
     return lib
 
@@ -152,16 +149,21 @@ class NativeLane:
         if not self._handle:
             raise MemoryError("lane_new")
         self._dev = _Device(cipher_offered=int(cipher_offered), max_size=max_size)
-        self._dev_ref = ctypes.byref(self._dev)
         self._budget = _Budget()
-        self._budget_ref = ctypes.byref(self._budget)
+        # the per-request call: its arguments made once, as c_void_p (a function object without
+        # argtypes: 0.35 us a call here instead of 0.96 with them checked each time)
+        self._drain_fn = lib["lane_drain"]
+        self._drain_fn.restype = ctypes.c_int64
+        self._handle_p = ctypes.c_void_p(self._handle)
+        self._dev_p = ctypes.c_void_p(ctypes.addressof(self._dev))
+        self._budget_p = ctypes.c_void_p(ctypes.addressof(self._budget))
         # the guest memory whose regions _dev holds, weakly: a strong reference would keep its
         # views, and so its maps, alive after the transport has replaced it
         self._mem = lambda: None
         self.served = 0               # requests answered here (the device counts them as requests too)
         self.last_sid = -1            # the session of the last one
         self._trace = None            # set by trace_writes()
-        self._trace_ref = None
+        self._trace_p = None
         self._on_write = None
 
     def trace_writes(self, on_write) -> None:
@@ -169,7 +171,7 @@ class NativeLane:
         after each drain (writes over 8 bytes are passed as the bytes now at that place)."""
         self._on_write = on_write
         self._trace = _Trace((_Write * TRACE_CAPACITY)(), TRACE_CAPACITY, 0)
-        self._trace_ref = ctypes.byref(self._trace)
+        self._trace_p = ctypes.c_void_p(ctypes.addressof(self._trace))
 
     # ------------------------------------------------------------ sessions
     def add(self, sid: int, s: Session) -> bool:
@@ -209,7 +211,7 @@ class NativeLane:
         """Answer chains of `vq` here while they are plain cipher requests of a lane session:
         (how many, whether it ended on an empty ring having asked for the next kick, as pop()
         does then). The queue's positions and the budget are updated as pop() would."""
-        if vq.avail_idx() == vq.last_avail:
+        if vq.avail_idx() == vq.last_avail or not self._handle:
             return 0, False            # an empty ring: pop() asks for the next kick (the cheap case first)
         if mem is not self._mem():
             self._regions(mem)
@@ -218,14 +220,14 @@ class NativeLane:
         if vq.lane_state is None:      # its rings' addresses and its held-heads map, made once
             st = _Queue(desc=vq.desc, avail=vq.avail, used=vq.used, size=vq.size, event_idx=int(vq.event_idx),
                         held=_address(vq.held))
-            vq.lane_state = (st, ctypes.byref(st))
-        st, st_ref = vq.lane_state
+            vq.lane_state = (st, ctypes.c_void_p(ctypes.addressof(st)))
+        st, st_p = vq.lane_state
         st.last_avail, st.used_idx, st.kicks_wanted, st.high_water = \
             vq.last_avail, vq.used_idx, vq.kicks_wanted, vq.high_water
         b = self._budget
         b.chains, b.descs, b.bytes = budget.chains, budget.descs, budget.bytes
         self._dev.revision_1 = revision_1
-        n = self._lib.lane_drain(self._handle, self._dev_ref, st_ref, self._budget_ref, self._trace_ref)
+        n = self._drain_fn(self._handle_p, self._dev_p, st_p, self._budget_p, self._trace_p)
         if self._trace is not None:
             self._replay(mem)
         vq.last_avail, vq.used_idx, vq.kicks_wanted, vq.high_water = \
@@ -247,4 +249,5 @@ class NativeLane:
         if self._handle:
             self._lib.lane_free(self._handle)      # every key schedule freed, the scratch buffer cleansed
             self._handle = None
+            self._handle_p = ctypes.c_void_p(None)
         self._mem = lambda: None

@@ -550,7 +550,7 @@ class VhostUserBackend:
         self._held_signals = {}
         try:
             self.dev.kick(q)
-            if self._held_signals and self.coalesce and self.dev.requesters() > 1:
+            if self._held_signals and self.coalesce and self.dev.several_requesters():
                 time.sleep(HOLD_S)                   # (a stop request is seen right after)
                 self.interrupt_holds += 1
                 self.holds_caught += self.dev.kick(q) > 0
