@@ -192,20 +192,20 @@ class NativeLane:
         self._lib.lane_session_remove(self._handle, sid)
 
     # ------------------------------------------------------------ requests
-    def _regions(self, mem) -> bool:
+    def _regions(self, mem) -> None:
+        """The regions of `mem` for the lane; none (the lane then takes nothing) for a memory
+        without spans(), with too many regions, or with a read-only mapping."""
         spans = mem.spans() if hasattr(mem, "spans") else None
         self._mem = weakref.ref(mem)
+        self._dev.nregions = 0
         if not spans or len(spans) > MAX_REGIONS:
-            self._dev.nregions = 0
-            return False
+            return
         try:
             for i, (gpa, size, buf) in enumerate(spans):
                 self._dev.regions[i] = _Region(gpa, size, _address(buf) if size else 0)
         except (TypeError, ValueError):          # a read-only mapping: the lane cannot write results there
-            self._dev.nregions = 0
-            return False
+            return
         self._dev.nregions = len(spans)
-        return True
 
     def drain(self, mem, vq, budget, revision_1: bool) -> tuple[int, bool]:
         """Answer chains of `vq` here while they are plain cipher requests of a lane session:

@@ -205,10 +205,14 @@ class DeviceHarness:
                 return orig()
             finally:
                 if vq.last_avail != before:          # a chain was taken (even if it then raised)
-                    head = u16(self.mem, vq.avail + 4 + 2 * (before % vq.size))
-                    self.popped[q].append((head, reference_writable(self.mem, vq.desc, vq.size, head)))
-                    self.stats["chains"] += 1
+                    self._record_taken(q, vq, before)
         vq.pop = pop
+
+    def _record_taken(self, q: int, vq, slot: int) -> None:
+        """The chain the device took from available-ring slot `slot`, with its writable buffers."""
+        head = u16(self.mem, vq.avail + 4 + 2 * (slot % vq.size))
+        self.popped[q].append((head, reference_writable(self.mem, vq.desc, vq.size, head)))
+        self.stats["chains"] += 1
 
     def _wrap_lane_drain(self) -> None:
         lane = self.dev.lane
@@ -219,10 +223,8 @@ class DeviceHarness:
             n, emptied = orig(mem, vq, budget, revision_1)
             q = next(i for i, v in enumerate(self.dev.queues) if v is vq)
             for k in range(n):                   # the chains it took, as the wrapped pop() records them
-                head = u16(self.mem, vq.avail + 4 + 2 * ((before + k) % vq.size))
-                self.popped[q].append((head, reference_writable(self.mem, vq.desc, vq.size, head)))
-                self.stats["chains"] += 1
-                self.stats["lane"] = self.stats.get("lane", 0) + 1
+                self._record_taken(q, vq, before + k)
+            self.stats["lane"] = self.stats.get("lane", 0) + n
             return n, emptied
         lane.drain = drain
 

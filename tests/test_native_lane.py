@@ -3,8 +3,7 @@ and answering every request as the Python path does. Two devices, one with the l
 without, get the same random requests (fixed seeds): well-formed plain cipher requests of each
 mode and key length in every descriptor layout, and the ones the lane must leave to the Python
 path (an IV of the wrong length, a partial block, a destination too small, the direction
-against the session's, an unknown or destroyed session, hash and chaining requests in the same
-batch). Each request gets the same status, the same bytes and the same used length from both,
+against the session's, an unknown or destroyed session, hash requests in the same batch). Each request gets the same status, the same bytes and the same used length from both,
 and the results match `cryptography`. The hostile-input properties (tests/test_hostile_input.py)
 run with the lane on and audit its every write (tests/hostile.py)."""
 from __future__ import annotations
